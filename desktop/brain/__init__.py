@@ -1,0 +1,1 @@
+"""The brain: LLM engines, the prompt template (ours, never the model's), guardrails."""

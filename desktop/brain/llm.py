@@ -1,0 +1,222 @@
+"""The local LLM engine on llama-cpp-python.
+
+    llm = LocalLLM.load(gguf_path, threads=ThreadShare(decode=1, prefill=2))
+    llm.warm(persona)                      # persona prefix from disk, or computed and saved
+    for piece in llm.stream(persona, history, should_stop): ...
+
+The persona prefix's KV state is saved per persona and model, so a call starts warm. Between
+turns llama-cpp-python reuses the longest common token prefix of the cache, so only new turns
+are prefilled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import struct
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop.brain.prompt import CHAT_FORMATS, Message, PersonaPrompt
+from desktop.errors import HearthError, require
+
+log = logging.getLogger(__name__)
+
+STATE_MAGIC = b"HEARTHKV"
+STATE_VERSION = 1
+
+
+class ModelRejected(HearthError):
+    """A model file that cannot be used."""
+
+
+@dataclass(frozen=True)
+class ThreadShare:
+    decode: int = 1
+    prefill: int = 1
+
+
+@dataclass
+class Sampling:
+    temperature: float = 0.7
+    top_p: float = 0.9
+    top_k: int = 40
+    repeat_penalty: float = 1.1
+    max_tokens: int = 160
+    seed: int | None = None
+
+
+class LocalLLM:
+    def __init__(self, model: object, model_path: Path, chat_format: str, n_ctx: int) -> None:
+        self.model = model
+        self.model_path = model_path
+        self.format = CHAT_FORMATS[chat_format](self._tokenize)
+        self.n_ctx = n_ctx
+        self.last_prefill_tokens = 0
+        self.last_warm_source = "none"
+
+    @staticmethod
+    def load(
+        path: Path,
+        threads: ThreadShare = ThreadShare(),
+        n_ctx: int = 4096,
+        chat_format: str = "chatml",
+        seed: int = 0,
+    ) -> LocalLLM:
+        if not path.is_file():
+            raise ModelRejected(f"The language model {path.name} is missing.",
+                                f"Put a GGUF file at {path}.")
+        with path.open("rb") as handle:
+            magic = handle.read(4)
+        if magic != b"GGUF":
+            raise ModelRejected(f"{path.name} is not a GGUF model file.",
+                                "Download the model again or choose a .gguf file.")
+        llama_cpp = require("llama_cpp", "llama-cpp-python", "The local language model")
+        try:
+            model = llama_cpp.Llama(
+                model_path=str(path), n_ctx=n_ctx, n_threads=threads.decode,
+                n_threads_batch=threads.prefill, seed=seed, verbose=False,
+                # Never let the library pick a chat handler from the GGUF's embedded template.
+                chat_format=chat_format,
+            )
+        except (ValueError, RuntimeError) as error:
+            raise ModelRejected(f"llama.cpp could not load {path.name} ({error}).",
+                                "The file may be truncated or for another llama.cpp version; "
+                                "download it again.") from error
+        return LocalLLM(model, path, chat_format, n_ctx)
+
+    # -- tokens ---------------------------------------------------------------
+    def _tokenize(self, data: bytes, special: bool) -> list[int]:
+        return self.model.tokenize(data, add_bos=False, special=special)
+
+    def detokenize(self, tokens: list[int]) -> str:
+        return self.model.detokenize(tokens).decode("utf-8", errors="replace")
+
+    def set_threads(self, threads: ThreadShare) -> None:
+        """Change the share between turns (prefill may use all cores, decode shares them)."""
+        llama_cpp = require("llama_cpp", "llama-cpp-python", "The local language model")
+        llama_cpp.llama_set_n_threads(self.model.ctx, threads.decode, threads.prefill)
+
+    # -- the warm persona prefix ------------------------------------------------------
+    def state_path(self, cache_dir: Path, persona: PersonaPrompt) -> Path:
+        prefix = self.format.persona_prefix(persona)
+        stat = self.model_path.stat()
+        key = hashlib.sha256(
+            json.dumps([self.model_path.name, stat.st_size, int(stat.st_mtime), self.n_ctx,
+                        self.format.name, prefix]).encode()
+        ).hexdigest()[:24]
+        return cache_dir / "llm-state" / f"{persona.persona_id}-{key}.kv"
+
+    def warm(self, persona: PersonaPrompt, cache_dir: Path | None) -> str:
+        """Make the persona prefix resident in the KV cache. Returns 'memory', 'disk' or
+        'computed'."""
+        prefix = self.format.persona_prefix(persona)
+        if list(self.model.input_ids[: len(prefix)]) == prefix and self.model.n_tokens >= len(
+            prefix
+        ):
+            self.last_warm_source = "memory"
+            return "memory"
+        path = self.state_path(cache_dir, persona) if cache_dir else None
+        if path and path.is_file() and self._load_state(path, prefix):
+            self.last_warm_source = "disk"
+            return "disk"
+        self.model.reset()
+        self.model.eval(prefix)
+        if path:
+            self._save_state(path, prefix)
+        self.last_warm_source = "computed"
+        return "computed"
+
+    def _save_state(self, path: Path, prefix: list[int]) -> None:
+        state = self.model.save_state()
+        header = json.dumps({"version": STATE_VERSION, "tokens": prefix}).encode()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".part")
+        with tmp.open("wb") as handle:
+            handle.write(STATE_MAGIC + struct.pack("<I", len(header)) + header)
+            handle.write(bytes(state.llama_state))
+        tmp.replace(path)
+
+    def _load_state(self, path: Path, prefix: list[int]) -> bool:
+        llama_cpp = require("llama_cpp", "llama-cpp-python", "The local language model")
+        try:
+            data = path.read_bytes()
+            if data[:8] != STATE_MAGIC:
+                raise ValueError("not a Hearth state file")
+            (size,) = struct.unpack("<I", data[8:12])
+            header = json.loads(data[12 : 12 + size])
+            if header.get("version") != STATE_VERSION or header.get("tokens") != prefix:
+                raise ValueError("state for another prompt")
+            blob = data[12 + size :]
+            # Restore directly rather than through Llama.load_state, which would allocate
+            # a (tokens x vocabulary) score matrix we do not need: generation re-evaluates
+            # the last prompt token anyway.
+            import ctypes
+
+            buffer = (ctypes.c_uint8 * len(blob)).from_buffer_copy(blob)
+            model = self.model
+            if llama_cpp.llama_state_set_data(model._ctx.ctx, buffer, len(blob)) != len(blob):
+                raise ValueError("llama.cpp refused the saved state")
+            model.input_ids[: len(prefix)] = prefix
+            model.n_tokens = len(prefix)
+            return True
+        except (OSError, ValueError, RuntimeError, struct.error) as error:
+            log.warning("Ignoring cached prompt state %s: %s", path.name, error)
+            path.unlink(missing_ok=True)
+            return False
+
+    # -- the one verb --------------------------------------------------------------------
+    def stream(
+        self,
+        persona: PersonaPrompt,
+        history: list[Message],
+        should_stop: Callable[[], bool] = lambda: False,
+        sampling: Sampling | None = None,
+        memory_text: str = "",
+    ) -> Iterator[str]:
+        """Yield the reply piece by piece; stops between tokens when ``should_stop()``."""
+        sampling = sampling or Sampling()
+        prompt = self.format.persona_prefix(persona) + self.format.conversation(
+            history, memory_text
+        )
+        cached = _common_prefix(self.model.input_ids[: self.model.n_tokens], prompt)
+        self.last_prefill_tokens = len(prompt) - cached
+        budget = self.n_ctx - len(prompt) - 8
+        if budget < 16:
+            raise HearthError("The conversation no longer fits in the model's context.",
+                              "Start a new conversation.")
+        stream = self.model.create_completion(
+            prompt=prompt, max_tokens=min(sampling.max_tokens, budget),
+            temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k,
+            repeat_penalty=sampling.repeat_penalty, stop=list(self.format.stop), stream=True,
+            seed=sampling.seed,
+        )
+        try:
+            for part in stream:
+                if should_stop():
+                    break
+                text = part["choices"][0]["text"]
+                if text:
+                    yield text
+        finally:
+            stream.close()
+
+
+def _common_prefix(cached: object, prompt: list[int]) -> int:
+    count = 0
+    for a, b in zip(cached, prompt, strict=False):
+        if int(a) != b:
+            break
+        count += 1
+    return count
+
+
+def measure_first_token(llm: LocalLLM, persona: PersonaPrompt, text: str) -> float:
+    """Milliseconds from request to the first streamed piece."""
+    started = time.perf_counter()
+    for _ in llm.stream(persona, [Message("user", text)]):
+        return (time.perf_counter() - started) * 1000.0
+    return (time.perf_counter() - started) * 1000.0

@@ -1,0 +1,1 @@
+"""The real-time call: typed frames through interruptible stages on one audio clock."""

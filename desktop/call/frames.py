@@ -1,0 +1,122 @@
+"""Typed frames that flow between the call's stages. Every frame belongs to a turn; a turn
+that has been interrupted is dropped by every stage that sees one of its frames."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from desktop.voice.tts import SpeechChunk
+
+
+@dataclass(frozen=True)
+class Frame:
+    turn_id: int
+
+
+@dataclass(frozen=True)
+class UserText(Frame):
+    text: str
+
+
+@dataclass(frozen=True)
+class SentenceText(Frame):
+    index: int
+    text: str
+    last: bool = False
+
+
+@dataclass(frozen=True)
+class EndOfReply(Frame):
+    """No more sentences will come for this turn."""
+
+    sentences: int
+
+
+@dataclass(frozen=True)
+class Speech(Frame):
+    index: int
+    chunk: SpeechChunk
+
+
+@dataclass
+class TurnTimes:
+    """Monotonic timestamps (seconds) of one turn's milestones, for the latency meter."""
+
+    submitted: float = 0.0
+    first_token: float | None = None
+    first_sentence: float | None = None
+    first_audio_queued: float | None = None
+    first_audio_played: float | None = None
+    done: float | None = None
+
+    def ms(self, name: str) -> float | None:
+        value = getattr(self, name)
+        return None if value is None else (value - self.submitted) * 1000.0
+
+
+class TurnControl:
+    """Which turns are alive. Stages ask ``is_live(turn_id)`` before doing work, so an
+    interruption reaches LLM, TTS and playback without a message having to catch up."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._next = 1
+        self._cancelled: set[int] = set()
+        self.current = 0
+        self.times: dict[int, TurnTimes] = {}
+
+    def begin(self, submitted: float) -> int:
+        with self._lock:
+            turn_id = self._next
+            self._next += 1
+            if self.current:
+                self._cancelled.add(self.current)
+            self.current = turn_id
+            self.times[turn_id] = TurnTimes(submitted=submitted)
+            return turn_id
+
+    def cancel(self, turn_id: int) -> bool:
+        with self._lock:
+            if turn_id in self._cancelled:
+                return False
+            self._cancelled.add(turn_id)
+            return True
+
+    def is_live(self, turn_id: int) -> bool:
+        return turn_id not in self._cancelled
+
+
+@dataclass
+class HeardTracker:
+    """Sentences of a reply placed on the audio timeline; what the listener has heard."""
+
+    sentences: dict[int, str] = field(default_factory=dict)
+    spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # index -> (start, end)
+
+    def heard_text(self, played: int) -> str:
+        parts = []
+        for index in sorted(self.spans):
+            start, end = self.spans[index]
+            text = self.sentences.get(index, "")
+            if played >= end:
+                parts.append(text)
+            elif played > start:
+                parts.append(_cut_words(text, (played - start) / max(1, end - start)))
+                break
+            else:
+                break
+        return " ".join(p for p in parts if p).strip()
+
+
+def _cut_words(text: str, fraction: float) -> str:
+    """The words of ``text`` heard when ``fraction`` of its audio has played."""
+    if fraction <= 0:
+        return ""
+    cut = int(len(text) * fraction)
+    head = text[:cut]
+    if cut < len(text) and not text[cut].isspace() and " " in head:
+        head = head[: head.rfind(" ")]  # a word cut in half was not heard
+    elif cut < len(text) and not text[cut].isspace():
+        return ""
+    return head.rstrip() + "…" if head else ""

@@ -1,0 +1,61 @@
+"""Splits streamed LLM text into pieces worth speaking: the first clause as soon as it
+exists (to start speaking early), then whole sentences (for natural prosody)."""
+
+from __future__ import annotations
+
+import re
+
+_SENTENCE_END = re.compile(r"([.!?…]+[\"')\]]?)(\s+)|([。！？；]+)")
+_CLAUSE_END = re.compile(r"([,;:—])(\s+)|([，、：])")
+
+
+class SentenceSplitter:
+    def __init__(self, first_clause_words: int = 4, max_chars: int = 220) -> None:
+        self.buffer = ""
+        self.first_clause_words = first_clause_words
+        self.max_chars = max_chars
+        self.emitted = 0
+
+    def push(self, text: str) -> list[str]:
+        self.buffer += text
+        out: list[str] = []
+        while True:
+            piece = self._next_piece()
+            if piece is None:
+                break
+            out.append(piece)
+        return out
+
+    def flush(self) -> str | None:
+        rest = self.buffer.strip()
+        self.buffer = ""
+        if rest and _speakable(rest):
+            self.emitted += 1
+            return rest
+        return None
+
+    def _next_piece(self) -> str | None:
+        match = _SENTENCE_END.search(self.buffer)
+        if match is None and self.emitted == 0:
+            clause = _CLAUSE_END.search(self.buffer)
+            if clause and len(self.buffer[: clause.start()].split()) >= self.first_clause_words:
+                match = clause
+        if match is None and len(self.buffer) > self.max_chars:
+            cut = self.buffer.rfind(" ", 0, self.max_chars)
+            if cut > 0:
+                return self._take(cut, cut + 1)
+        if match is None:
+            return None
+        return self._take(match.end(1) if match.group(1) else match.end(), match.end())
+
+    def _take(self, end: int, consume: int) -> str | None:
+        piece = self.buffer[:end].strip()
+        self.buffer = self.buffer[consume:]
+        if not _speakable(piece):
+            return self._next_piece()
+        self.emitted += 1
+        return piece
+
+
+def _speakable(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)

@@ -1,0 +1,1 @@
+"""The face: renderer models (onnxruntime), visemes, idle motion and the frame schedule."""

@@ -1,0 +1,1 @@
+"""The local SQLite store: conversations, turns (and memories, later)."""
