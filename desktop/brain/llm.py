@@ -47,6 +47,8 @@ class Sampling:
     repeat_penalty: float = 1.1
     max_tokens: int = 160
     seed: int | None = None
+    # Token id -> bias; e.g. tests keep a reply going by forbidding the end-of-turn token.
+    logit_bias: dict[int, float] | None = None
 
 
 class LocalLLM:
@@ -91,6 +93,10 @@ class LocalLLM:
     # -- tokens ---------------------------------------------------------------
     def _tokenize(self, data: bytes, special: bool) -> list[int]:
         return self.model.tokenize(data, add_bos=False, special=special)
+
+    def token_id(self, special_text: str) -> int:
+        (token,) = self._tokenize(special_text.encode("utf-8"), True)
+        return token
 
     def detokenize(self, tokens: list[int]) -> str:
         return self.model.detokenize(tokens).decode("utf-8", errors="replace")
@@ -192,7 +198,7 @@ class LocalLLM:
             prompt=prompt, max_tokens=min(sampling.max_tokens, budget),
             temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k,
             repeat_penalty=sampling.repeat_penalty, stop=list(self.format.stop), stream=True,
-            seed=sampling.seed,
+            seed=sampling.seed, logit_bias=sampling.logit_bias,
         )
         try:
             for part in stream:

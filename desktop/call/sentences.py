@@ -10,10 +10,13 @@ _CLAUSE_END = re.compile(r"([,;:—])(\s+)|([，、：])")
 
 
 class SentenceSplitter:
-    def __init__(self, first_clause_words: int = 4, max_chars: int = 220) -> None:
+    def __init__(self, first_clause_words: int = 4, max_chars: int = 220,
+                 first_max_chars: int = 64) -> None:
         self.buffer = ""
         self.first_clause_words = first_clause_words
         self.max_chars = max_chars
+        # The first piece decides when speech starts: never let it grow long.
+        self.first_max_chars = first_max_chars
         self.emitted = 0
 
     def push(self, text: str) -> list[str]:
@@ -40,8 +43,9 @@ class SentenceSplitter:
             clause = _CLAUSE_END.search(self.buffer)
             if clause and len(self.buffer[: clause.start()].split()) >= self.first_clause_words:
                 match = clause
-        if match is None and len(self.buffer) > self.max_chars:
-            cut = self.buffer.rfind(" ", 0, self.max_chars)
+        limit = self.first_max_chars if self.emitted == 0 else self.max_chars
+        if match is None and len(self.buffer) > limit:
+            cut = self.buffer.rfind(" ", 0, limit)
             if cut > 0:
                 return self._take(cut, cut + 1)
         if match is None:

@@ -104,6 +104,9 @@ class AudioOutput:
         self.callbacks = 0
         self._flush_requested = False
         self._device_latency_frames = 0
+        # Silence handed to the device after the last speech sample: it pushes the tail of
+        # the speech out of the device's buffers, so the clock can reach the end.
+        self._silence_since_speech = 0
         self._lock = threading.Lock()  # writers only; the callback never takes it
         self.error: str | None = None
 
@@ -156,8 +159,13 @@ class AudioOutput:
         got = ring.read_into(channel)
         if got < frames:
             channel[got:] = 0.0
-            if ring.written > ring.consumed or got > 0:
-                self.underflows += 1
+            if got > 0:
+                self.underflows += 1  # ran dry mid-block: a gap, or the end of a reply
+                self._silence_since_speech = frames - got
+            else:
+                self._silence_since_speech += frames
+        else:
+            self._silence_since_speech = 0
 
     def _finished(self) -> None:
         if self.stream is not None:
@@ -203,7 +211,8 @@ class AudioOutput:
     def _pending_in_device(self) -> int:
         # Frames handed over but not yet out of the speaker. After the queue empties the
         # device drains, so the estimate is capped by how much speech was queued at all.
-        return min(self._device_latency_frames, self.ring.consumed)
+        in_flight = min(self._device_latency_frames, self.ring.consumed)
+        return max(0, in_flight - self._silence_since_speech)
 
     def queued_frames(self) -> int:
         return 0 if self.ring is None else self.ring.written - self.ring.consumed

@@ -1,0 +1,133 @@
+"""The composition root: builds engines, the pipeline and the store from the data folder.
+
+No Qt here: the window (desktop.ui) and the command line both build on ``Hearth``. Every
+engine that cannot be built becomes a ``Problem`` with words for the user, and whatever can
+still work keeps working: no voice means text replies, no speaker means silent captions, no
+language model means the app opens and says where to put one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from desktop.brain.llm import LocalLLM
+from desktop.budget import CpuBudget
+from desktop.call.events import Listener
+from desktop.call.session import Conversation
+from desktop.call.video import FaceLoop, FrameMailbox
+from desktop.errors import HearthError
+from desktop.face.animator import FaceAnimator
+from desktop.face.renderer import FaceRenderer
+from desktop.memory.store import Store
+from desktop.models.inventory import Inventory, Missing
+from desktop.paths import DataDirs, asset_path
+from desktop.personas.library import Persona, PersonaLibrary
+from desktop.voice.audio_out import AudioOutput, AudioUnavailable
+from desktop.voice.tts import PiperTTS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Problem:
+    """Something missing or broken, said the way the screen says it."""
+
+    part: str  # "llm" | "voice" | "speaker" | "face" | "store"
+    text: str
+
+
+@dataclass
+class Engines:
+    llm: LocalLLM | None = None
+    tts: PiperTTS | None = None
+    output: AudioOutput | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+class Hearth:
+    def __init__(self, dirs: DataDirs, budget: CpuBudget | None = None,
+                 output_device: int | str | None = None) -> None:
+        self.dirs = dirs
+        self.budget = budget or CpuBudget.for_machine()
+        self.library = PersonaLibrary(dirs)
+        self.inventory = Inventory(dirs)
+        self.output_device = output_device
+        self.store: Store | None = None
+        self.engines = Engines()
+        self._llm_path: Path | None = None
+
+    def open(self) -> Hearth:
+        self.dirs.ensure()
+        self.store = Store(self.dirs.database).open()
+        return self
+
+    def close(self) -> None:
+        if self.engines.output is not None:
+            self.engines.output.close()
+        if self.store is not None:
+            self.store.close()
+
+    # -- what is missing -------------------------------------------------------------
+    def missing_models(self, persona: Persona) -> list[Missing]:
+        return self.inventory.missing(persona.languages, persona.voices)
+
+    # -- engines -------------------------------------------------------------------------
+    def load_engines(self, persona: Persona, want_voice: bool = True) -> Engines:
+        """Load (or reuse) what this persona needs; never raises for a missing part."""
+        engines = self.engines
+        engines.problems = [Problem(m.kind, m.message()) for m in self.missing_models(persona)]
+        llm_path = self.inventory.choose_llm()
+        if llm_path is not None and (engines.llm is None or llm_path != self._llm_path):
+            try:
+                engines.llm = LocalLLM.load(llm_path, self.budget.llm)
+                self._llm_path = llm_path
+            except HearthError as error:
+                engines.problems.append(Problem("llm", str(error)))
+        voice_path = self.inventory.choose_voice(persona.voices, persona.languages)
+        if want_voice and voice_path is not None:
+            try:
+                engines.tts = PiperTTS.load(voice_path, threads=self.budget.tts_threads)
+            except HearthError as error:
+                engines.problems.append(Problem("voice", str(error)))
+        if want_voice and engines.output is None:
+            try:
+                engines.output = AudioOutput(self.output_device).open()
+            except AudioUnavailable as error:
+                engines.problems.append(Problem("speaker", str(error)))
+        return engines
+
+    def conversation(self, persona: Persona, listener: Listener,
+                     animator: FaceAnimator | None = None) -> Conversation:
+        engines = self.load_engines(persona)
+        return Conversation(
+            persona, self.store, engines.llm, listener, tts=engines.tts,
+            output=engines.output, animator=animator, cache_dir=self.dirs.cache,
+        )
+
+    def face_loop(self, persona: Persona, animator: FaceAnimator, mailbox: FrameMailbox,
+                  size: int = 256) -> FaceLoop | None:
+        try:
+            renderer = FaceRenderer.load(
+                asset_path("renderer", "builtin-warp.onnx"), load_portrait(persona),
+                persona.rig, size=size, threads=self.budget.render_threads,
+            )
+        except HearthError as error:
+            self.engines.problems.append(Problem("face", str(error)))
+            return None
+        return FaceLoop(renderer, animator, self.engines.output, mailbox)
+
+
+def load_portrait(persona: Persona) -> np.ndarray:
+    """The persona's portrait as RGB, decoded with a pixel cap."""
+    import cv2
+
+    data = np.frombuffer(persona.portrait_path.read_bytes(), np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if image is None or image.shape[0] * image.shape[1] > 4096 * 4096:
+        raise HearthError(f"The portrait of {persona.name()} cannot be read.",
+                          "Reinstall the persona.")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)

@@ -1,0 +1,44 @@
+"""One explicit CPU budget shared by the LLM, TTS and the face renderer.
+
+Measured on a 2-core machine: llama.cpp at 2 threads decodes ~56 tok/s alone but ~16 tok/s
+with piper beside it, because its threads stall at barriers when they share a core with
+another engine. So the LLM never gets every core while others run: it keeps cores - 1 for
+decoding, and the last core is the media core, shared by TTS and the renderer, each with one
+thread (piper runs at ~0.05 real-time factor and the renderer at ~9 ms a frame, so together
+they leave that core partly idle). Prefill happens before the reply is spoken, with nothing
+else busy, so it may use every core.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from desktop.brain.llm import ThreadShare
+
+
+@dataclass(frozen=True)
+class CpuBudget:
+    cores: int
+    llm: ThreadShare
+    tts_threads: int
+    render_threads: int
+
+    @classmethod
+    def for_machine(cls, cores: int | None = None) -> CpuBudget:
+        cores = max(1, cores or _usable_cores())
+        decode = max(1, cores - 1)
+        return cls(cores=cores, llm=ThreadShare(decode=decode, prefill=cores),
+                   tts_threads=1, render_threads=1)
+
+    def busy_threads_while_speaking(self) -> int:
+        """Native threads that may run at once while a reply is spoken. TTS and renderer
+        share the media core, so they count once."""
+        return self.llm.decode + 1
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1

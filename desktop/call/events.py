@@ -1,0 +1,56 @@
+"""What the call tells the outside world (the UI bridge, the CLI, tests). Plain data: the
+engine never calls into Qt; the bridge turns these into signals on the Qt thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from desktop.call.frames import TurnTimes
+
+
+@dataclass(frozen=True)
+class ReplyStarted:
+    turn_id: int
+    spoken: bool
+
+
+@dataclass(frozen=True)
+class ReplyToken:
+    turn_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Caption:
+    """What the listener has heard of the reply so far."""
+
+    turn_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ReplyFinished:
+    turn_id: int
+    heard_text: str
+    full_text: str
+    interrupted: bool
+    times: TurnTimes
+
+
+@dataclass(frozen=True)
+class TurnSaved:
+    turn_id: int
+    role: str
+    row_id: int
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the user should know: a missing device, a save that failed."""
+
+    level: str  # "info" | "warning" | "error"
+    text: str
+
+
+Listener = Callable[[object], None]

@@ -1,0 +1,115 @@
+"""The face stage: renders frames on the audio clock into a latest-frame mailbox.
+
+The renderer runs on this worker, never on the Qt thread. Each frame is rendered for the
+speech time at which it will be *seen*: the audio clock now plus the expected delay until it
+is painted (render time plus half a paint period), so lips meet the sound, not trail it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from desktop.face.animator import FaceAnimator
+from desktop.face.renderer import FaceRenderer
+from desktop.voice.audio_out import AudioOutput
+
+
+@dataclass(frozen=True)
+class VideoFrame:
+    image: np.ndarray  # uint8 RGB
+    speech_t: float  # the audio-clock time this frame shows
+    rendered_at: float  # monotonic
+    render_ms: float
+    number: int
+
+
+class FrameMailbox:
+    """Holds only the newest frame: the painter never falls behind, it skips."""
+
+    def __init__(self) -> None:
+        self._frame: VideoFrame | None = None
+        self._lock = threading.Lock()
+
+    def put(self, frame: VideoFrame) -> None:
+        with self._lock:
+            self._frame = frame
+
+    def latest(self) -> VideoFrame | None:
+        with self._lock:
+            return self._frame
+
+
+class FaceLoop:
+    def __init__(
+        self,
+        renderer: FaceRenderer,
+        animator: FaceAnimator,
+        output: AudioOutput | None,
+        mailbox: FrameMailbox,
+        fps: float = 25.0,
+        paint_period_s: float = 1 / 60,
+    ) -> None:
+        self.renderer = renderer
+        self.animator = animator
+        self.output = output
+        self.mailbox = mailbox
+        self.fps = fps
+        self.paint_period_s = paint_period_s
+        self.render_ms: list[float] = []
+        self._thread: threading.Thread | None = None
+        self._running = False
+        self._started = time.monotonic()
+
+    def speech_clock(self) -> float:
+        if self.output is None or not self.output.is_open:
+            return 0.0
+        return self.output.seconds(self.output.played_frames())
+
+    def start(self) -> FaceLoop:
+        self._running = True
+        self._thread = threading.Thread(target=self._run, name="face-loop", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._running = False
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+            self._thread = None
+
+    def render_once(self, number: int = 0) -> VideoFrame:
+        expected_ms = float(np.median(self.render_ms[-25:])) if self.render_ms else 10.0
+        lead = expected_ms / 1000.0 + self.paint_period_s / 2
+        speech_t = self.speech_clock() + lead if self._speaking() else self.speech_clock()
+        now = time.monotonic()
+        params = self.animator.params_at(speech_t, now - self._started)
+        started = time.perf_counter()
+        image = self.renderer.render(params)
+        render_ms = (time.perf_counter() - started) * 1000.0
+        self.render_ms.append(render_ms)
+        if len(self.render_ms) > 2000:
+            del self.render_ms[:1000]
+        frame = VideoFrame(image, speech_t, time.monotonic(), render_ms, number)
+        self.mailbox.put(frame)
+        return frame
+
+    def _speaking(self) -> bool:
+        return self.output is not None and self.output.is_open and not self.output.is_idle()
+
+    def _run(self) -> None:
+        period = 1.0 / self.fps
+        next_time = time.monotonic()
+        number = 0
+        while self._running:
+            self.render_once(number)
+            number += 1
+            next_time += period
+            delay = next_time - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            else:
+                next_time = time.monotonic()  # fell behind: skip, do not burst

@@ -1,0 +1,1 @@
+"""Models: the catalog, what is installed, downloads (later) and the CPU budget."""

@@ -1,0 +1,122 @@
+"""What models are installed in the user's models folder, and what is missing.
+
+Layout of ``<data>/models``:
+    llm/*.gguf                      language models
+    voices/<name>.onnx (+ .onnx.json)  piper voices
+The face renderer is built in (``desktop/assets/renderer``); a persona may bring its own.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop.paths import DataDirs, asset
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    id: str
+    kind: str
+    file: str
+    languages: tuple[str, ...]
+    purpose: str
+    url: str
+    chat_format: str = "chatml"
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A model the app needs and does not have, said the way the screen says it."""
+
+    kind: str
+    purpose: str
+    folder: Path
+    suggestion: str
+
+    def message(self) -> str:
+        return f"{self.purpose} Put {self.suggestion} in {self.folder}."
+
+
+def load_catalog() -> list[CatalogEntry]:
+    data = json.loads(asset("catalog", "models.json").read_text(encoding="utf-8"))
+    return [
+        CatalogEntry(m["id"], m["kind"], m["file"], tuple(m["languages"]), m["purpose"],
+                     m["url"], m.get("chat_format", "chatml"))
+        for m in data["models"]
+    ]
+
+
+@dataclass
+class Inventory:
+    dirs: DataDirs
+
+    @property
+    def llm_dir(self) -> Path:
+        return self.dirs.models / "llm"
+
+    @property
+    def voice_dir(self) -> Path:
+        return self.dirs.models / "voices"
+
+    def llm_files(self) -> list[Path]:
+        if not self.llm_dir.is_dir():
+            return []
+        return sorted(p for p in self.llm_dir.glob("*.gguf") if p.is_file())
+
+    def choose_llm(self, preferred: str | None = None) -> Path | None:
+        files = self.llm_files()
+        if preferred:
+            for path in files:
+                if path.name == preferred:
+                    return path
+        catalog_order = [e.file for e in load_catalog() if e.kind == "llm"]
+        for name in catalog_order:
+            for path in files:
+                if path.name == name:
+                    return path
+        return files[0] if files else None
+
+    def voices(self) -> dict[str, str]:
+        """voice file stem -> language code, for every voice with its settings file."""
+        found: dict[str, str] = {}
+        if not self.voice_dir.is_dir():
+            return found
+        for onnx_path in sorted(self.voice_dir.glob("*.onnx")):
+            config = Path(f"{onnx_path}.json")
+            if not config.is_file():
+                continue
+            try:
+                data = json.loads(config.read_text(encoding="utf-8"))
+                code = data.get("language", {}).get("code") or data["espeak"]["voice"]
+            except (ValueError, KeyError, TypeError, AttributeError):
+                continue
+            found[onnx_path.stem] = str(code).split("_")[0].split("-")[0].lower()
+        return found
+
+    def choose_voice(self, wanted: dict[str, str], languages: list[str]) -> Path | None:
+        voices = self.voices()
+        for language in languages:
+            name = wanted.get(language)
+            if name and name in voices:
+                return self.voice_dir / f"{name}.onnx"
+        for language in languages:
+            for name, code in voices.items():
+                if code == language:
+                    return self.voice_dir / f"{name}.onnx"
+        return None
+
+    def missing(self, languages: list[str], wanted_voices: dict[str, str]) -> list[Missing]:
+        catalog = load_catalog()
+        problems = []
+        if self.choose_llm() is None:
+            entry = next(e for e in catalog if e.kind == "llm")
+            problems.append(Missing("llm", entry.purpose, self.llm_dir,
+                                    f"a GGUF chat model such as {entry.file}"))
+        if self.choose_voice(wanted_voices, languages) is None:
+            name = wanted_voices.get(languages[0], "a piper voice")
+            problems.append(Missing(
+                "voice", "The persona's voice: without it replies are text only.",
+                self.voice_dir, f"{name}.onnx together with {name}.onnx.json"))
+        return problems

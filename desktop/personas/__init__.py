@@ -1,0 +1,1 @@
+"""Personas: the library, bundle format, import, signatures and licenses."""

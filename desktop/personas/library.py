@@ -1,0 +1,102 @@
+"""The persona library: personas shipped with the app plus the user's installed ones."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib.abc import Traversable
+from pathlib import Path
+
+from desktop.brain.prompt import PersonaPrompt
+from desktop.errors import HearthError
+from desktop.face.contract import FaceRig
+from desktop.paths import DataDirs, asset
+
+
+class PersonaInvalid(HearthError):
+    pass
+
+
+@dataclass
+class Persona:
+    id: str
+    version: int
+    names: dict[str, str]
+    languages: list[str]
+    description: str
+    personality: str
+    greetings: dict[str, str]
+    sample_lines: list[str]
+    portrait_path: Path
+    rig: FaceRig
+    voices: dict[str, str]
+    license: dict = field(default_factory=dict)
+    builtin: bool = False
+
+    def name(self, language: str = "en") -> str:
+        return self.names.get(language) or self.names.get("en") or next(iter(self.names.values()))
+
+    def greeting(self, language: str = "en") -> str:
+        return self.greetings.get(language) or self.greetings.get(self.languages[0], "")
+
+    @property
+    def verified(self) -> bool:
+        return self.builtin
+
+    @property
+    def owner(self) -> str:
+        return str(self.license.get("licensor", "unknown"))
+
+    def prompt(self) -> PersonaPrompt:
+        return PersonaPrompt(
+            persona_id=self.id, name=self.name("en"), description=self.description,
+            personality=self.personality, sample_lines=tuple(self.sample_lines),
+            language=self.languages[0],
+        )
+
+
+def load_persona(folder: Path | Traversable, builtin: bool = False) -> Persona:
+    source = folder / "persona.json"
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+        names = {str(k): str(v) for k, v in data["names"].items()}
+        persona = Persona(
+            id=str(data["id"]), version=int(data["version"]), names=names,
+            languages=[str(x) for x in data["languages"]] or ["en"],
+            description=str(data["description"]), personality=str(data["personality"]),
+            greetings={str(k): str(v) for k, v in data.get("greetings", {}).items()},
+            sample_lines=[str(x) for x in data.get("sample_lines", [])],
+            portrait_path=Path(str(folder / data["portrait"])),
+            rig=FaceRig.from_dict(data["face_rig"]),
+            voices={str(k): str(v) for k, v in data.get("voice", {}).items()},
+            license=dict(data.get("license", {})), builtin=builtin,
+        )
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise PersonaInvalid(f"The persona in {folder} cannot be read ({error}).",
+                             "Reinstall it from its .persona file.") from error
+    return persona
+
+
+class PersonaLibrary:
+    def __init__(self, dirs: DataDirs) -> None:
+        self.dirs = dirs
+        self.problems: list[str] = []
+
+    def list(self) -> list[Persona]:
+        personas = [load_persona(asset("personas", "wren"), builtin=True)]
+        self.problems = []
+        if self.dirs.personas.is_dir():
+            for folder in sorted(self.dirs.personas.iterdir()):
+                if (folder / "persona.json").is_file():
+                    try:
+                        personas.append(load_persona(folder))
+                    except PersonaInvalid as error:
+                        self.problems.append(str(error))
+        return personas
+
+    def get(self, persona_id: str) -> Persona:
+        for persona in self.list():
+            if persona.id == persona_id:
+                return persona
+        raise PersonaInvalid(f"No persona with id '{persona_id}' is installed.",
+                             "Pick one from the library.")

@@ -1,0 +1,1 @@
+"""The Qt edge: the only package that imports PySide6."""

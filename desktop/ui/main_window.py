@@ -1,0 +1,376 @@
+"""Hearth's main window: the persona library, the chat view and the call view."""
+
+from __future__ import annotations
+
+import html
+import threading
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QFont
+from PySide6.QtWidgets import (
+    QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMainWindow, QPushButton,
+    QStackedWidget, QTextBrowser, QVBoxLayout, QWidget,
+)
+
+from desktop.app import Hearth, load_portrait
+from desktop.call.events import (
+    Caption, Notice, ReplyFinished, ReplyStarted, ReplyToken, TurnSaved,
+)
+from desktop.call.session import Conversation
+from desktop.call.video import FaceLoop, FrameMailbox
+from desktop.face.animator import FaceAnimator
+from desktop.personas.library import Persona
+from desktop.ui.bridge import EngineBridge
+from desktop.ui.face_widget import FaceWidget
+
+STYLE = """
+QMainWindow, QWidget { background: #26272f; color: #e8e6e3; font-size: 14px; }
+QListWidget { background: #1e1f26; border: none; padding: 6px; }
+QListWidget::item { padding: 10px; border-radius: 8px; margin: 2px; }
+QListWidget::item:selected { background: #3b3d4a; }
+QTextBrowser, QLineEdit { background: #1e1f26; border: 1px solid #3b3d4a; border-radius: 8px;
+    padding: 8px; }
+QPushButton { background: #3b3d4a; border: none; border-radius: 8px; padding: 8px 16px; }
+QPushButton:hover { background: #4a4c5c; }
+QPushButton:disabled { color: #777; }
+QPushButton#call { background: #2e7d5b; }
+QPushButton#stop { background: #a3423a; }
+QLabel#banner { background: #5a4a1e; border-radius: 8px; padding: 10px; color: #fff3cf; }
+QLabel#caption { font-size: 18px; padding: 8px; color: #fdfcf8; }
+QLabel#badge { color: #9fd8b5; }
+QLabel#meter { color: #9a98a0; font-size: 12px; }
+"""
+
+
+class ChatPage(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.transcript = QTextBrowser()
+        self.transcript.setOpenExternalLinks(False)
+        self.input = QLineEdit()
+        self.input.setPlaceholderText(self.tr("Write a message…"))
+        self.send = QPushButton(self.tr("Send"))
+        self.stop = QPushButton(self.tr("Stop"))
+        self.stop.setObjectName("stop")
+        row = QHBoxLayout()
+        row.addWidget(self.input, 1)
+        row.addWidget(self.send)
+        row.addWidget(self.stop)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.transcript, 1)
+        layout.addLayout(row)
+
+
+class CallPage(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.face = FaceWidget()
+        self.disclosure = QLabel()
+        self.disclosure.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.disclosure.setObjectName("meter")
+        self.caption = QLabel("")
+        self.caption.setObjectName("caption")
+        self.caption.setWordWrap(True)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption.setMinimumHeight(64)
+        self.meter = QLabel("")
+        self.meter.setObjectName("meter")
+        self.meter.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.input = QLineEdit()
+        self.input.setPlaceholderText(self.tr("Say something (type it)…"))
+        self.start = QPushButton(self.tr("Call"))
+        self.start.setObjectName("call")
+        self.stop = QPushButton(self.tr("Stop"))
+        self.stop.setObjectName("stop")
+        self.hangup = QPushButton(self.tr("Hang up"))
+        row = QHBoxLayout()
+        row.addWidget(self.input, 1)
+        row.addWidget(self.start)
+        row.addWidget(self.stop)
+        row.addWidget(self.hangup)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.face, 1)
+        layout.addWidget(self.disclosure)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.meter)
+        layout.addLayout(row)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, hearth: Hearth, language: str = "en") -> None:
+        super().__init__()
+        self.hearth = hearth
+        self.language = language
+        self.bridge = EngineBridge(self)
+        self.bridge.event.connect(self.on_event)
+        self.conversation: Conversation | None = None
+        self.persona: Persona | None = None
+        self.animator = FaceAnimator()
+        self.mailbox = FrameMailbox()
+        self.face_loop: FaceLoop | None = None
+        self.in_call = False
+        self._reply_html = ""
+        self._generation = 0
+        self.setWindowTitle("Hearth")
+        self.resize(1100, 720)
+        self.setStyleSheet(STYLE)
+
+        self.library = QListWidget()
+        self.library.setFixedWidth(260)
+        self.library.currentItemChanged.connect(self._persona_chosen)
+        self.title = QLabel("")
+        title_font = QFont()
+        title_font.setPointSize(16)
+        title_font.setBold(True)
+        self.title.setFont(title_font)
+        self.badge = QLabel("")
+        self.badge.setObjectName("badge")
+        self.chat_button = QPushButton(self.tr("Chat"))
+        self.call_button = QPushButton(self.tr("Call view"))
+        self.chat_button.clicked.connect(lambda: self.show_page(0))
+        self.call_button.clicked.connect(lambda: self.show_page(1))
+        self.banner = QLabel("")
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.setTextFormat(Qt.TextFormat.RichText)
+        self.banner.linkActivated.connect(self._open_link)
+        self.banner.hide()
+        self.chat = ChatPage()
+        self.call = CallPage()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.chat)
+        self.pages.addWidget(self.call)
+
+        header = QHBoxLayout()
+        header.addWidget(self.title)
+        header.addWidget(self.badge, 1)
+        header.addWidget(self.chat_button)
+        header.addWidget(self.call_button)
+        right = QVBoxLayout()
+        right.addLayout(header)
+        right.addWidget(self.banner)
+        right.addWidget(self.pages, 1)
+        root = QWidget()
+        body = QHBoxLayout(root)
+        body.addWidget(self.library)
+        body.addLayout(right, 1)
+        self.setCentralWidget(root)
+
+        self.chat.send.clicked.connect(self.send_chat)
+        self.chat.input.returnPressed.connect(self.send_chat)
+        self.chat.stop.clicked.connect(self.stop_reply)
+        self.call.start.clicked.connect(self.start_call)
+        self.call.stop.clicked.connect(self.stop_reply)
+        self.call.hangup.clicked.connect(self.hang_up)
+        self.call.input.returnPressed.connect(self.send_call)
+        self._set_ready(False)
+        self.populate_library()
+
+    # -- library ----------------------------------------------------------------------
+    def populate_library(self) -> None:
+        self.library.clear()
+        for persona in self.hearth.library.list():
+            status = self.tr("Verified") if persona.verified else self.tr("Unverified")
+            item = QListWidgetItem(f"{persona.name(self.language)}\n{status} · {persona.owner}")
+            item.setData(Qt.ItemDataRole.UserRole, persona.id)
+            self.library.addItem(item)
+        if self.library.count():
+            self.library.setCurrentRow(0)
+
+    def _persona_chosen(self, item: QListWidgetItem | None, _previous: object = None) -> None:
+        if item is None:
+            return
+        persona = self.hearth.library.get(item.data(Qt.ItemDataRole.UserRole))
+        self.open_persona(persona)
+
+    def open_persona(self, persona: Persona) -> None:
+        self.hang_up()
+        if self.conversation is not None:
+            self.conversation.close()
+            self.conversation = None
+        self.persona = persona
+        self._generation += 1
+        generation = self._generation
+        self.title.setText(persona.name(self.language))
+        owner = persona.owner
+        self.badge.setText(
+            (self.tr("Verified · likeness by {owner}") if persona.verified
+             else self.tr("Unverified · {owner}")).format(owner=owner)
+        )
+        self.call.disclosure.setText(
+            self.tr("You are talking to an AI persona. {text}").format(
+                text=persona.license.get("disclosure", ""))
+        )
+        self.chat.transcript.clear()
+        self.call.caption.setText("")
+        self.call.face.set_still(load_portrait(persona))
+        self._set_ready(False)
+        self.chat.transcript.setHtml(f"<p><i>{html.escape(self.tr('Loading…'))}</i></p>")
+        # Loading a model takes seconds: never on the Qt thread.
+        threading.Thread(target=self._load_conversation, args=(persona, generation),
+                         name="open-persona", daemon=True).start()
+
+    def _load_conversation(self, persona: Persona, generation: int) -> None:
+        conversation = self.hearth.conversation(persona, self.bridge.post, self.animator)
+        conversation.start()
+        history = list(conversation.history)
+        self.bridge.post(("ready", generation, conversation, history,
+                          list(self.hearth.engines.problems)))
+
+    # -- events from the engine (on the Qt thread) -------------------------------------------
+    def on_event(self, event: object) -> None:
+        if isinstance(event, tuple) and event[0] == "ready":
+            _, generation, conversation, history, problems = event
+            if generation != self._generation:
+                conversation.close()
+                return
+            self.conversation = conversation
+            self._show_history(history)
+            self._show_problems(problems)
+            self._set_ready(conversation.llm is not None)
+        elif isinstance(event, ReplyStarted):
+            self._reply_html = ""
+            self._append_line("persona", "")
+        elif isinstance(event, ReplyToken):
+            self._reply_html += event.text
+            self._replace_last_line("persona", self._reply_html)
+        elif isinstance(event, Caption):
+            self.call.caption.setText(event.text)
+        elif isinstance(event, ReplyFinished):
+            text = event.full_text if not event.interrupted else event.heard_text
+            suffix = self.tr(" (interrupted)") if event.interrupted else ""
+            self._replace_last_line("persona", text + suffix)
+            if self.in_call:
+                self.call.caption.setText(event.heard_text)
+            self._show_meter(event)
+        elif isinstance(event, Notice):
+            self._show_problems_text([event.text])
+        elif isinstance(event, TurnSaved):
+            pass
+
+    # -- actions ---------------------------------------------------------------------------
+    def show_page(self, index: int) -> None:
+        self.pages.setCurrentIndex(index)
+
+    def send_chat(self) -> None:
+        self._send(self.chat.input)
+
+    def send_call(self) -> None:
+        if not self.in_call:
+            self.start_call()
+        self._send(self.call.input)
+
+    def _send(self, field: QLineEdit) -> None:
+        text = field.text().strip()
+        if not text or self.conversation is None or self.conversation.llm is None:
+            return
+        field.clear()
+        self._append_line("user", text)
+        self.conversation.say(text)
+
+    def stop_reply(self) -> None:
+        if self.conversation is not None:
+            self.conversation.stop_speaking()
+
+    def start_call(self) -> None:
+        if self.conversation is None or self.persona is None or self.in_call:
+            return
+        self.show_page(1)
+        self.in_call = True
+        self.conversation.set_spoken(True)
+        if self.face_loop is None:
+            self.face_loop = self.hearth.face_loop(self.persona, self.animator, self.mailbox)
+        if self.face_loop is not None:
+            self.call.face.mailbox = self.mailbox
+            self.face_loop.start()
+        self.call.start.setEnabled(False)
+        if not self.conversation.spoken:
+            self._show_problems_text([self.tr("No voice or speaker: replies appear as captions.")])
+        self.conversation.greet()
+
+    def hang_up(self) -> None:
+        if not self.in_call:
+            return
+        self.in_call = False
+        if self.conversation is not None:
+            self.conversation.set_spoken(False)
+        if self.face_loop is not None:
+            self.face_loop.stop()
+            self.face_loop = None
+        self.call.face.mailbox = None
+        self.call.face.update()
+        self.call.start.setEnabled(True)
+
+    def closeEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+        self.hang_up()
+        if self.conversation is not None:
+            self.conversation.close()
+        super().closeEvent(event)
+
+    # -- rendering helpers --------------------------------------------------------------------
+    def _set_ready(self, ready: bool) -> None:
+        for widget in (self.chat.send, self.chat.input, self.call.input, self.call.start):
+            widget.setEnabled(ready)
+
+    def _show_history(self, history: list) -> None:
+        self.chat.transcript.clear()
+        self._lines: list[tuple[str, str]] = []
+        for message in history:
+            self._lines.append(("user" if message.role == "user" else "persona", message.text))
+        self._render_transcript()
+
+    def _append_line(self, who: str, text: str) -> None:
+        if not hasattr(self, "_lines"):
+            self._lines = []
+        self._lines.append((who, text))
+        self._render_transcript()
+
+    def _replace_last_line(self, who: str, text: str) -> None:
+        if getattr(self, "_lines", None) and self._lines[-1][0] == who:
+            self._lines[-1] = (who, text)
+        else:
+            self._append_line(who, text)
+            return
+        self._render_transcript()
+
+    def _render_transcript(self) -> None:
+        name = self.persona.name(self.language) if self.persona else ""
+        parts = []
+        for who, text in self._lines:
+            label = self.tr("You") if who == "user" else name
+            color = "#8fb8ff" if who == "user" else "#9fd8b5"
+            parts.append(f"<p><b style='color:{color}'>{html.escape(label)}</b><br>"
+                         f"{html.escape(text)}</p>")
+        self.chat.transcript.setHtml("".join(parts))
+        bar = self.chat.transcript.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    def _show_problems(self, problems: list) -> None:
+        self._show_problems_text([p.text for p in problems])
+
+    def _show_problems_text(self, texts: list[str]) -> None:
+        if not texts:
+            self.banner.hide()
+            return
+        folder = self.hearth.dirs.models
+        items = "".join(f"<li>{html.escape(t)}</li>" for t in texts)
+        link = QUrl.fromLocalFile(str(folder)).toString()
+        self.banner.setText(
+            f"<b>{html.escape(self.tr('Some parts are missing'))}</b><ul>{items}</ul>"
+            f"<a href='{link}' style='color:#ffe08a'>"
+            f"{html.escape(self.tr('Open the models folder'))}</a>"
+        )
+        self.banner.show()
+
+    def _open_link(self, link: str) -> None:
+        QDesktopServices.openUrl(QUrl(link))
+
+    def _show_meter(self, event: ReplyFinished) -> None:
+        times = event.times
+        parts = []
+        for key, label in (("first_token", self.tr("first word")),
+                           ("first_audio_played", self.tr("first sound"))):
+            value = times.ms(key)
+            if value is not None:
+                parts.append(f"{label} {value:.0f} ms")
+        self.call.meter.setText(" · ".join(parts))

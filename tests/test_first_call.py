@@ -1,0 +1,180 @@
+"""The first call end to end on real engines: fixture GGUF through llama-cpp-python, the
+fixture voice through piper, the built-in renderer through onnxruntime, PortAudio into a
+PulseAudio null sink recorded back from its monitor, and a real SQLite file."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from desktop.app import Hearth
+from desktop.brain.llm import Sampling
+from desktop.call.events import ReplyFinished, ReplyToken
+from desktop.call.video import FrameMailbox
+from desktop.face.animator import FaceAnimator
+from tests.audio_env import read_wav, stop_recording, voiced_seconds
+
+pytestmark = pytest.mark.audio
+
+
+class Events:
+    def __init__(self) -> None:
+        self.items: list[object] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, event: object) -> None:
+        with self.lock:
+            self.items.append((time.monotonic(), event))
+
+    def of(self, kind: type) -> list:
+        with self.lock:
+            return [e for _, e in self.items if isinstance(e, kind)]
+
+    def wait_for(self, kind: type, timeout: float = 60.0, turn_id: int | None = None) -> object:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for event in self.of(kind):
+                if turn_id is None or event.turn_id == turn_id:
+                    return event
+            time.sleep(0.02)
+        raise AssertionError(f"no {kind.__name__} within {timeout} s")
+
+
+def mouth_crop(image: np.ndarray, persona) -> np.ndarray:  # noqa: ANN001
+    size = image.shape[0]
+    mx, my = persona.rig.mouth_center
+    cx, cy = int((mx + 1) / 2 * size), int((my + 1) / 2 * size)
+    half = size // 10
+    return image[cy - half : cy + half, cx - half : cx + half].astype(np.float32)
+
+
+@pytest.fixture
+def call(hearth_home, pulse):  # noqa: ANN001, ANN201
+    hearth = Hearth(hearth_home).open()
+    persona = hearth.library.get("org.hearth.wren")
+    events = Events()
+    animator = FaceAnimator()
+    conversation = hearth.conversation(persona, events, animator)
+    assert hearth.engines.problems == [], [p.text for p in hearth.engines.problems]
+    conversation.start()
+    conversation.set_spoken(True)
+    assert conversation.spoken
+    yield hearth, persona, conversation, events, animator
+    conversation.close()
+    hearth.close()
+
+
+def test_typed_message_is_spoken_with_a_moving_face_and_saved(call, tmp_path: Path) -> None:
+    hearth, persona, conversation, events, animator = call
+    mailbox = FrameMailbox()
+    face = hearth.face_loop(persona, animator, mailbox)
+    face.start()
+    recording = pulse_record(hearth, tmp_path / "out.wav")
+    samples: list[tuple[bool, np.ndarray]] = []
+    turn = conversation.say("Hello Wren, how was the sea today?")
+    deadline = time.monotonic() + 60
+    last_number = -1
+    while time.monotonic() < deadline and not events.of(ReplyFinished):
+        frame = mailbox.latest()
+        if frame is not None and frame.number != last_number:
+            last_number = frame.number
+            speaking = not conversation.output.is_idle()
+            samples.append((speaking, mouth_crop(frame.image, persona)))
+        time.sleep(0.01)
+    finished = events.wait_for(ReplyFinished, turn_id=turn)
+    for _ in range(40):  # half a second of silence after the reply
+        frame = mailbox.latest()
+        if frame.number != last_number:
+            last_number = frame.number
+            samples.append((False, mouth_crop(frame.image, persona)))
+        time.sleep(0.02)
+    face.stop()
+    time.sleep(0.3)
+    stop_recording(recording)
+
+    assert not finished.interrupted
+    assert finished.full_text and finished.heard_text == finished.full_text
+    assert events.of(ReplyToken), "the reply streamed token by token"
+    # Sound reached the device and came back from the null sink's monitor.
+    audio, rate = read_wav(tmp_path / "out.wav")
+    segments = [s for s in conversation.output.segments if s.turn_id == turn]
+    synthesized = sum(s.end - s.start for s in segments) / conversation.output.rate
+    heard = voiced_seconds(audio, rate)
+    assert synthesized > 0.3
+    assert 0.3 * synthesized < heard <= synthesized + 0.2, (heard, synthesized)
+    # The mouth moves while audio plays and rests in silence.
+    def motion(flags: bool) -> float:
+        crops = [c for speaking, c in samples if speaking == flags]
+        diffs = [np.abs(a - b).mean() for a, b in zip(crops, crops[1:], strict=False)]
+        return float(np.percentile(diffs, 90)) if diffs else 0.0
+
+    speaking_motion, silent_motion = motion(True), motion(False)
+    assert speaking_motion > 3.0 * max(silent_motion, 0.2), (speaking_motion, silent_motion)
+    # Both turns are in the SQLite file, and survive a reopen.
+    time.sleep(0.2)
+    turns = hearth.store.turns(persona.id)
+    assert [t.role for t in turns][-2:] == ["user", "assistant"]
+    assert turns[-1].text == finished.full_text and turns[-1].status == "complete"
+
+
+def test_stop_silences_playback_ends_generation_and_keeps_the_heard_prefix(
+    call, tmp_path: Path
+) -> None:
+    hearth, persona, conversation, events, _ = call
+    end_of_turn = conversation.llm.token_id("<|im_end|>")
+    conversation.sampling = Sampling(max_tokens=200, logit_bias={end_of_turn: -100.0}, seed=3)
+    recording = pulse_record(hearth, tmp_path / "stop.wav")
+    started = time.monotonic()
+    turn = conversation.say("Tell me a long story about the lighthouse.")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        times = conversation.control.times[turn]
+        if times.first_audio_played and time.monotonic() - times.first_audio_played > 1.2:
+            break
+        time.sleep(0.01)
+    stopped_at = time.monotonic()
+    assert conversation.stop_speaking()
+    finished = events.wait_for(ReplyFinished, turn_id=turn, timeout=5)
+    time.sleep(1.0)
+    stop_recording(recording)
+
+    assert finished.interrupted
+    # History and the store hold only what was heard: a proper prefix of the full reply.
+    heard, full = words(finished.heard_text), words(finished.full_text)
+    assert heard and full[: len(heard)] == heard
+    assert len(heard) < len(full)
+    assert conversation.history[-1].text == finished.heard_text
+    time.sleep(0.2)
+    last = hearth.store.turns(persona.id)[-1]
+    assert (last.text, last.status) == (finished.heard_text, "interrupted")
+    # Generation ended: no token of this turn arrives after the stop settles.
+    tokens_then = len([e for e in events.of(ReplyToken) if e.turn_id == turn])
+    time.sleep(0.5)
+    assert len([e for e in events.of(ReplyToken) if e.turn_id == turn]) == tokens_then
+    # Playback ended: the recording goes quiet within a quarter second of Stop.
+    audio, rate = read_wav(tmp_path / "stop.wav")
+    offset = int((stopped_at - started + 0.25) * rate)
+    assert voiced_seconds(audio[:offset], rate) > 0.3
+    assert voiced_seconds(audio[offset:], rate) < 0.05
+
+
+def words(text: str) -> list[str]:
+    return [w.strip(".,!?…") for w in text.split() if any(c.isalnum() for c in w)]
+
+
+def pulse_record(hearth: Hearth, path: Path):  # noqa: ANN201
+    from tests.audio_env import PulseServer  # noqa: F401 - the fixture already started it
+    import os
+    import subprocess
+
+    process = subprocess.Popen(
+        ["parecord", "--device=hearth_out.monitor", "--channels=1", "--rate=16000",
+         "--format=s16le", "--file-format=wav", str(path)],
+        env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    time.sleep(0.3)
+    return process
