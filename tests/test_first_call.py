@@ -4,6 +4,7 @@ PulseAudio null sink recorded back from its monitor, and a real SQLite file."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from pathlib import Path
@@ -44,7 +45,7 @@ class Events:
         raise AssertionError(f"no {kind.__name__} within {timeout} s")
 
 
-def mouth_crop(image: np.ndarray, persona) -> np.ndarray:  # noqa: ANN001
+def mouth_crop(image: np.ndarray, persona) -> np.ndarray:
     size = image.shape[0]
     mx, my = persona.rig.mouth_center
     cx, cy = int((mx + 1) / 2 * size), int((my + 1) / 2 * size)
@@ -53,7 +54,7 @@ def mouth_crop(image: np.ndarray, persona) -> np.ndarray:  # noqa: ANN001
 
 
 @pytest.fixture
-def call(hearth_home, pulse):  # noqa: ANN001, ANN201
+def call(hearth_home, pulse):
     hearth = Hearth(hearth_home).open()
     persona = hearth.library.get("org.hearth.wren")
     events = Events()
@@ -109,7 +110,7 @@ def test_typed_message_is_spoken_with_a_moving_face_and_saved(call, tmp_path: Pa
     # The mouth moves while audio plays and rests in silence.
     def motion(flags: bool) -> float:
         crops = [c for speaking, c in samples if speaking == flags]
-        diffs = [np.abs(a - b).mean() for a, b in zip(crops, crops[1:], strict=False)]
+        diffs = [np.abs(a - b).mean() for a, b in itertools.pairwise(crops)]
         return float(np.percentile(diffs, 90)) if diffs else 0.0
 
     speaking_motion, silent_motion = motion(True), motion(False)
@@ -166,10 +167,11 @@ def words(text: str) -> list[str]:
     return [w.strip(".,!?…") for w in text.split() if any(c.isalnum() for c in w)]
 
 
-def pulse_record(hearth: Hearth, path: Path):  # noqa: ANN201
-    from tests.audio_env import PulseServer  # noqa: F401 - the fixture already started it
+def pulse_record(hearth: Hearth, path: Path):
     import os
     import subprocess
+
+    from tests.audio_env import PulseServer  # noqa: F401 - the fixture already started it
 
     process = subprocess.Popen(
         ["parecord", "--device=hearth_out.monitor", "--channels=1", "--rate=16000",

@@ -40,9 +40,10 @@ class SentenceSplitter:
     def _next_piece(self) -> str | None:
         match = _SENTENCE_END.search(self.buffer)
         if match is None and self.emitted == 0:
-            clause = _CLAUSE_END.search(self.buffer)
-            if clause and len(self.buffer[: clause.start()].split()) >= self.first_clause_words:
-                match = clause
+            for clause in _CLAUSE_END.finditer(self.buffer):
+                if len(self.buffer[: clause.start()].split()) >= self.first_clause_words:
+                    match = clause
+                    break
         limit = self.first_max_chars if self.emitted == 0 else self.max_chars
         if match is None and len(self.buffer) > limit:
             cut = self.buffer.rfind(" ", 0, limit)

@@ -21,10 +21,20 @@ from dataclasses import dataclass, field
 from desktop.brain.llm import LocalLLM, Sampling
 from desktop.brain.prompt import Message
 from desktop.call.events import (
-    Caption, Listener, Notice, ReplyFinished, ReplyStarted, ReplyToken, TurnSaved,
+    Caption,
+    Listener,
+    Notice,
+    ReplyFinished,
+    ReplyStarted,
+    ReplyToken,
+    TurnSaved,
 )
 from desktop.call.frames import (
-    EndOfReply, HeardTracker, SentenceText, TurnControl, UserText,
+    EndOfReply,
+    HeardTracker,
+    SentenceText,
+    TurnControl,
+    UserText,
 )
 from desktop.call.sentences import SentenceSplitter
 from desktop.face.animator import FaceAnimator
@@ -63,7 +73,7 @@ class Conversation:
         tts: PiperTTS | None = None,
         output: AudioOutput | None = None,
         animator: FaceAnimator | None = None,
-        cache_dir=None,  # noqa: ANN001 - Path | None
+        cache_dir=None,
         sampling: Sampling | None = None,
         language: str | None = None,
     ) -> None:
@@ -168,10 +178,8 @@ class Conversation:
             if reply.spoken and self.output is not None and self.output.is_open:
                 cut = self.output.flush()
                 self.animator.cut_speech(self.output.seconds(cut))
-            if cut is None:  # text chat: what was shown is what was "heard"
-                heard = reply.full_text
-            else:
-                heard = reply.tracker.heard_text(cut)
+            # In text chat what was shown is what was "heard".
+            heard = reply.full_text if cut is None else reply.tracker.heard_text(cut)
             self._finish(reply, interrupted=True, heard=heard)
             return True
 
@@ -185,7 +193,7 @@ class Conversation:
                 continue
             try:
                 self._reply_to(frame)
-            except Exception as error:  # noqa: BLE001 - surfaced to the user, worker lives on
+            except Exception as error:
                 log.exception("Reply failed")
                 self.listener(Notice("error", f"The persona could not answer: {error}"))
                 with self._lock:
@@ -252,7 +260,7 @@ class Conversation:
                 continue
             try:
                 self._speak(reply, frame)
-            except Exception as error:  # noqa: BLE001 - the reply continues as text
+            except Exception as error:
                 log.exception("Speech failed")
                 self.listener(Notice("warning", f"The voice failed ({error}); the reply "
                                                 "continues as text."))
@@ -297,11 +305,13 @@ class Conversation:
                 if caption != reply.last_caption:
                     reply.last_caption = caption
                     self.listener(Caption(reply.turn_id, caption))
-                if (reply.generation_done and reply.synthesis_done and spans
-                        and len(spans) >= reply.sentences
-                        and played >= max(end for _, end in spans.values())):
-                    self._finish(reply, interrupted=False)
-                elif reply.generation_done and reply.synthesis_done and reply.sentences == 0:
+                all_queued = reply.generation_done and reply.synthesis_done
+                all_played = (
+                    reply.sentences == 0
+                    or (len(spans) >= reply.sentences
+                        and played >= max(end for _, end in spans.values()))
+                )
+                if all_queued and all_played:
                     self._finish(reply, interrupted=False)
 
     # -- endings ------------------------------------------------------------------------------
@@ -327,7 +337,7 @@ class Conversation:
             return
         future = self.store.append_turn(self.persona.id, role, text, status, full_text)
 
-        def done(f) -> None:  # noqa: ANN001 - concurrent Future
+        def done(f) -> None:
             error = f.exception()
             if error is not None:
                 self.listener(Notice("error", f"Not saved: {error}"))

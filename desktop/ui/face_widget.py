@@ -4,7 +4,7 @@ whatever frame the face worker last finished and paints it, or the still portrai
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QRectF, QTimer
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -40,7 +40,7 @@ class FaceWidget(QWidget):
         if self.mailbox is None:
             return
         frame = self.mailbox.latest()
-        if frame is None or frame.number == self._last_number and self._image is not None:
+        if frame is None or (frame.number == self._last_number and self._image is not None):
             return
         self._last_number = frame.number
         self._image = to_qimage(frame.image)
@@ -49,7 +49,7 @@ class FaceWidget(QWidget):
     def current_image(self) -> QImage | None:
         return self._image if self.mailbox is not None and self._image else self.still
 
-    def paintEvent(self, _event) -> None:  # noqa: N802, ANN001 - Qt override
+    def paintEvent(self, _event) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)

@@ -8,13 +8,27 @@ import threading
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMainWindow, QPushButton,
-    QStackedWidget, QTextBrowser, QVBoxLayout, QWidget,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.app import Hearth, load_portrait
 from desktop.call.events import (
-    Caption, Notice, ReplyFinished, ReplyStarted, ReplyToken, TurnSaved,
+    Caption,
+    Notice,
+    ReplyFinished,
+    ReplyStarted,
+    ReplyToken,
+    TurnSaved,
 )
 from desktop.call.session import Conversation
 from desktop.call.video import FaceLoop, FrameMailbox
@@ -301,7 +315,7 @@ class MainWindow(QMainWindow):
         self.call.face.update()
         self.call.start.setEnabled(True)
 
-    def closeEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+    def closeEvent(self, event) -> None:
         self.hang_up()
         if self.conversation is not None:
             self.conversation.close()

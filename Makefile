@@ -1,0 +1,38 @@
+# One command runs the app, one runs every test. Both create .venv and install what they need.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench screenshot translations clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip wheel
+	$(BIN)/python -m pip install -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python main.py
+
+test: $(STAMP)
+	$(BIN)/ruff check desktop tests main.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check desktop tests main.py
+
+bench: $(STAMP)
+	$(BIN)/hearth bench --json
+
+# The call-view screenshot in docs/, taken from a real window under Xvfb.
+screenshot: $(STAMP)
+	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m desktop.ui.screenshot docs/call-view.png
+
+translations: $(STAMP)
+	$(BIN)/pyside6-lupdate desktop/ui/*.py -ts desktop/assets/i18n/hearth_zh_CN.ts
+	$(BIN)/python -m desktop.ui.i18n_fill desktop/assets/i18n/hearth_zh_CN.ts
+	$(BIN)/pyside6-lrelease desktop/assets/i18n/hearth_zh_CN.ts -qm desktop/assets/i18n/hearth_zh_CN.qm
+
+clean:
+	rm -rf $(VENV) tests/.models .pytest_cache

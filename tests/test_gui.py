@@ -1,0 +1,82 @@
+"""Real Qt widgets, offscreen: the library, chat streaming, the call view, missing models."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from desktop.app import Hearth
+from desktop.ui.main_window import MainWindow
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def window(qtbot, hearth_home, pulse):
+    hearth = Hearth(hearth_home).open()
+    win = MainWindow(hearth)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.conversation is not None, timeout=30000)
+    yield win
+    win.close()
+    hearth.close()
+
+
+def test_library_shows_the_bundled_persona_with_its_license(window) -> None:
+    item = window.library.item(0)
+    assert "Wren Calloway" in item.text()
+    assert "Verified" in item.text() and "The Hearth project" in item.text()
+    assert window.title.text() == "Wren Calloway"
+    assert window.banner.isHidden()
+
+
+def test_chat_reply_streams_into_the_transcript(window, qtbot) -> None:
+    tokens_seen: list[str] = []
+    window.bridge.event.connect(
+        lambda e: tokens_seen.append(e.text) if type(e).__name__ == "ReplyToken" else None
+    )
+    window.chat.input.setText("Hello Wren!")
+    window.chat.send.click()
+    qtbot.waitUntil(lambda: len(tokens_seen) >= 2, timeout=30000)
+    qtbot.waitUntil(lambda: window.conversation.history[-1].role == "assistant", timeout=30000)
+    reply = window.conversation.history[-1].text
+    transcript = window.chat.transcript.toPlainText()
+    assert "Hello Wren!" in transcript
+    assert reply in transcript
+
+
+def test_call_view_paints_rendered_frames_and_captions(window, qtbot) -> None:
+    window.call_button.click()
+    assert window.pages.currentWidget() is window.call
+    window.call.start.click()
+    assert window.in_call
+    qtbot.waitUntil(lambda: window.mailbox.latest() is not None, timeout=10000)
+    painted = window.call.face.painted_frames
+    qtbot.waitUntil(lambda: window.call.face.painted_frames > painted + 10, timeout=10000)
+    # The greeting is spoken and captioned as it is heard.
+    qtbot.waitUntil(lambda: "Wren" in window.call.caption.text(), timeout=30000)
+    window.call.input.setText("What is the weather like?")
+    window.call.input.returnPressed.emit()
+    qtbot.waitUntil(lambda: "ms" in window.call.meter.text(), timeout=60000)
+    assert "You are talking to an AI" in window.call.disclosure.text()
+    window.call.hangup.click()
+    assert not window.in_call
+
+
+def test_missing_models_screen_says_what_and_where(qtbot, empty_home) -> None:
+    hearth = Hearth(empty_home).open()
+    win = MainWindow(hearth)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.conversation is not None, timeout=30000)
+    assert win.banner.isVisible()
+    text = win.banner.text()
+    assert "GGUF" in text and str(empty_home.models / "llm") in text
+    assert "voice" in text.lower()
+    assert not win.chat.send.isEnabled()  # no brain: nothing to send to, but no crash
+    win.close()
+    hearth.close()

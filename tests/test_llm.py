@@ -1,0 +1,76 @@
+"""The local LLM on the fixture GGUF: streaming, stopping, and the warm persona prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from desktop.brain.llm import LocalLLM, Sampling, ThreadShare
+from desktop.brain.prompt import Message, PersonaPrompt
+
+PERSONA = PersonaPrompt("org.test.p", "Pat", "A test persona.", "Calm.", ("Hello.",))
+
+
+def load(fixture_models: Path) -> LocalLLM:
+    return LocalLLM.load(fixture_models / "llm" / "hearth-tiny.gguf", ThreadShare(1, 2),
+                         n_ctx=1024)
+
+
+def test_stream_yields_pieces_of_text(fixture_models: Path) -> None:
+    llm = load(fixture_models)
+    pieces = list(llm.stream(PERSONA, [Message("user", "Hi")], sampling=Sampling(seed=1)))
+    assert len(pieces) >= 1 and all(isinstance(p, str) for p in pieces)
+    assert "".join(pieces).strip()
+
+
+def test_should_stop_ends_generation_between_tokens(fixture_models: Path) -> None:
+    llm = load(fixture_models)
+    end = llm.token_id("<|im_end|>")
+    sampling = Sampling(max_tokens=100, logit_bias={end: -100.0}, seed=2)
+    count = 0
+
+    def should_stop() -> bool:
+        return count >= 5
+
+    for _ in llm.stream(PERSONA, [Message("user", "Hi")], should_stop, sampling):
+        count += 1
+    assert count == 5
+
+
+def test_persona_prefix_state_is_saved_to_disk_and_reused(fixture_models: Path,
+                                                          tmp_path: Path) -> None:
+    first = load(fixture_models)
+    assert first.warm(PERSONA, tmp_path) == "computed"
+    assert first.warm(PERSONA, tmp_path) == "memory"
+    saved = list((tmp_path / "llm-state").glob("*.kv"))
+    assert len(saved) == 1
+    second = load(fixture_models)
+    assert second.warm(PERSONA, tmp_path) == "disk"
+    reply = list(second.stream(PERSONA, [Message("user", "Hi")], sampling=Sampling(seed=1)))
+    # Only the conversation was prefilled; the persona prefix came from the file.
+    prefix = len(second.format.persona_prefix(PERSONA))
+    conversation = len(second.format.conversation([Message("user", "Hi")]))
+    assert second.last_prefill_tokens == conversation
+    assert prefix > conversation and reply
+
+
+def test_a_corrupt_state_file_is_ignored_and_rebuilt(fixture_models: Path, tmp_path: Path) -> None:
+    first = load(fixture_models)
+    first.warm(PERSONA, tmp_path)
+    (path,) = (tmp_path / "llm-state").glob("*.kv")
+    path.write_bytes(path.read_bytes()[:200])
+    second = load(fixture_models)
+    assert second.warm(PERSONA, tmp_path) == "computed"
+    assert path.stat().st_size > 200
+
+
+def test_a_truncated_or_foreign_file_is_refused_with_a_message(tmp_path: Path) -> None:
+    import pytest
+
+    from desktop.brain.llm import ModelRejected
+
+    fake = tmp_path / "model.gguf"
+    fake.write_bytes(b"<html>404</html>")
+    with pytest.raises(ModelRejected, match="not a GGUF"):
+        LocalLLM.load(fake)
+    with pytest.raises(ModelRejected, match="missing"):
+        LocalLLM.load(tmp_path / "absent.gguf")
