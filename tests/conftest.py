@@ -37,7 +37,7 @@ def empty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DataDirs:
 @pytest.fixture(scope="session")
 def pulse():
     """A private PulseAudio server with a null sink, for real PortAudio output."""
-    from tests.audio_env import PulseServer
+    from desktop.fixtures.pulse import PulseServer
 
     try:
         server = PulseServer().start()

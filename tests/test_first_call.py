@@ -17,7 +17,7 @@ from desktop.brain.llm import Sampling
 from desktop.call.events import ReplyFinished, ReplyToken
 from desktop.call.video import FrameMailbox
 from desktop.face.animator import FaceAnimator
-from tests.audio_env import read_wav, stop_recording, voiced_seconds
+from desktop.fixtures.pulse import read_wav, stop_recording, voiced_seconds
 
 pytestmark = pytest.mark.audio
 
@@ -171,7 +171,7 @@ def pulse_record(hearth: Hearth, path: Path):
     import os
     import subprocess
 
-    from tests.audio_env import PulseServer  # noqa: F401 - the fixture already started it
+    from desktop.fixtures.pulse import PulseServer  # noqa: F401 - the fixture already started it
 
     process = subprocess.Popen(
         ["parecord", "--device=hearth_out.monitor", "--channels=1", "--rate=16000",

@@ -94,6 +94,9 @@ class LocalLLM:
     def _tokenize(self, data: bytes, special: bool) -> list[int]:
         return self.model.tokenize(data, add_bos=False, special=special)
 
+    def stop_token_ids(self) -> list[int]:
+        return [self.token_id(text) for text in self.format.stop]
+
     def token_id(self, special_text: str) -> int:
         (token,) = self._tokenize(special_text.encode("utf-8"), True)
         return token
@@ -120,12 +123,13 @@ class LocalLLM:
         """Make the persona prefix resident in the KV cache. Returns 'memory', 'disk' or
         'computed'."""
         prefix = self.format.persona_prefix(persona)
-        if list(self.model.input_ids[: len(prefix)]) == prefix and self.model.n_tokens >= len(
-            prefix
-        ):
+        path = self.state_path(cache_dir, persona) if cache_dir else None
+        resident = self.model.n_tokens >= len(prefix) and (
+            list(self.model.input_ids[: len(prefix)]) == prefix
+        )
+        if resident and (path is None or path.is_file()):
             self.last_warm_source = "memory"
             return "memory"
-        path = self.state_path(cache_dir, persona) if cache_dir else None
         if path and path.is_file() and self._load_state(path, prefix):
             self.last_warm_source = "disk"
             return "disk"

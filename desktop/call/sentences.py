@@ -11,7 +11,7 @@ _CLAUSE_END = re.compile(r"([,;:—])(\s+)|([，、：])")
 
 class SentenceSplitter:
     def __init__(self, first_clause_words: int = 4, max_chars: int = 220,
-                 first_max_chars: int = 64) -> None:
+                 first_max_chars: int = 40) -> None:
         self.buffer = ""
         self.first_clause_words = first_clause_words
         self.max_chars = max_chars

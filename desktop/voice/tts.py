@@ -7,6 +7,7 @@ the face can be scheduled on the same clock as the sound.
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,6 +107,8 @@ class PiperTTS:
 
         piper = require("piper", "piper-tts", "Speech")
         config = piper.SynthesisConfig(normalize_audio=False)
+        # LLM output may hold control characters (NUL ends espeak's input with an error).
+        text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
         started = time.perf_counter()
         for chunk in self.voice.synthesize(text, syn_config=config, include_alignments=True):
             alignments = chunk.phoneme_alignments or []

@@ -1,0 +1,306 @@
+"""``hearth bench --json``: speed of the real engines on random-weight models of real shapes.
+
+Speed does not depend on weight values, so Qwen2.5-0.5B/1.5B-Instruct-shaped GGUFs (random
+weights, quantized to Q4_K_M by llama.cpp's own quantizer) and a piper "medium" voice
+(piper's VITS generator, random weights) measure what users will feel. Models are built once
+into ``<data>/cache/bench``. All figures are medians or percentiles from this one run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from desktop.brain.llm import LocalLLM, Sampling
+from desktop.brain.prompt import Message
+from desktop.budget import CpuBudget
+from desktop.paths import DataDirs, asset_path
+
+USER_LINES = [
+    "Hi Wren, how was your day?", "What did you plant this spring?",
+    "Tell me about the lighthouse.", "Do you like storms?", "What should I cook tonight?",
+    "I had a long day at work.", "Any advice for sleeping better?", "What is your favourite tea?",
+    "Tell me something that made you laugh.", "How do you stay calm?",
+    "What was the hardest winter?", "Do you miss the sea?",
+]
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 1) if values else None
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def speakable_bias(llm: LocalLLM, allow_stop: bool = True) -> dict[int, float]:
+    """Random weights emit random bytes, which stream badly (partial UTF-8 is held back) and
+    cannot be spoken. Steer sampling to the whole-word tokens the benchmark vocabulary spells
+    (desktop.fixtures.gguf_model.FIXTURE_WORDS): one token per word, as a real model's
+    English mostly is. The cost of sampling does not change with the bias."""
+    from desktop.fixtures.gguf_model import FIXTURE_WORDS
+
+    bias: dict[int, float] = {}
+    for word in [*FIXTURE_WORDS, ".", ","]:
+        tokens = llm._tokenize(f" {word}".encode() if word.isalpha() else word.encode(), False)
+        if len(tokens) == 1:
+            bias[tokens[0]] = 40.0
+    for token in llm.stop_token_ids():
+        bias[token] = 36.0 if allow_stop else -100.0
+    return bias
+
+
+def bench_models(cache: Path, names: list[str]) -> dict[str, Path]:
+    from desktop.fixtures.gguf_model import QWEN25_0_5B, QWEN25_1_5B, quantize_gguf, write_qwen2_gguf
+
+    shapes = {"0.5b": QWEN25_0_5B, "1.5b": QWEN25_1_5B}
+    out = {}
+    for name in names:
+        shape = shapes[name]
+        target = cache / f"{shape.name}-random-q4_k_m.gguf"
+        if not target.is_file():
+            f16 = cache / f"{shape.name}-random-f16.gguf"
+            write_qwen2_gguf(f16, shape, float_type="f16")
+            quantize_gguf(f16, target, "Q4_K_M")
+            f16.unlink()
+        out[name] = target
+    return out
+
+
+def bench_voice(cache: Path) -> Path:
+    from desktop.fixtures.piper_medium import write_medium_voice
+
+    target = cache / "en_US-random-medium.onnx"
+    if not target.is_file():
+        write_medium_voice(target)
+    return target
+
+
+def measure_llm(path: Path, budget: CpuBudget, persona, cache: Path, quick: bool) -> dict:  # noqa: ANN001
+    runs = 2 if quick else 5
+    started = time.perf_counter()
+    llm = LocalLLM.load(path, budget.llm)
+    load_ms = (time.perf_counter() - started) * 1000
+    state_dir = cache / f"state-{path.stem}"
+    cold, warm = [], []
+    for index in range(runs):
+        llm.model.reset()  # cold: nothing of the prompt is in the KV cache
+        started = time.perf_counter()
+        next(iter(llm.stream(persona, [Message("user", USER_LINES[index])],
+                             sampling=Sampling(max_tokens=1))))
+        cold.append((time.perf_counter() - started) * 1000)
+    llm.model.reset()
+    llm.warm(persona, state_dir)  # computes and saves the persona prefix
+    fresh = LocalLLM.load(path, budget.llm)
+    started = time.perf_counter()
+    source = fresh.warm(persona, state_dir)
+    state_load_ms = (time.perf_counter() - started) * 1000
+    for index in range(runs):
+        fresh.warm(persona, state_dir)
+        started = time.perf_counter()
+        next(iter(fresh.stream(persona, [Message("user", USER_LINES[index + 1])],
+                               sampling=Sampling(max_tokens=1))))
+        warm.append((time.perf_counter() - started) * 1000)
+    words = speakable_bias(fresh, allow_stop=False)
+    tokens = 0
+    first = None
+    for _ in fresh.stream(persona, [Message("user", "Tell me a long story.")],
+                          sampling=Sampling(max_tokens=96, logit_bias=words)):
+        tokens += 1  # one whole-word token per piece under this bias
+        if first is None:
+            first = time.perf_counter()
+    decode = (tokens - 1) / (time.perf_counter() - first) if tokens > 1 and first else 0.0
+    prefix_tokens = len(fresh.format.persona_prefix(persona))
+    return {
+        "llm_load_ms": round(load_ms, 1), "persona_prefix_tokens": prefix_tokens,
+        "llm_first_token_cold_ms": _median(cold), "llm_first_token_warm_ms": _median(warm),
+        "llm_state_load_ms": round(state_load_ms, 1), "llm_state_source": source,
+        "llm_decode_tok_s": round(decode, 1),
+    }
+
+
+def measure_tts(voice_path: Path, budget: CpuBudget, quick: bool) -> dict:
+    from desktop.voice.tts import PiperTTS
+
+    tts = PiperTTS.load(voice_path, threads=budget.tts_threads)
+    list(tts.synthesize("Warm up."))
+    firsts, rtfs = [], []
+    for _ in range(3 if quick else 7):
+        started = time.perf_counter()
+        next(iter(tts.synthesize("Well, after the storm passed,")))
+        firsts.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        chunks = list(tts.synthesize("The lamp kept burning through the night, and by "
+                                     "morning the sea was calm again."))
+        elapsed = time.perf_counter() - started
+        rtfs.append(elapsed / sum(c.duration_s for c in chunks))
+    return {"tts_first_chunk_ms": _median(firsts), "tts_rtf": round(statistics.median(rtfs), 3)}
+
+
+def measure_render(persona, budget: CpuBudget, llm_path: Path | None, quick: bool) -> dict:  # noqa: ANN001
+    from desktop.app import load_portrait
+    from desktop.face.animator import FaceAnimator
+    from desktop.face.renderer import FaceRenderer
+
+    animator = FaceAnimator()
+    out: dict = {}
+    frames = 60 if quick else 200
+    for size in (256, 512):
+        renderer = FaceRenderer.load(asset_path("renderer", "builtin-warp.onnx"),
+                                     load_portrait(persona), persona.rig, size=size,
+                                     threads=budget.render_threads)
+        for label, with_llm in (("alone", False), ("llm", True)):
+            stop = threading.Event()
+            thread = None
+            if with_llm and llm_path is not None:
+                llm = LocalLLM.load(llm_path, budget.llm)
+                no_stop = speakable_bias(llm, allow_stop=False)
+
+                def decode(llm: LocalLLM = llm, no_stop: dict = no_stop) -> None:
+                    while not stop.is_set():
+                        for _ in llm.stream(persona.prompt(), [Message("user", "Go on.")],
+                                            should_stop=stop.is_set,
+                                            sampling=Sampling(max_tokens=256,
+                                                              logit_bias=no_stop)):
+                            pass
+
+                thread = threading.Thread(target=decode, daemon=True)
+                thread.start()
+                time.sleep(1.0)
+            times = []
+            period = 1 / 25
+            next_time = time.perf_counter()
+            started = next_time
+            for number in range(frames):
+                t0 = time.perf_counter()
+                renderer.render(animator.params_at(number * period, number * period))
+                times.append((time.perf_counter() - t0) * 1000)
+                next_time += period
+                time.sleep(max(0.0, next_time - time.perf_counter()))
+            wall = time.perf_counter() - started
+            stop.set()
+            if thread is not None:
+                thread.join(timeout=30)
+            # Achievable rate: frames that finish within their 40 ms slot, and the raw rate.
+            out[f"render_{size}_{label}_fps"] = round(frames / wall, 1)
+            out[f"render_{size}_{label}_max_fps"] = round(1000 / statistics.median(times), 1)
+            out[f"render_{size}_{label}_p99_ms"] = _percentile(times, 99)
+    return out
+
+
+def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuBudget,
+                  turns: int) -> dict:
+    from desktop.call.session import Conversation
+    from desktop.call.video import FaceLoop, FrameMailbox
+    from desktop.face.animator import FaceAnimator
+    from desktop.face.renderer import FaceRenderer
+    from desktop.personas.library import PersonaLibrary
+    from desktop.voice.audio_out import AudioOutput
+    from desktop.voice.tts import PiperTTS
+
+    persona = PersonaLibrary(hearth_dirs).list()[0]
+    llm = LocalLLM.load(llm_path, budget.llm)
+    tts = PiperTTS.load(voice_path, threads=budget.tts_threads)
+    output = AudioOutput(latency=0.05).open()
+    animator = FaceAnimator()
+    events: list = []
+    conversation = Conversation(persona, None, llm, events.append, tts=tts, output=output,
+                                animator=animator, cache_dir=hearth_dirs.cache,
+                                sampling=Sampling(max_tokens=48,
+                                                  logit_bias=speakable_bias(llm)))
+    conversation.start()
+    conversation.set_spoken(True)
+    from desktop.app import load_portrait
+
+    renderer = FaceRenderer.load(asset_path("renderer", "builtin-warp.onnx"),
+                                 load_portrait(persona), persona.rig, size=256,
+                                 threads=budget.render_threads)
+    mailbox = FrameMailbox()
+    face = FaceLoop(renderer, animator, output, mailbox).start()
+    llm.warm(persona.prompt(), hearth_dirs.cache)
+    time.sleep(2.5)  # a null sink needs ~2 s to run at full rate after waking
+    first_audio, offsets = [], []
+    for index in range(turns):
+        turn = conversation.say(USER_LINES[index % len(USER_LINES)])
+        times = conversation.control.times[turn]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and times.first_audio_played is None:
+            time.sleep(0.005)
+        # Sample the painter's view for a second of speech: the frame on screen vs the clock.
+        sample_until = time.monotonic() + 1.0
+        while time.monotonic() < sample_until:
+            frame = mailbox.latest()
+            if frame is not None and not output.is_idle():
+                shown_clock = output.seconds(output.played_frames())
+                offsets.append(abs(frame.speech_t - shown_clock) * 1000)
+            time.sleep(1 / 60)
+        if times.first_audio_played is not None:
+            first_audio.append((times.first_audio_played - times.submitted) * 1000)
+        conversation.stop_speaking()
+        time.sleep(0.3)
+    face.stop()
+    conversation.close()
+    output.close()
+    return {
+        "text_to_first_audio_ms_p50": _percentile(first_audio, 50),
+        "text_to_first_audio_ms_p90": _percentile(first_audio, 90),
+        "turns_measured": len(first_audio),
+        "av_offset_ms_p95": _percentile(offsets, 95),
+        "audio_underflows": output.underflows,
+    }
+
+
+def run_bench(args) -> int:  # noqa: ANN001
+    dirs = DataDirs.default().ensure()
+    cache = dirs.cache / "bench"
+    cache.mkdir(parents=True, exist_ok=True)
+    budget = CpuBudget.for_machine()
+    pulse = None
+    if os.environ.get("HEARTH_BENCH_PULSE", "auto") != "off":
+        from desktop.fixtures.pulse import PulseServer
+
+        try:
+            pulse = PulseServer().start()
+            pulse.apply_to_environment()
+        except RuntimeError:
+            pulse = None  # use the machine's own default device
+    from desktop.personas.library import PersonaLibrary
+
+    persona = PersonaLibrary(dirs).list()[0]
+    models = bench_models(cache, args.models)
+    voice = bench_voice(cache)
+    result: dict = {
+        "machine": {"cores": budget.cores, "cpu": _cpu_name(), "python": platform.python_version(),
+                    "llm_threads": {"decode": budget.llm.decode, "prefill": budget.llm.prefill},
+                    "tts_threads": budget.tts_threads, "render_threads": budget.render_threads},
+        "voice": "piper medium architecture, random weights, 22.05 kHz",
+    }
+    result.update(measure_tts(voice, budget, args.quick))
+    result.update(measure_render(persona, budget, models.get("1.5b") or next(iter(models.values())),
+                                 args.quick))
+    result["models"] = {}
+    for name, path in models.items():
+        figures = measure_llm(path, budget, persona.prompt(), cache, args.quick)
+        figures.update(measure_turns(dirs, path, voice, budget, 3 if args.quick else args.turns))
+        result["models"][f"qwen2.5-{name}-instruct-q4_k_m (random weights)"] = figures
+    if pulse is not None:
+        pulse.stop()
+    print(json.dumps(result, indent=None if args.json else 2))
+    return 0
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
