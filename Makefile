@@ -31,7 +31,6 @@ screenshot: $(STAMP)
 
 translations: $(STAMP)
 	$(BIN)/pyside6-lupdate desktop/ui/*.py -ts desktop/assets/i18n/hearth_zh_CN.ts
-	$(BIN)/python -m desktop.ui.i18n_fill desktop/assets/i18n/hearth_zh_CN.ts
 	$(BIN)/pyside6-lrelease desktop/assets/i18n/hearth_zh_CN.ts -qm desktop/assets/i18n/hearth_zh_CN.qm
 
 clean:

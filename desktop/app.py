@@ -106,6 +106,7 @@ class Hearth:
         return Conversation(
             persona, self.store, engines.llm, listener, tts=engines.tts,
             output=engines.output, animator=animator, cache_dir=self.dirs.cache,
+            budget=self.budget,
         )
 
     def face_loop(self, persona: Persona, animator: FaceAnimator, mailbox: FrameMailbox,

@@ -58,7 +58,12 @@ def speakable_bias(llm: LocalLLM, allow_stop: bool = True) -> dict[int, float]:
 
 
 def bench_models(cache: Path, names: list[str]) -> dict[str, Path]:
-    from desktop.fixtures.gguf_model import QWEN25_0_5B, QWEN25_1_5B, quantize_gguf, write_qwen2_gguf
+    from desktop.fixtures.gguf_model import (
+        QWEN25_0_5B,
+        QWEN25_1_5B,
+        quantize_gguf,
+        write_qwen2_gguf,
+    )
 
     shapes = {"0.5b": QWEN25_0_5B, "1.5b": QWEN25_1_5B}
     out = {}
@@ -83,7 +88,7 @@ def bench_voice(cache: Path) -> Path:
     return target
 
 
-def measure_llm(path: Path, budget: CpuBudget, persona, cache: Path, quick: bool) -> dict:  # noqa: ANN001
+def measure_llm(path: Path, budget: CpuBudget, persona, cache: Path, quick: bool) -> dict:
     runs = 2 if quick else 5
     started = time.perf_counter()
     llm = LocalLLM.load(path, budget.llm)
@@ -144,7 +149,7 @@ def measure_tts(voice_path: Path, budget: CpuBudget, quick: bool) -> dict:
     return {"tts_first_chunk_ms": _median(firsts), "tts_rtf": round(statistics.median(rtfs), 3)}
 
 
-def measure_render(persona, budget: CpuBudget, llm_path: Path | None, quick: bool) -> dict:  # noqa: ANN001
+def measure_render(persona, budget: CpuBudget, llm_path: Path | None, quick: bool) -> dict:
     from desktop.app import load_portrait
     from desktop.face.animator import FaceAnimator
     from desktop.face.renderer import FaceRenderer
@@ -163,7 +168,8 @@ def measure_render(persona, budget: CpuBudget, llm_path: Path | None, quick: boo
                 llm = LocalLLM.load(llm_path, budget.llm)
                 no_stop = speakable_bias(llm, allow_stop=False)
 
-                def decode(llm: LocalLLM = llm, no_stop: dict = no_stop) -> None:
+                def decode(llm: LocalLLM = llm, no_stop: dict = no_stop,
+                           stop: threading.Event = stop) -> None:
                     while not stop.is_set():
                         for _ in llm.stream(persona.prompt(), [Message("user", "Go on.")],
                                             should_stop=stop.is_set,
@@ -212,7 +218,7 @@ def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budge
     animator = FaceAnimator()
     events: list = []
     conversation = Conversation(persona, None, llm, events.append, tts=tts, output=output,
-                                animator=animator, cache_dir=hearth_dirs.cache,
+                                animator=animator, cache_dir=hearth_dirs.cache, budget=budget,
                                 sampling=Sampling(max_tokens=48,
                                                   logit_bias=speakable_bias(llm)))
     conversation.start()
@@ -257,7 +263,7 @@ def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budge
     }
 
 
-def run_bench(args) -> int:  # noqa: ANN001
+def run_bench(args) -> int:
     dirs = DataDirs.default().ensure()
     cache = dirs.cache / "bench"
     cache.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,10 @@ class CpuBudget:
         return cls(cores=cores, llm=ThreadShare(decode=decode, prefill=cores),
                    tts_threads=1, render_threads=1)
 
+    def llm_alone(self) -> ThreadShare:
+        """The share while nothing else runs: prefill and the first clause of a reply."""
+        return ThreadShare(decode=self.cores, prefill=self.cores)
+
     def busy_threads_while_speaking(self) -> int:
         """Native threads that may run at once while a reply is spoken. TTS and renderer
         share the media core, so they count once."""

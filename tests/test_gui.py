@@ -80,3 +80,23 @@ def test_missing_models_screen_says_what_and_where(qtbot, empty_home) -> None:
     assert not win.chat.send.isEnabled()  # no brain: nothing to send to, but no crash
     win.close()
     hearth.close()
+
+
+def test_the_interface_is_translated_to_simplified_chinese(qtbot, empty_home) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.ui.run import install_translator
+
+    app = QApplication.instance()
+    assert install_translator(app, "zh_CN") == "zh"
+    try:
+        hearth = Hearth(empty_home).open()
+        win = MainWindow(hearth, language="zh")
+        qtbot.addWidget(win)
+        assert win.chat_button.text() == "聊天" and win.call.hangup.text() == "挂断"
+        assert "任" in win.library.item(0).text()  # the persona's own Chinese name
+        win.close()
+        hearth.close()
+    finally:
+        for translator in app.findChildren(__import__("PySide6.QtCore").QtCore.QTranslator):
+            app.removeTranslator(translator)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from desktop.brain.llm import LocalLLM, Sampling
 from desktop.brain.prompt import Message
+from desktop.budget import CpuBudget
 from desktop.call.events import (
     Caption,
     Listener,
@@ -76,6 +77,7 @@ class Conversation:
         cache_dir=None,
         sampling: Sampling | None = None,
         language: str | None = None,
+        budget: CpuBudget | None = None,
     ) -> None:
         self.persona = persona
         self.store = store
@@ -87,6 +89,7 @@ class Conversation:
         self.cache_dir = cache_dir
         self.sampling = sampling or Sampling()
         self.language = language or persona.languages[0]
+        self.budget = budget
         self.control = TurnControl()
         self.history: list[Message] = []
         self.spoken = False  # True during a call: replies are voiced
@@ -213,6 +216,11 @@ class Conversation:
         splitter = SentenceSplitter()
         live = lambda: self.control.is_live(turn_id)  # noqa: E731
         self.llm.warm(self.persona.prompt(), self.cache_dir)
+        # Until the first sentence goes to the voice nothing else needs the CPU: the LLM may
+        # use every core. From then on it shares them (see desktop.budget).
+        sprinting = self.budget is not None and reply.spoken
+        if sprinting:
+            self.llm.set_threads(self.budget.llm_alone())
         for piece in self.llm.stream(self.persona.prompt(), history,
                                      should_stop=lambda: not live(), sampling=self.sampling):
             if not live():
@@ -225,6 +233,11 @@ class Conversation:
             if reply.spoken:
                 for sentence in splitter.push(piece):
                     self._queue_sentence(reply, sentence)
+                    if sprinting:
+                        self.llm.set_threads(self.budget.llm)
+                        sprinting = False
+        if sprinting:
+            self.llm.set_threads(self.budget.llm)
         if not live():
             return
         if reply.spoken:

@@ -219,7 +219,8 @@ class MainWindow(QMainWindow):
         self.call.caption.setText("")
         self.call.face.set_still(load_portrait(persona))
         self._set_ready(False)
-        self.chat.transcript.setHtml(f"<p><i>{html.escape(self.tr('Loading…'))}</i></p>")
+        loading = self.tr("Loading…")
+        self.chat.transcript.setHtml(f"<p><i>{html.escape(loading)}</i></p>")
         # Loading a model takes seconds: never on the Qt thread.
         threading.Thread(target=self._load_conversation, args=(persona, generation),
                          name="open-persona", daemon=True).start()
@@ -369,10 +370,11 @@ class MainWindow(QMainWindow):
         folder = self.hearth.dirs.models
         items = "".join(f"<li>{html.escape(t)}</li>" for t in texts)
         link = QUrl.fromLocalFile(str(folder)).toString()
+        title = self.tr("Some parts are missing")
+        open_text = self.tr("Open the models folder")
         self.banner.setText(
-            f"<b>{html.escape(self.tr('Some parts are missing'))}</b><ul>{items}</ul>"
-            f"<a href='{link}' style='color:#ffe08a'>"
-            f"{html.escape(self.tr('Open the models folder'))}</a>"
+            f"<b>{html.escape(title)}</b><ul>{items}</ul>"
+            f"<a href='{link}' style='color:#ffe08a'>{html.escape(open_text)}</a>"
         )
         self.banner.show()
 
