@@ -234,7 +234,12 @@ def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budge
     time.sleep(2.5)  # a null sink needs ~2 s to run at full rate after waking
     first_audio, offsets = [], []
     for index in range(turns):
-        turn = conversation.say(USER_LINES[index % len(USER_LINES)])
+        line = USER_LINES[index % len(USER_LINES)]
+        # The user types: the draft is prefilled on the brain's worker while they do, as the
+        # window does on every pause in typing; "submitted" is the Enter key.
+        conversation.typing(line)
+        time.sleep(1.5)
+        turn = conversation.say(line)
         times = conversation.control.times[turn]
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and times.first_audio_played is None:

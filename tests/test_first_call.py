@@ -156,9 +156,9 @@ def test_stop_silences_playback_ends_generation_and_keeps_the_heard_prefix(
     tokens_then = len([e for e in events.of(ReplyToken) if e.turn_id == turn])
     time.sleep(0.5)
     assert len([e for e in events.of(ReplyToken) if e.turn_id == turn]) == tokens_then
-    # Playback ended: the recording goes quiet within a quarter second of Stop.
+    # Playback ended: the recording goes quiet within 0.3 s of Stop (device buffers included).
     audio, rate = read_wav(tmp_path / "stop.wav")
-    offset = int((stopped_at - started + 0.25) * rate)
+    offset = int((stopped_at - started + 0.3) * rate)
     assert voiced_seconds(audio[:offset], rate) > 0.3
     assert voiced_seconds(audio[offset:], rate) < 0.05
 

@@ -74,3 +74,18 @@ def test_a_truncated_or_foreign_file_is_refused_with_a_message(tmp_path: Path) -
         LocalLLM.load(fake)
     with pytest.raises(ModelRejected, match="missing"):
         LocalLLM.load(tmp_path / "absent.gguf")
+
+
+def test_prefill_while_typing_leaves_only_the_last_tokens_for_submit(
+    fixture_models: Path, tmp_path: Path
+) -> None:
+    llm = load(fixture_models)
+    llm.warm(PERSONA, tmp_path)
+    history = [Message("user", "Tell me about the lighthouse and the storms")]
+    assert llm.prefill(PERSONA, history) > 5
+    list(llm.stream(PERSONA, history, sampling=Sampling(max_tokens=2, seed=1)))
+    assert llm.last_prefill_tokens <= 6
+    # A draft that changed is re-evaluated from where it differs, not from scratch.
+    changed = [Message("user", "Tell me about the harbour instead")]
+    evaluated = llm.prefill(PERSONA, changed)
+    assert 0 < evaluated < len(llm.format.conversation(changed))

@@ -178,6 +178,19 @@ class LocalLLM:
             path.unlink(missing_ok=True)
             return False
 
+    def prefill(self, persona: PersonaPrompt, history: list[Message], keep_back: int = 6) -> int:
+        """Evaluate the prompt of a turn the user has not finished yet, so that at submit only
+        its last tokens remain. The final ``keep_back`` tokens are left out because the end of
+        a half-typed message still changes. Returns how many tokens were evaluated."""
+        prompt = self.format.persona_prefix(persona) + self.format.conversation(history)
+        target = prompt[: max(0, len(prompt) - keep_back)]
+        cached = _common_prefix(self.model.input_ids[: self.model.n_tokens], target)
+        if cached >= len(target) or len(target) >= self.n_ctx - 64:
+            return 0
+        self.model.n_tokens = cached  # eval() drops the KV cells past this point first
+        self.model.eval(target[cached:])
+        return len(target) - cached
+
     # -- the one verb --------------------------------------------------------------------
     def stream(
         self,

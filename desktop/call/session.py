@@ -47,6 +47,7 @@ from desktop.voice.tts import PiperTTS
 
 log = logging.getLogger(__name__)
 _STOP = object()
+_DRAFT = object()
 
 
 @dataclass
@@ -99,6 +100,7 @@ class Conversation:
         self._lock = threading.RLock()  # history, replies, and the cancel+flush step
         self._threads: list[threading.Thread] = []
         self._running = False
+        self._draft = ""
 
     # -- lifecycle --------------------------------------------------------------
     def start(self) -> Conversation:
@@ -148,6 +150,14 @@ class Conversation:
         self._brain_q.put(UserText(turn_id, text))
         return turn_id
 
+    def typing(self, partial_text: str) -> None:
+        """The user is composing ``partial_text``: prefill it on the brain's worker while they
+        type, so the reply starts sooner. Only the newest draft is kept."""
+        partial_text = partial_text.strip()
+        if partial_text and self.llm is not None:
+            self._draft = partial_text
+            self._brain_q.put(_DRAFT)
+
     def greet(self) -> int:
         """Speak the persona's greeting (a call just connected)."""
         text = self.persona.greeting(self.language)
@@ -192,6 +202,9 @@ class Conversation:
             frame = self._brain_q.get()
             if frame is _STOP:
                 return
+            if frame is _DRAFT:
+                self._prefill_draft()
+                continue
             if not self.control.is_live(frame.turn_id):
                 continue
             try:
@@ -203,6 +216,19 @@ class Conversation:
                     reply = self._replies.get(frame.turn_id)
                     if reply and not reply.finished:
                         self._finish(reply, interrupted=True, heard=reply.full_text)
+
+    def _prefill_draft(self) -> None:
+        draft = self._draft
+        with self._lock:
+            busy = any(not r.generation_done for r in self._replies.values() if not r.finished)
+            history = [*self.history, Message("user", draft)]
+        if busy or not draft or not self._brain_q.empty():
+            return  # a reply is being generated, or newer work is waiting: skip this draft
+        try:
+            self.llm.warm(self.persona.prompt(), self.cache_dir)
+            self.llm.prefill(self.persona.prompt(), history)
+        except Exception:
+            log.exception("Prefill of the draft failed")
 
     def _reply_to(self, frame: UserText) -> None:
         turn_id = frame.turn_id

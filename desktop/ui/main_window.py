@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import threading
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -177,6 +177,13 @@ class MainWindow(QMainWindow):
         self.call.stop.clicked.connect(self.stop_reply)
         self.call.hangup.clicked.connect(self.hang_up)
         self.call.input.returnPressed.connect(self.send_call)
+        # Prefill what the user is typing (after a short pause), so replies start sooner.
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(250)
+        self._draft_timer.timeout.connect(self._send_draft)
+        self.chat.input.textEdited.connect(lambda _text: self._draft_timer.start())
+        self.call.input.textEdited.connect(lambda _text: self._draft_timer.start())
         self._set_ready(False)
         self.populate_library()
 
@@ -282,6 +289,11 @@ class MainWindow(QMainWindow):
         field.clear()
         self._append_line("user", text)
         self.conversation.say(text)
+
+    def _send_draft(self) -> None:
+        field = self.call.input if self.pages.currentWidget() is self.call else self.chat.input
+        if self.conversation is not None and field.text().strip():
+            self.conversation.typing(field.text())
 
     def stop_reply(self) -> None:
         if self.conversation is not None:
