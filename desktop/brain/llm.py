@@ -15,7 +15,6 @@ import hashlib
 import json
 import logging
 import struct
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,9 +123,7 @@ class LocalLLM:
         'computed'."""
         prefix = self.format.persona_prefix(persona)
         path = self.state_path(cache_dir, persona) if cache_dir else None
-        resident = self.model.n_tokens >= len(prefix) and (
-            list(self.model.input_ids[: len(prefix)]) == prefix
-        )
+        resident = self._resident_length(prefix) == len(prefix)
         if resident and (path is None or path.is_file()):
             self.last_warm_source = "memory"
             return "memory"
@@ -178,13 +175,23 @@ class LocalLLM:
             path.unlink(missing_ok=True)
             return False
 
+    def _resident_length(self, tokens: list[int]) -> int:
+        """How many leading ``tokens`` the KV cache already holds."""
+        count = 0
+        for cached, token in zip(self.model.input_ids[: self.model.n_tokens], tokens,
+                                 strict=False):
+            if int(cached) != token:
+                break
+            count += 1
+        return count
+
     def prefill(self, persona: PersonaPrompt, history: list[Message], keep_back: int = 6) -> int:
         """Evaluate the prompt of a turn the user has not finished yet, so that at submit only
         its last tokens remain. The final ``keep_back`` tokens are left out because the end of
         a half-typed message still changes. Returns how many tokens were evaluated."""
         prompt = self.format.persona_prefix(persona) + self.format.conversation(history)
         target = prompt[: max(0, len(prompt) - keep_back)]
-        cached = _common_prefix(self.model.input_ids[: self.model.n_tokens], target)
+        cached = self._resident_length(target)
         if cached >= len(target) or len(target) >= self.n_ctx - 64:
             return 0
         self.model.n_tokens = cached  # eval() drops the KV cells past this point first
@@ -205,7 +212,7 @@ class LocalLLM:
         prompt = self.format.persona_prefix(persona) + self.format.conversation(
             history, memory_text
         )
-        cached = _common_prefix(self.model.input_ids[: self.model.n_tokens], prompt)
+        cached = self._resident_length(prompt)
         self.last_prefill_tokens = len(prompt) - cached
         budget = self.n_ctx - len(prompt) - 8
         if budget < 16:
@@ -226,20 +233,3 @@ class LocalLLM:
                     yield text
         finally:
             stream.close()
-
-
-def _common_prefix(cached: object, prompt: list[int]) -> int:
-    count = 0
-    for a, b in zip(cached, prompt, strict=False):
-        if int(a) != b:
-            break
-        count += 1
-    return count
-
-
-def measure_first_token(llm: LocalLLM, persona: PersonaPrompt, text: str) -> float:
-    """Milliseconds from request to the first streamed piece."""
-    started = time.perf_counter()
-    for _ in llm.stream(persona, [Message("user", text)]):
-        return (time.perf_counter() - started) * 1000.0
-    return (time.perf_counter() - started) * 1000.0

@@ -86,6 +86,9 @@ class ChatML:
 
     def __init__(self, tokenize) -> None:
         self._tokenize = tokenize
+        # The persona prefix is needed on every turn (warm, prefill, stream, the state file's
+        # key) and never changes for a persona: tokenize its ~600 tokens once.
+        self._prefixes: dict[PersonaPrompt, list[int]] = {}
 
     def _special(self, text: str) -> list[int]:
         return self._tokenize(text.encode("utf-8"), True)
@@ -94,11 +97,14 @@ class ChatML:
         return self._tokenize(sanitize(text).encode("utf-8"), False)
 
     def persona_prefix(self, persona: PersonaPrompt) -> list[int]:
-        return (
-            self._special("<|im_start|>system\n")
-            + self._content(persona.system_text())
-            + self._special("<|im_end|>\n")
-        )
+        """The prefix's tokens. Callers get a copy, so the cached list cannot be changed."""
+        if persona not in self._prefixes:
+            self._prefixes[persona] = (
+                self._special("<|im_start|>system\n")
+                + self._content(persona.system_text())
+                + self._special("<|im_end|>\n")
+            )
+        return list(self._prefixes[persona])
 
     def conversation(self, history: list[Message], memory_text: str = "") -> list[int]:
         tokens: list[int] = []
