@@ -23,14 +23,11 @@ class UserText(Frame):
 class SentenceText(Frame):
     index: int
     text: str
-    last: bool = False
 
 
 @dataclass(frozen=True)
 class EndOfReply(Frame):
     """No more sentences will come for this turn."""
-
-    sentences: int
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,6 @@ class _Reply:
     sentences: int = 0
     finished: bool = False
     last_caption: str = ""
-    greeting: bool = False
 
 
 class Conversation:
@@ -166,17 +165,18 @@ class Conversation:
         self.stop_speaking()
         with self._lock:
             turn_id = self.control.begin(time.monotonic())
-            reply = _Reply(turn_id, spoken=self.spoken, full_text=text, greeting=True)
+            reply = _Reply(turn_id, spoken=self.spoken, full_text=text)
             reply.generation_done = True
             reply.sentences = 1
             self._replies[turn_id] = reply
         self.listener(ReplyStarted(turn_id, reply.spoken))
         self.listener(ReplyToken(turn_id, text))
         if reply.spoken:
-            self._tts_q.put(SentenceText(turn_id, 0, text, last=True))
-            self._tts_q.put(EndOfReply(turn_id, 1))
+            self._tts_q.put(SentenceText(turn_id, 0, text))
+            self._tts_q.put(EndOfReply(turn_id))
         else:
-            self._finish(reply, interrupted=False)
+            with self._lock:
+                self._finish(reply, interrupted=False)
         return turn_id
 
     def stop_speaking(self) -> bool:
@@ -270,7 +270,7 @@ class Conversation:
             rest = splitter.flush()
             if rest:
                 self._queue_sentence(reply, rest)
-            self._tts_q.put(EndOfReply(turn_id, reply.sentences))
+            self._tts_q.put(EndOfReply(turn_id))
         with self._lock:
             reply.generation_done = True
             if not reply.spoken and not reply.finished:
@@ -313,8 +313,7 @@ class Conversation:
             with self._lock:
                 if not self.control.is_live(reply.turn_id):
                     return
-                segment = self.output.enqueue(chunk.audio, chunk.sample_rate, reply.turn_id,
-                                              tag=frame.index)
+                segment = self.output.enqueue(chunk.audio, chunk.sample_rate, reply.turn_id)
                 start = reply.tracker.spans.get(frame.index, (segment.start, 0))[0]
                 reply.tracker.spans[frame.index] = (start, segment.end)
                 if times.first_audio_queued is None:
@@ -355,7 +354,7 @@ class Conversation:
 
     # -- endings ------------------------------------------------------------------------------
     def _finish(self, reply: _Reply, interrupted: bool, heard: str | None = None) -> None:
-        # Called with self._lock held (or from the only thread touching this reply).
+        # Always called with self._lock held.
         if reply.finished:
             return
         reply.finished = True

@@ -47,7 +47,6 @@ class Segment:
     turn_id: int
     start: int
     end: int
-    tag: object = None
 
 
 class RingBuffer:
@@ -172,8 +171,7 @@ class AudioOutput:
             self.error = "The speaker stopped."
 
     # -- the writer side -------------------------------------------------------------
-    def enqueue(self, samples: np.ndarray, sample_rate: int, turn_id: int, tag: object = None
-                ) -> Segment:
+    def enqueue(self, samples: np.ndarray, sample_rate: int, turn_id: int) -> Segment:
         """Queue speech; returns where it sits on the timeline. Blocks while the ring is full."""
         audio = resample(samples, sample_rate, self.rate)
         with self._lock:
@@ -183,7 +181,7 @@ class AudioOutput:
                 offset += self.ring.write(audio[offset:])
                 if offset < len(audio):
                     time.sleep(0.01)
-            segment = Segment(turn_id, start, start + len(audio), tag)
+            segment = Segment(turn_id, start, start + len(audio))
             self.segments.append(segment)
             if len(self.segments) > 256:
                 del self.segments[:128]
