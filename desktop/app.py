@@ -112,14 +112,17 @@ class Hearth:
     def face_loop(self, persona: Persona, animator: FaceAnimator, mailbox: FrameMailbox,
                   size: int = 256) -> FaceLoop | None:
         try:
-            renderer = FaceRenderer.load(
-                asset_path("renderer", "builtin-warp.onnx"), load_portrait(persona),
-                persona.rig, size=size, threads=self.budget.render_threads,
-            )
+            renderer = load_builtin_renderer(persona, size, self.budget.render_threads)
         except HearthError as error:
             self.engines.problems.append(Problem("face", str(error)))
             return None
         return FaceLoop(renderer, animator, self.engines.output, mailbox)
+
+
+def load_builtin_renderer(persona: Persona, size: int = 256, threads: int = 1) -> FaceRenderer:
+    """The built-in warp renderer on this persona's portrait and face rig."""
+    return FaceRenderer.load(asset_path("renderer", "builtin-warp.onnx"), load_portrait(persona),
+                             persona.rig, size=size, threads=threads)
 
 
 def load_portrait(persona: Persona) -> np.ndarray:

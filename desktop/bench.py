@@ -21,7 +21,7 @@ import numpy as np
 from desktop.brain.llm import LocalLLM, Sampling
 from desktop.brain.prompt import Message
 from desktop.budget import CpuBudget
-from desktop.paths import DataDirs, asset_path
+from desktop.paths import DataDirs
 
 USER_LINES = [
     "Hi Wren, how was your day?", "What did you plant this spring?",
@@ -150,17 +150,14 @@ def measure_tts(voice_path: Path, budget: CpuBudget, quick: bool) -> dict:
 
 
 def measure_render(persona, budget: CpuBudget, llm_path: Path | None, quick: bool) -> dict:
-    from desktop.app import load_portrait
+    from desktop.app import load_builtin_renderer
     from desktop.face.animator import FaceAnimator
-    from desktop.face.renderer import FaceRenderer
 
     animator = FaceAnimator()
     out: dict = {}
     frames = 60 if quick else 200
     for size in (256, 512):
-        renderer = FaceRenderer.load(asset_path("renderer", "builtin-warp.onnx"),
-                                     load_portrait(persona), persona.rig, size=size,
-                                     threads=budget.render_threads)
+        renderer = load_builtin_renderer(persona, size, budget.render_threads)
         for label, with_llm in (("alone", False), ("llm", True)):
             stop = threading.Event()
             thread = None
@@ -206,7 +203,6 @@ def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budge
     from desktop.call.session import Conversation
     from desktop.call.video import FaceLoop, FrameMailbox
     from desktop.face.animator import FaceAnimator
-    from desktop.face.renderer import FaceRenderer
     from desktop.personas.library import PersonaLibrary
     from desktop.voice.audio_out import AudioOutput
     from desktop.voice.tts import PiperTTS
@@ -223,11 +219,9 @@ def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budge
                                                   logit_bias=speakable_bias(llm)))
     conversation.start()
     conversation.set_spoken(True)
-    from desktop.app import load_portrait
+    from desktop.app import load_builtin_renderer
 
-    renderer = FaceRenderer.load(asset_path("renderer", "builtin-warp.onnx"),
-                                 load_portrait(persona), persona.rig, size=256,
-                                 threads=budget.render_threads)
+    renderer = load_builtin_renderer(persona, 256, budget.render_threads)
     mailbox = FrameMailbox()
     face = FaceLoop(renderer, animator, output, mailbox).start()
     llm.warm(persona.prompt(), hearth_dirs.cache)

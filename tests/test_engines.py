@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop.app import load_portrait
+from desktop.app import load_builtin_renderer, load_portrait
 from desktop.budget import CpuBudget
 from desktop.face.builtin_graph import build_renderer_graph
 from desktop.face.contract import FaceParams
@@ -58,8 +58,7 @@ def test_shipped_renderer_is_the_one_the_code_generates() -> None:
 
 def test_renderer_opens_the_mouth_and_keeps_the_rest(tmp_path: Path) -> None:
     persona = PersonaLibrary(DataDirs(tmp_path)).list()[0]
-    renderer = FaceRenderer.load(asset_path("renderer", "builtin-warp.onnx"),
-                                 load_portrait(persona), persona.rig, size=128)
+    renderer = load_builtin_renderer(persona, size=128)
     neutral = renderer.render(FaceParams()).astype(np.float32)
     params = FaceParams()
     params["jaw_open"] = 1.0
