@@ -59,6 +59,7 @@ class Hearth:
         self.store: Store | None = None
         self.engines = Engines()
         self._llm_path: Path | None = None
+        self._voice_path: Path | None = None
 
     def open(self) -> Hearth:
         self.dirs.ensure()
@@ -88,9 +89,12 @@ class Hearth:
             except HearthError as error:
                 engines.problems.append(Problem("llm", str(error)))
         voice_path = self.inventory.choose_voice(persona.voices, persona.languages)
-        if want_voice and voice_path is not None:
+        if want_voice and voice_path is not None and (
+            engines.tts is None or voice_path != self._voice_path
+        ):
             try:
                 engines.tts = PiperTTS.load(voice_path, threads=self.budget.tts_threads)
+                self._voice_path = voice_path
             except HearthError as error:
                 engines.problems.append(Problem("voice", str(error)))
         if want_voice and engines.output is None:
