@@ -69,12 +69,13 @@ def call(hearth_home, pulse):
     hearth.close()
 
 
-def test_typed_message_is_spoken_with_a_moving_face_and_saved(call, tmp_path: Path) -> None:
+def test_typed_message_is_spoken_with_a_moving_face_and_saved(call, pulse, tmp_path: Path
+                                                              ) -> None:
     hearth, persona, conversation, events, animator = call
     mailbox = FrameMailbox()
     face = hearth.face_loop(persona, animator, mailbox)
     face.start()
-    recording = pulse_record(hearth, tmp_path / "out.wav")
+    recording = start_recording(pulse, tmp_path / "out.wav")
     samples: list[tuple[bool, np.ndarray]] = []
     turn = conversation.say("Hello Wren, how was the sea today?")
     deadline = time.monotonic() + 60
@@ -123,12 +124,12 @@ def test_typed_message_is_spoken_with_a_moving_face_and_saved(call, tmp_path: Pa
 
 
 def test_stop_silences_playback_ends_generation_and_keeps_the_heard_prefix(
-    call, tmp_path: Path
+    call, pulse, tmp_path: Path
 ) -> None:
     hearth, persona, conversation, events, _ = call
     end_of_turn = conversation.llm.token_id("<|im_end|>")
     conversation.sampling = Sampling(max_tokens=200, logit_bias={end_of_turn: -100.0}, seed=3)
-    recording = pulse_record(hearth, tmp_path / "stop.wav")
+    recording = start_recording(pulse, tmp_path / "stop.wav")
     started = time.monotonic()
     turn = conversation.say("Tell me a long story about the lighthouse.")
     deadline = time.monotonic() + 60
@@ -167,16 +168,7 @@ def words(text: str) -> list[str]:
     return [w.strip(".,!?…") for w in text.split() if any(c.isalnum() for c in w)]
 
 
-def pulse_record(hearth: Hearth, path: Path):
-    import os
-    import subprocess
-
-    from desktop.fixtures.pulse import PulseServer  # noqa: F401 - the fixture already started it
-
-    process = subprocess.Popen(
-        ["parecord", "--device=hearth_out.monitor", "--channels=1", "--rate=16000",
-         "--format=s16le", "--file-format=wav", str(path)],
-        env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    time.sleep(0.3)
+def start_recording(pulse, path: Path):
+    process = pulse.record(path)
+    time.sleep(0.3)  # parecord needs a moment to attach to the monitor
     return process
