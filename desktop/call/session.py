@@ -48,6 +48,10 @@ from desktop.voice.tts import PiperTTS
 log = logging.getLogger(__name__)
 _STOP = object()
 _DRAFT = object()
+# Synthesize at most this far ahead of playback. Further ahead only wastes CPU on audio that a
+# barge-in throws away, and the playback ring (60 s) must always have room for the next chunk
+# so that enqueueing never blocks while the conversation lock is held.
+SPEECH_LOOKAHEAD_S = 10.0
 
 
 @dataclass
@@ -308,6 +312,8 @@ class Conversation:
         times = self.control.times[reply.turn_id]
         reply.tracker.sentences[frame.index] = frame.text
         for chunk in self.tts.synthesize(frame.text):
+            if not self._wait_for_room(reply.turn_id):
+                return
             # Check and enqueue under the lock that stop_speaking() holds while it cancels and
             # flushes, so no audio of a cancelled turn can slip in after the flush.
             with self._lock:
@@ -320,6 +326,16 @@ class Conversation:
                     times.first_audio_queued = time.monotonic()
                 self.animator.add_speech(VisemeTrack.from_alignments(
                     chunk.phonemes, chunk.sample_rate, self.output.seconds(segment.start)))
+
+    def _wait_for_room(self, turn_id: int) -> bool:
+        """Wait, without holding the lock, until playback is less than SPEECH_LOOKAHEAD_S
+        ahead. False if the turn was interrupted meanwhile."""
+        limit = int(SPEECH_LOOKAHEAD_S * self.output.rate)
+        while self.output.queued_frames() > limit:
+            if not self.control.is_live(turn_id) or not self._running:
+                return False
+            time.sleep(0.02)
+        return self.control.is_live(turn_id)
 
     # -- the clock stage ----------------------------------------------------------------------
     def _monitor_loop(self) -> None:
