@@ -89,6 +89,8 @@ class Hearth:
             except HearthError as error:
                 engines.problems.append(Problem("llm", str(error)))
         voice_path = self.inventory.choose_voice(persona.voices, persona.languages)
+        if voice_path is None:  # never speak with another persona's voice
+            engines.tts, self._voice_path = None, None
         if want_voice and voice_path is not None and (
             engines.tts is None or voice_path != self._voice_path
         ):

@@ -92,3 +92,29 @@ def test_thread_budget_never_oversubscribes_the_cores() -> None:
         budget = CpuBudget.for_machine(cores)
         assert budget.busy_threads_while_speaking() <= max(cores, 2)
         assert budget.llm.prefill <= cores and budget.llm.decode <= max(1, cores - 1)
+
+
+def test_a_persona_without_an_installed_voice_does_not_borrow_the_last_one(
+    hearth_home: DataDirs, pulse,
+) -> None:
+    from desktop.app import Hearth
+    from desktop.paths import asset
+
+    source = asset("personas", "wren")
+    folder = hearth_home.personas / "fr"
+    folder.mkdir(parents=True)
+    data = json.loads((source / "persona.json").read_text(encoding="utf-8"))
+    data.update(id="org.test.fr", languages=["fr"], voice={"fr": "fr_FR-absent-medium"})
+    (folder / "persona.json").write_text(json.dumps(data), encoding="utf-8")
+    (folder / "portrait.png").write_bytes((source / "portrait.png").read_bytes())
+    hearth = Hearth(hearth_home).open()
+    try:
+        english = hearth.load_engines(hearth.library.get("org.hearth.wren"), want_voice=False)
+        assert english.tts is None  # want_voice=False loads no voice
+        first = hearth.load_engines(hearth.library.get("org.hearth.wren"))
+        assert first.tts is not None
+        french = hearth.load_engines(hearth.library.get("org.test.fr"))
+        assert french.tts is None
+        assert any(p.part == "voice" for p in french.problems)
+    finally:
+        hearth.close()
