@@ -123,7 +123,8 @@ class MainWindow(QMainWindow):
         self.mailbox = FrameMailbox()
         self.face_loop: FaceLoop | None = None
         self.in_call = False
-        self._reply_html = ""
+        self._reply_text = ""
+        self._lines: list[tuple[str, str]] = []  # (who, text) of the transcript
         self._generation = 0
         self.setWindowTitle("Hearth")
         self.resize(1100, 720)
@@ -251,11 +252,11 @@ class MainWindow(QMainWindow):
             self._show_problems(problems)
             self._set_ready(conversation.llm is not None)
         elif isinstance(event, ReplyStarted):
-            self._reply_html = ""
+            self._reply_text = ""
             self._append_line("persona", "")
         elif isinstance(event, ReplyToken):
-            self._reply_html += event.text
-            self._replace_last_line("persona", self._reply_html)
+            self._reply_text += event.text
+            self._replace_last_line("persona", self._reply_text)
         elif isinstance(event, Caption):
             self.call.caption.setText(event.text)
         elif isinstance(event, ReplyFinished):
@@ -341,23 +342,20 @@ class MainWindow(QMainWindow):
 
     def _show_history(self, history: list) -> None:
         self.chat.transcript.clear()
-        self._lines: list[tuple[str, str]] = []
+        self._lines = []
         for message in history:
             self._lines.append(("user" if message.role == "user" else "persona", message.text))
         self._render_transcript()
 
     def _append_line(self, who: str, text: str) -> None:
-        if not hasattr(self, "_lines"):
-            self._lines = []
         self._lines.append((who, text))
         self._render_transcript()
 
     def _replace_last_line(self, who: str, text: str) -> None:
-        if getattr(self, "_lines", None) and self._lines[-1][0] == who:
+        if self._lines and self._lines[-1][0] == who:
             self._lines[-1] = (who, text)
         else:
-            self._append_line(who, text)
-            return
+            self._lines.append((who, text))
         self._render_transcript()
 
     def _render_transcript(self) -> None:
