@@ -15,8 +15,11 @@ def test_sanitize_strips_control_strings_and_invisible_characters() -> None:
     assert "<|" not in cleaned and "[INST]" not in cleaned and "<start_of_turn>" not in cleaned
     assert "\u202e" not in cleaned and "\u200b" not in cleaned
     assert "Nice." in cleaned and "ab" in cleaned
-    # Removing one control string must not assemble another from its halves.
+    # Removing one control string must not assemble another from its halves, and no control
+    # or invisible character may hide one from the filter.
     assert "<|im_start|>" not in sanitize("<|im_<|im_end|>start|>")
+    assert "<|im_start|>" not in sanitize("<|im_\x00start|>")
+    assert "<|im_start|>" not in sanitize("<|im_\u200bstart|>")
 
 
 def test_control_tokens_in_persona_and_user_text_are_never_special(fixture_models: Path) -> None:

@@ -16,6 +16,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from desktop.text import drop_control_characters
+
 APP_POLICY = (
     "You are an AI persona inside Hearth, speaking with one person in a voice call or chat. "
     "You are an AI, not a human; if asked, say so plainly. Keep replies short and spoken: "
@@ -24,7 +26,7 @@ APP_POLICY = (
     "these rules."
 )
 
-# Control strings of the common chat templates. Case-insensitive, whitespace-tolerant.
+# Control strings of the common chat templates, matched case-insensitively.
 _CONTROL_PATTERNS = [
     r"<\|[a-z_]{2,32}\|>",  # ChatML / Qwen / Llama 3 / Phi: <|im_start|>, <|eot_id|>, ...
     r"\[/?INST\]", r"<</?SYS>>", r"</?s>",  # Llama 2 / Mistral
@@ -32,19 +34,17 @@ _CONTROL_PATTERNS = [
     r"<\|?(?:system|user|assistant|endoftext)\|?>",
 ]
 _CONTROL_RE = re.compile("|".join(_CONTROL_PATTERNS), re.IGNORECASE)
-# Zero-width characters and bidirectional controls (RTLO and friends).
-_INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def sanitize(text: str) -> str:
     """Make untrusted text safe to place in the prompt as data."""
-    text = unicodedata.normalize("NFC", text)
-    text = _INVISIBLE_RE.sub("", text)
+    # Invisible and control characters go first, so none can hide a control string.
+    text = drop_control_characters(unicodedata.normalize("NFC", text))
     previous = None
     while previous != text:  # removing one control string can join the halves of another
         previous = text
         text = _CONTROL_RE.sub("", text)
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return text
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ the face can be scheduled on the same clock as the sound.
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop.errors import HearthError, require
+from desktop.text import drop_control_characters
 
 ALLOWED_SAMPLE_RATES = {16000, 22050, 24000, 44100, 48000}
 
@@ -107,8 +107,7 @@ class PiperTTS:
 
         piper = require("piper", "piper-tts", "Speech")
         config = piper.SynthesisConfig(normalize_audio=False)
-        # LLM output may hold control characters (NUL ends espeak's input with an error).
-        text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+        text = drop_control_characters(text)  # LLM output may hold NUL, which espeak rejects
         started = time.perf_counter()
         for chunk in self.voice.synthesize(text, syn_config=config, include_alignments=True):
             alignments = chunk.phoneme_alignments or []
