@@ -100,9 +100,6 @@ class LocalLLM:
         (token,) = self._tokenize(special_text.encode("utf-8"), True)
         return token
 
-    def detokenize(self, tokens: list[int]) -> str:
-        return self.model.detokenize(tokens).decode("utf-8", errors="replace")
-
     def set_threads(self, threads: ThreadShare) -> None:
         """Change the share between turns (prefill may use all cores, decode shares them)."""
         llama_cpp = require("llama_cpp", "llama-cpp-python", "The local language model")

@@ -233,38 +233,3 @@ def resample(samples: np.ndarray, source_rate: int, target_rate: int) -> np.ndar
     except ImportError:
         positions = np.arange(0, len(samples), source_rate / target_rate)
         return np.interp(positions, np.arange(len(samples)), samples).astype(np.float32)
-
-
-class SilentOutput(AudioOutput):
-    """Keeps the speech clock running in real time without a device (no speaker, muted
-    persona, or tests of pure timing): captions and the face still follow the reply."""
-
-    def __init__(self, rate: int = 48000, buffer_seconds: float = 60.0) -> None:
-        super().__init__(buffer_seconds=buffer_seconds)
-        self.rate = rate
-        self._thread: threading.Thread | None = None
-        self._running = False
-
-    def open(self) -> SilentOutput:
-        self.ring = RingBuffer(int(self.rate * self.buffer_seconds))
-        self._running = True
-        self._thread = threading.Thread(target=self._tick, name="silent-output", daemon=True)
-        self._thread.start()
-        return self
-
-    @property
-    def is_open(self) -> bool:
-        return self._running
-
-    def close(self) -> None:
-        self._running = False
-        if self._thread is not None:
-            self._thread.join(timeout=1.0)
-
-    def _tick(self) -> None:
-        block = np.zeros((self.rate // 100, 1), np.float32)
-        next_time = time.monotonic()
-        while self._running:
-            self._callback(block, len(block), None, None)
-            next_time += 0.01
-            time.sleep(max(0.0, next_time - time.monotonic()))
