@@ -100,3 +100,18 @@ def test_the_interface_is_translated_to_simplified_chinese(qtbot, empty_home) ->
     finally:
         for translator in app.findChildren(__import__("PySide6.QtCore").QtCore.QTranslator):
             app.removeTranslator(translator)
+
+
+def test_a_broken_installed_persona_is_named_not_silently_dropped(qtbot, empty_home) -> None:
+    broken = empty_home.personas / "broken"
+    broken.mkdir(parents=True)
+    (broken / "persona.json").write_text("{not json", encoding="utf-8")
+    hearth = Hearth(empty_home).open()
+    win = MainWindow(hearth)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.conversation is not None, timeout=30000)
+    assert win.library.count() == 1  # the bundled persona still works
+    assert "broken" in win.banner.text() and "Reinstall" in win.banner.text()
+    win.close()
+    hearth.close()

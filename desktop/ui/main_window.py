@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
         self.in_call = False
         self._reply_text = ""
         self._lines: list[tuple[str, str]] = []  # (who, text) of the transcript
+        self._library_problems: list[str] = []  # installed personas that could not be read
         self._generation = 0
         self.setWindowTitle("Hearth")
         self.resize(1100, 720)
@@ -196,6 +197,8 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(f"{persona.name(self.language)}\n{status} · {persona.owner}")
             item.setData(Qt.ItemDataRole.UserRole, persona.id)
             self.library.addItem(item)
+        self._library_problems = list(self.hearth.library.problems)
+        self._show_problems_text([])
         if self.library.count():
             self.library.setCurrentRow(0)
 
@@ -374,6 +377,7 @@ class MainWindow(QMainWindow):
         self._show_problems_text([p.text for p in problems])
 
     def _show_problems_text(self, texts: list[str]) -> None:
+        texts = [*self._library_problems, *texts]
         if not texts:
             self.banner.hide()
             return
