@@ -35,8 +35,13 @@ def test_control_tokens_in_persona_and_user_text_are_never_special(fixture_model
     assert start not in raw and len(raw) > 1
 
 
-def test_persona_prefix_is_stable_so_its_kv_state_can_be_cached(fixture_models: Path) -> None:
+def test_each_turns_prompt_extends_the_last_so_the_kv_cache_is_reused(fixture_models: Path
+                                                                      ) -> None:
     llm = LocalLLM.load(fixture_models / "llm" / "hearth-tiny.gguf", ThreadShare(1, 1), n_ctx=1024)
-    persona = PersonaPrompt("p", "Eve", "desc", "kind", ("hi",))
-    full = llm.format.persona_prefix(persona) + llm.format.conversation([Message("user", "a")])
-    assert full[: len(llm.format.persona_prefix(persona))] == llm.format.persona_prefix(persona)
+    first = [Message("user", "Hello there, friend.")]
+    second = [*first, Message("assistant", "Hi! Lovely weather."), Message("user", "Yes.")]
+    turn_one = llm.format.conversation(first)
+    turn_two = llm.format.conversation(second)
+    # Token for token: nothing merges across a message boundary, so only new turns prefill.
+    assert turn_two[: len(turn_one)] == turn_one
+    assert len(turn_two) > len(turn_one)

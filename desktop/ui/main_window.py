@@ -28,7 +28,6 @@ from desktop.call.events import (
     ReplyFinished,
     ReplyStarted,
     ReplyToken,
-    TurnSaved,
 )
 from desktop.call.session import Conversation
 from desktop.call.video import FaceLoop, FrameMailbox
@@ -271,8 +270,6 @@ class MainWindow(QMainWindow):
             self._show_meter(event)
         elif isinstance(event, Notice):
             self._show_problems_text([event.text])
-        elif isinstance(event, TurnSaved):
-            pass
 
     # -- actions ---------------------------------------------------------------------------
     def show_page(self, index: int) -> None:
