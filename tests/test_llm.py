@@ -63,11 +63,18 @@ def test_a_corrupt_state_file_is_ignored_and_rebuilt(fixture_models: Path, tmp_p
     assert path.stat().st_size > 200
 
 
-def test_a_truncated_or_foreign_file_is_refused_with_a_message(tmp_path: Path) -> None:
+def test_a_truncated_or_foreign_file_is_refused_with_a_message(fixture_models: Path,
+                                                               tmp_path: Path) -> None:
     import pytest
 
     from desktop.brain.llm import ModelRejected
 
+    whole = (fixture_models / "llm" / "hearth-tiny.gguf").read_bytes()
+    truncated = tmp_path / "truncated.gguf"
+    truncated.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(ModelRejected, match=r"could not load truncated\.gguf.*download it again"):
+        LocalLLM.load(truncated)
+    assert truncated.stat().st_size == len(whole) // 2  # the user's file is left as it was
     fake = tmp_path / "model.gguf"
     fake.write_bytes(b"<html>404</html>")
     with pytest.raises(ModelRejected, match="not a GGUF"):
