@@ -58,6 +58,7 @@ class LocalLLM:
         self.n_ctx = n_ctx
         self.last_prefill_tokens = 0
         self.last_warm_source = "none"
+        self._grammars: dict[str, object] = {}
 
     @staticmethod
     def load(
@@ -92,6 +93,16 @@ class LocalLLM:
     # -- tokens ---------------------------------------------------------------
     def _tokenize(self, data: bytes, special: bool) -> list[int]:
         return self.model.tokenize(data, add_bos=False, special=special)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tokenize(text.encode("utf-8"), False))
+
+    def _grammar(self, schema: dict) -> object:
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._grammars:
+            llama_cpp = require("llama_cpp", "llama-cpp-python", "The local language model")
+            self._grammars[key] = llama_cpp.LlamaGrammar.from_json_schema(key, verbose=False)
+        return self._grammars[key]
 
     def stop_token_ids(self) -> list[int]:
         return [self.token_id(text) for text in self.format.stop]
@@ -202,13 +213,12 @@ class LocalLLM:
         history: list[Message],
         should_stop: Callable[[], bool] = lambda: False,
         sampling: Sampling | None = None,
-        memory_text: str = "",
+        json_schema: dict | None = None,
     ) -> Iterator[str]:
-        """Yield the reply piece by piece; stops between tokens when ``should_stop()``."""
+        """Yield the reply piece by piece; stops between tokens when ``should_stop()``.
+        With ``json_schema`` the output is constrained to JSON of that schema."""
         sampling = sampling or Sampling()
-        prompt = self.format.persona_prefix(persona) + self.format.conversation(
-            history, memory_text
-        )
+        prompt = self.format.persona_prefix(persona) + self.format.conversation(history)
         cached = self._resident_length(prompt)
         self.last_prefill_tokens = len(prompt) - cached
         budget = self.n_ctx - len(prompt) - 8
@@ -220,6 +230,7 @@ class LocalLLM:
             temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k,
             repeat_penalty=sampling.repeat_penalty, stop=list(self.format.stop), stream=True,
             seed=sampling.seed, logit_bias=sampling.logit_bias,
+            grammar=self._grammar(json_schema) if json_schema else None,
         )
         try:
             for part in stream:

@@ -1,7 +1,8 @@
 """Prompt assembly with a fixed template that is ours, not the GGUF's.
 
 Order (RELIABILITY.md §7.1): app safety policy, then the persona text (spotlighted: delimited,
-control strings stripped), then memory (later), then the conversation. Everything up to the
+control strings stripped), then the conversation, with recalled memories placed
+before the message they were recalled for. Everything up to the
 end of the persona block is the *persona prefix*: identical for every turn with this persona,
 so its KV state is computed once and cached on disk.
 
@@ -73,7 +74,7 @@ class PersonaPrompt:
 
 @dataclass(frozen=True)
 class Message:
-    role: str  # "user" | "assistant"
+    role: str  # "user" | "assistant" | "memory" (recalled facts) | "system" (our tasks)
     text: str
 
 
@@ -106,16 +107,22 @@ class ChatML:
             )
         return list(self._prefixes[persona])
 
-    def conversation(self, history: list[Message], memory_text: str = "") -> list[int]:
+    def conversation(self, history: list[Message]) -> list[int]:
         tokens: list[int] = []
-        if memory_text:
-            tokens += self._special("<|im_start|>system\n")
-            tokens += self._content(f"<memory>\n{memory_text}\n</memory>")
-            tokens += self._special("<|im_end|>\n")
         for message in history:
-            role = "assistant" if message.role == "assistant" else "user"
-            tokens += self._special(f"<|im_start|>{role}\n")
-            tokens += self._content(message.text)
+            if message.role == "memory":
+                # Recalled memories sit in the conversation, just before the message they
+                # were recalled for. They stay there on later turns, so the KV cache of
+                # everything before the newest message stays valid.
+                tokens += self._special("<|im_start|>system\n")
+                tokens += self._content(f"<memory>\n{message.text}\n</memory>")
+            elif message.role == "system":  # our own instructions (memory tasks)
+                tokens += self._special("<|im_start|>system\n")
+                tokens += self._content(message.text)
+            else:
+                role = "assistant" if message.role == "assistant" else "user"
+                tokens += self._special(f"<|im_start|>{role}\n")
+                tokens += self._content(message.text)
             tokens += self._special("<|im_end|>\n")
         tokens += self._special("<|im_start|>assistant\n")
         return tokens

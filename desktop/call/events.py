@@ -46,6 +46,22 @@ class TurnSaved:
 
 
 @dataclass(frozen=True)
+class MemoriesUsed:
+    """The remembered facts a reply was given."""
+
+    turn_id: int
+    facts: list
+
+
+@dataclass(frozen=True)
+class MemoryUpdated:
+    """Memory changed (facts extracted, a call summarized): views should reload."""
+
+    persona_id: str
+    applied: list
+
+
+@dataclass(frozen=True)
 class Notice:
     """Something the user should know: a missing device, a save that failed."""
 

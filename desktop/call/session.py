@@ -24,6 +24,8 @@ from desktop.budget import CpuBudget
 from desktop.call.events import (
     Caption,
     Listener,
+    MemoriesUsed,
+    MemoryUpdated,
     Notice,
     ReplyFinished,
     ReplyStarted,
@@ -40,7 +42,19 @@ from desktop.call.frames import (
 from desktop.call.sentences import SentenceSplitter
 from desktop.face.animator import FaceAnimator
 from desktop.face.visemes import VisemeTrack
-from desktop.memory.store import Store
+from desktop.memory.extraction import (
+    EXTRACTION_MAX_TOKENS,
+    FACTS_SCHEMA,
+    SUMMARY_MAX_TOKENS,
+    clean_summary,
+    extraction_instruction,
+    instruction_message,
+    parse_facts,
+    summary_instruction,
+)
+from desktop.memory.facts import Fact
+from desktop.memory.recall import memory_note
+from desktop.memory.store import Call, Store
 from desktop.personas.library import Persona
 from desktop.voice.audio_out import AudioOutput
 from desktop.voice.tts import PiperTTS
@@ -52,6 +66,10 @@ _DRAFT = object()
 # barge-in throws away, and the playback ring (60 s) must always have room for the next chunk
 # so that enqueueing never blocks while the conversation lock is held.
 SPEECH_LOOKAHEAD_S = 10.0
+# Memory work (fact extraction, call summaries) waits until the conversation has been idle
+# this long, and yields to the user the moment they type or speak again.
+MEMORY_IDLE_S = 0.4
+MEMORY_BUDGET_TOKENS = 160
 
 
 @dataclass
@@ -65,6 +83,33 @@ class _Reply:
     sentences: int = 0
     finished: bool = False
     last_caption: str = ""
+    user_text: str = ""
+    user_row: object = None  # Future of the user turn's row id
+    fact_ids: list[int] = field(default_factory=list)
+    known_facts: list[Fact] = field(default_factory=list)
+
+
+@dataclass
+class _Memory:
+    note: str = ""
+    note_ids: list[int] = field(default_factory=list)
+    given: list[Fact] = field(default_factory=list)  # facts the reply can see
+    recalled: list[Fact] = field(default_factory=list)
+
+
+@dataclass
+class _FactsJob:
+    """Extract facts from one exchange; ``history`` ends with that exchange."""
+
+    history: list[Message]
+    user_row: object
+    known: list[Fact]
+
+
+@dataclass
+class _SummaryJob:
+    call_id: int
+    history: list[Message] | None  # None: read the call's turns from the store
 
 
 class Conversation:
@@ -104,6 +149,11 @@ class Conversation:
         self._threads: list[threading.Thread] = []
         self._running = False
         self._draft = ""
+        self._shown_facts: set[int] = set()
+        self._memory_jobs: list[_FactsJob | _SummaryJob] = []
+        self._call_id = None  # Future of the current call's row id
+        self._last_call_summary = ""
+        self.memory_budget_tokens = MEMORY_BUDGET_TOKENS
 
     # -- lifecycle --------------------------------------------------------------
     def start(self) -> Conversation:
@@ -111,6 +161,11 @@ class Conversation:
             for turn in self.store.turns(self.persona.id, limit=40):
                 if turn.text:
                     self.history.append(Message(turn.role, turn.text))
+            calls = self.store.calls(self.persona.id)
+            self._last_call_summary = next(
+                (_describe_call(c) for c in calls if c.summary and c.ended_at), "")
+            self._memory_jobs += [_SummaryJob(c.id, None) for c in calls[:3]
+                                  if c.ended_at and not c.summary]
         self._running = True
         for name, target in (("brain", self._brain_loop), ("tts", self._tts_loop),
                              ("monitor", self._monitor_loop)):
@@ -121,6 +176,7 @@ class Conversation:
 
     def close(self) -> None:
         self.stop_speaking()
+        self._end_call(summarize=False)  # summarized when this persona is next opened
         self._running = False
         self._brain_q.put(_STOP)
         self._tts_q.put(_STOP)
@@ -136,7 +192,24 @@ class Conversation:
         """Call view on (replies voiced) or off (chat: text only)."""
         if not spoken:
             self.stop_speaking()
+            self._end_call(summarize=True)
+        elif self.store is not None and self._call_id is None:
+            self._call_id = self.store.start_call(self.persona.id)
         self.spoken = spoken and self.can_speak
+
+    def _end_call(self, summarize: bool) -> None:
+        if self._call_id is None or self.store is None:
+            return
+        call_future, self._call_id = self._call_id, None
+        try:
+            call_id = call_future.result(timeout=10)
+        except Exception:
+            log.exception("The call was not recorded")
+            return
+        self.store.end_call(call_id)
+        if summarize:
+            with self._lock:
+                self._memory_jobs.append(_SummaryJob(call_id, list(self.history)))
 
     # -- inputs -------------------------------------------------------------------
     def say(self, text: str) -> int:
@@ -147,9 +220,10 @@ class Conversation:
         self.stop_speaking()  # talking over the persona interrupts it
         with self._lock:
             turn_id = self.control.begin(time.monotonic())
-            self._replies[turn_id] = _Reply(turn_id, spoken=self.spoken)
+            reply = _Reply(turn_id, spoken=self.spoken, user_text=text)
+            self._replies[turn_id] = reply
             self.history.append(Message("user", text))
-        self._save(turn_id, "user", text)
+        reply.user_row = self._save(turn_id, "user", text)
         self._brain_q.put(UserText(turn_id, text))
         return turn_id
 
@@ -203,7 +277,11 @@ class Conversation:
     # -- the brain stage -------------------------------------------------------------
     def _brain_loop(self) -> None:
         while self._running:
-            frame = self._brain_q.get()
+            try:
+                frame = self._brain_q.get(timeout=MEMORY_IDLE_S)
+            except queue.Empty:
+                self._memory_work()
+                continue
             if frame is _STOP:
                 return
             if frame is _DRAFT:
@@ -225,9 +303,14 @@ class Conversation:
         draft = self._draft
         with self._lock:
             busy = any(not r.generation_done for r in self._replies.values() if not r.finished)
-            history = [*self.history, Message("user", draft)]
         if busy or not draft or not self._brain_q.empty():
             return  # a reply is being generated, or newer work is waiting: skip this draft
+        # Recall for the draft too: the note goes before the user's message, so prefilling it
+        # now means the submitted message usually finds note and text already in the cache.
+        note = self._recall(draft).note
+        with self._lock:
+            history = [*self.history, *([Message("memory", note)] if note else []),
+                       Message("user", draft)]
         try:
             self.llm.warm(self.persona.prompt(), self.cache_dir)
             self.llm.prefill(self.persona.prompt(), history)
@@ -241,8 +324,16 @@ class Conversation:
         self.listener(ReplyStarted(turn_id, reply.spoken))
         if self.llm is None:
             raise RuntimeError("no language model is installed")
+        memory = self._recall(reply.user_text)
+        reply.fact_ids = [f.id for f in memory.given]
+        reply.known_facts = memory.recalled
         with self._lock:
+            if memory.note:
+                self._insert_memory_note(reply.user_text, memory)
             history = list(self.history)
+        if memory.given:
+            self.listener(MemoriesUsed(turn_id, memory.given))
+            self.store.mark_recalled(reply.fact_ids)
         splitter = SentenceSplitter()
         live = lambda: self.control.is_live(turn_id)  # noqa: E731
         self.llm.warm(self.persona.prompt(), self.cache_dir)
@@ -381,15 +472,19 @@ class Conversation:
             self.history.append(Message("assistant", heard_text))
             status = "interrupted" if interrupted else "complete"
             self._save(reply.turn_id, "assistant", heard_text, status,
-                       full_text=reply.full_text.strip())
+                       full_text=reply.full_text.strip(), fact_ids=reply.fact_ids)
+        if reply.user_text and self.store is not None and self.llm is not None:
+            self._memory_jobs.append(_FactsJob(list(self.history), reply.user_row,
+                                               reply.known_facts))
         self.listener(ReplyFinished(reply.turn_id, heard_text, reply.full_text.strip(),
                                     interrupted, times))
 
     def _save(self, turn_id: int, role: str, text: str, status: str = "complete",
-              full_text: str | None = None) -> None:
+              full_text: str | None = None, fact_ids: list[int] | None = None):
         if self.store is None:
-            return
-        future = self.store.append_turn(self.persona.id, role, text, status, full_text)
+            return None
+        future = self.store.append_turn(self.persona.id, role, text, status, full_text,
+                                        fact_ids)
 
         def done(f) -> None:
             error = f.exception()
@@ -399,3 +494,112 @@ class Conversation:
                 self.listener(TurnSaved(turn_id, role, f.result()))
 
         future.add_done_callback(done)
+        return future
+
+    # -- memory ---------------------------------------------------------------------------------
+    def _recall(self, text: str) -> _Memory:
+        """The memory for a message: a note with the facts not yet in this conversation's
+        context (within the token budget), and every fact the reply is given."""
+        if self.store is None or self.llm is None:
+            return _Memory()
+        with self._lock:
+            earlier = [m.text for m in self.history if m.role == "user"][-1:]
+            first = not any(m.role == "assistant" for m in self.history[-12:])
+        try:
+            result = self.store.recall(self.persona.id, " ".join([*earlier, text]))
+        except Exception:
+            log.exception("Recall failed; answering without memories")
+            return _Memory()
+        fresh = [r for r in result.facts if r.fact.id not in self._shown_facts]
+        note, note_ids = memory_note(fresh, self.llm.count_tokens, self.memory_budget_tokens,
+                                     self._last_call_summary if first else "")
+        shown = [r.fact for r in result.facts if r.fact.id in self._shown_facts]
+        given = shown + [r.fact for r in fresh if r.fact.id in note_ids]
+        return _Memory(note, note_ids, given, [r.fact for r in result.facts])
+
+    def _insert_memory_note(self, user_text: str, memory: _Memory) -> None:
+        # Called with the lock held: the note goes right before the message it was recalled for.
+        for index in range(len(self.history) - 1, -1, -1):
+            message = self.history[index]
+            if message.role == "user" and message.text == user_text:
+                self.history.insert(index, Message("memory", memory.note))
+                break
+        self._shown_facts.update(memory.note_ids)
+        self._last_call_summary = ""  # said once per conversation
+
+    def _idle(self) -> bool:
+        with self._lock:
+            return all(r.finished for r in self._replies.values()) and self._brain_q.empty()
+
+    def _memory_work(self) -> None:
+        """Run one pending memory job if the conversation is idle. A job that the user
+        interrupts (by typing or talking) stays pending and runs again later."""
+        if not self._memory_jobs or self.llm is None or self.store is None or not self._idle():
+            return
+        job = self._memory_jobs[0]
+        interrupted = lambda: not self._brain_q.empty() or not self._running  # noqa: E731
+        try:
+            self.llm.warm(self.persona.prompt(), self.cache_dir)
+            if isinstance(job, _FactsJob):
+                done = self._extract_facts(job, interrupted)
+            else:
+                done = self._summarize_call(job, interrupted)
+        except Exception:
+            log.exception("Memory work failed; skipping it")
+            done = True
+        if done:
+            with self._lock:
+                if self._memory_jobs and self._memory_jobs[0] is job:
+                    self._memory_jobs.pop(0)
+
+    def _generate(self, history: list[Message], instruction: str, interrupted,
+                  max_tokens: int, json_schema: dict | None = None) -> str | None:
+        sampling = Sampling(temperature=0.2, top_p=0.9, repeat_penalty=1.0,
+                            max_tokens=max_tokens, seed=self.sampling.seed)
+        text = "".join(self.llm.stream(
+            self.persona.prompt(), [*history, instruction_message(instruction)],
+            should_stop=interrupted, sampling=sampling, json_schema=json_schema))
+        return None if interrupted() else text
+
+    def _extract_facts(self, job: _FactsJob, interrupted) -> bool:
+        answer = self._generate(job.history, extraction_instruction(job.known), interrupted,
+                                EXTRACTION_MAX_TOKENS, FACTS_SCHEMA)
+        if answer is None:
+            return False
+        updates = parse_facts(answer)
+        if not updates:
+            return True
+        source_row = None
+        if job.user_row is not None and job.user_row.done() and not job.user_row.exception():
+            source_row = job.user_row.result()
+        applied = self.store.remember(self.persona.id, updates, source_row).result(timeout=30)
+        self.listener(MemoryUpdated(self.persona.id, applied))
+        return True
+
+    def _summarize_call(self, job: _SummaryJob, interrupted) -> bool:
+        history = job.history
+        if history is None:
+            call = next((c for c in self.store.calls(self.persona.id) if c.id == job.call_id),
+                        None)
+            if call is None:
+                return True
+            history = [Message(t.role, t.text) for t in self.store.call_turns(call)]
+        spoken = [m for m in history if m.role in ("user", "assistant")]
+        if not any(m.role == "user" for m in spoken):
+            return True  # nothing was said in this call but the greeting
+        answer = self._generate(history[-24:], summary_instruction(), interrupted,
+                                SUMMARY_MAX_TOKENS)
+        if answer is None:
+            return False
+        summary = clean_summary(answer)
+        if summary:
+            self.store.set_call_summary(job.call_id, summary).result(timeout=30)
+            self.listener(MemoryUpdated(self.persona.id, []))
+        return True
+
+
+def _describe_call(call: Call) -> str:
+    when = call.started_at[:10]
+    minutes = (call.duration_s() or 0) / 60
+    length = f", {minutes:.0f} min" if minutes >= 1 else ""
+    return f"({when}{length}) {call.summary}"

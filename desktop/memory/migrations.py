@@ -28,8 +28,66 @@ def _v1_turns(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX turns_persona ON turns (persona_id, id)")
 
 
+def _v2_memory(conn: sqlite3.Connection) -> None:
+    now = "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+    # A fact about the user, as one sentence. ``key`` names what it is about (``sister_name``):
+    # a newer fact with the same key and other words supersedes the old one, which is kept as
+    # history (``superseded_by``) and leaves the search index.
+    conn.execute(
+        f"""CREATE TABLE facts (
+            id INTEGER PRIMARY KEY,
+            persona_id TEXT NOT NULL,
+            key TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL,
+            importance INTEGER NOT NULL DEFAULT 5 CHECK (importance BETWEEN 1 AND 10),
+            confidence REAL NOT NULL DEFAULT 0.7 CHECK (confidence BETWEEN 0 AND 1),
+            pinned INTEGER NOT NULL DEFAULT 0 CHECK (pinned IN (0, 1)),
+            source TEXT NOT NULL DEFAULT 'conversation'
+                CHECK (source IN ('conversation', 'user', 'lore')),
+            source_turn_id INTEGER REFERENCES turns (id) ON DELETE SET NULL,
+            mentions INTEGER NOT NULL DEFAULT 1,
+            superseded_by INTEGER REFERENCES facts (id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL DEFAULT {now},
+            updated_at TEXT NOT NULL DEFAULT {now},
+            last_recalled_at TEXT
+        )"""
+    )
+    conn.execute("CREATE INDEX facts_recent ON facts (persona_id, updated_at) "
+                 "WHERE superseded_by IS NULL")
+    conn.execute("CREATE INDEX facts_key ON facts (persona_id, key) WHERE superseded_by IS NULL")
+    conn.execute("CREATE INDEX facts_pinned ON facts (persona_id, importance) "
+                 "WHERE superseded_by IS NULL AND (pinned = 1 OR importance >= 8)")
+    conn.execute("CREATE INDEX facts_superseded ON facts (superseded_by)")
+    conn.execute("CREATE INDEX facts_source_turn ON facts (source_turn_id)")
+    # Only live facts are indexed, by their search terms (desktop.memory.terms), rowid = fact id.
+    conn.execute("CREATE VIRTUAL TABLE fact_search USING fts5 ("
+                 "terms, tokenize = 'unicode61 remove_diacritics 2')")
+    conn.execute("CREATE VIRTUAL TABLE fact_terms USING fts5vocab (fact_search, 'row')")
+    conn.execute(
+        f"""CREATE TABLE calls (
+            id INTEGER PRIMARY KEY,
+            persona_id TEXT NOT NULL,
+            started_at TEXT NOT NULL DEFAULT {now},
+            ended_at TEXT,
+            first_turn_id INTEGER,
+            last_turn_id INTEGER,
+            summary TEXT
+        )"""
+    )
+    conn.execute("CREATE INDEX calls_persona ON calls (persona_id, id)")
+    conn.execute(
+        """CREATE TABLE turn_memories (
+            turn_id INTEGER NOT NULL REFERENCES turns (id) ON DELETE CASCADE,
+            fact_id INTEGER NOT NULL REFERENCES facts (id) ON DELETE CASCADE,
+            PRIMARY KEY (turn_id, fact_id)
+        ) WITHOUT ROWID"""
+    )
+    conn.execute("CREATE INDEX turn_memories_fact ON turn_memories (fact_id)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_turns", _v1_turns),
+    ("002_memory", _v2_memory),
 ]
 LATEST = len(MIGRATIONS)
 

@@ -1,24 +1,51 @@
 """The store: one SQLite file (WAL, synchronous=FULL) behind one writer thread.
 
-Writes are queued as intents and committed by the writer thread; ``append_turn`` returns a
-future that resolves to the row id once the commit has returned, and only then may the UI
-show a turn as saved. Reads use their own connections. The UI thread never touches SQLite.
+Writes are queued as intents and committed by the writer thread; every intent returns a
+future that resolves once its commit has returned, and only then may the UI show the change
+as saved. Reads use their own read-only connections (one per reading thread). The UI thread
+never touches SQLite.
+
+When the disk is full or the file cannot be written for a moment, the writer keeps the
+intent at the head of its queue, says so through ``on_problem``, and retries: nothing the
+user sent is dropped while the app runs (RELIABILITY.md §4, T28).
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from desktop.errors import HearthError
-from desktop.memory.migrations import FutureSchema, migrate
+from desktop.memory.facts import (
+    FACT_COLUMNS,
+    FACT_COLUMNS_OF_F,
+    Applied,
+    Fact,
+    FactUpdate,
+    apply_update,
+    delete_fact,
+    edit_fact,
+    get_fact,
+    insert_fact,
+)
+from desktop.memory.migrations import LATEST, FutureSchema, migrate
+from desktop.memory.recall import RecallResult, recall
+from desktop.memory.recovery import InstanceLock, Recovery, recover
+from desktop.memory.terms import fts_query, query_terms
+
+log = logging.getLogger(__name__)
 
 APPLICATION_ID = 0x48525448  # "HRTH"
+RETRY_DELAYS_S = (0.5, 1.0, 2.0, 5.0)
 
 
 class StoreError(HearthError):
@@ -33,6 +60,33 @@ class Turn:
     text: str
     status: str
     created_at: str
+
+
+@dataclass(frozen=True)
+class Call:
+    id: int
+    persona_id: str
+    started_at: str
+    ended_at: str | None
+    first_turn_id: int | None
+    last_turn_id: int | None
+    summary: str | None
+
+    def duration_s(self) -> float | None:
+        if not self.ended_at:
+            return None
+        start, end = (datetime.fromisoformat(t.replace("Z", "+00:00"))
+                      for t in (self.started_at, self.ended_at))
+        return (end - start).total_seconds()
+
+
+@dataclass(frozen=True)
+class ForgetReport:
+    persona_id: str
+    turns: int
+    facts: int
+    calls: int
+    backups_removed: tuple[str, ...]
 
 
 def connect(path: Path | str, read_only: bool = False) -> sqlite3.Connection:
@@ -52,23 +106,66 @@ def connect(path: Path | str, read_only: bool = False) -> sqlite3.Connection:
     return conn
 
 
+def _transient(error: BaseException) -> bool:
+    """A write that may succeed later without the user losing anything by waiting."""
+    text = str(error).lower()
+    return isinstance(error, sqlite3.OperationalError) and (
+        "full" in text or "disk i/o" in text or "locked" in text or "busy" in text)
+
+
 class Store:
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str,
+                 on_problem: Callable[[str | None], None] | None = None) -> None:
         self.path = Path(path) if str(path) != ":memory:" else None
         self._target = str(path)
         self._queue: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
         self._writer: sqlite3.Connection | None = None
+        self._readers = threading.local()
+        self._closing = threading.Event()
+        self._lock: InstanceLock | None = None
+        self.on_problem = on_problem
         self.read_only_reason: str | None = None
+        self.recovery: Recovery | None = None
+        self.problem: str | None = None
 
     # -- lifecycle ---------------------------------------------------------------
     def open(self) -> Store:
+        if self.path is not None:
+            self._lock = InstanceLock(self.path).acquire()
+        try:
+            self._open_writer(full_check=self._lock is not None and self._lock.was_unclean)
+        except _Damaged as damage:
+            # Keep the original beside it, rebuild what can be read into a new file, and say
+            # so; the app keeps working on the new file (RELIABILITY.md §4, T29).
+            self.recovery = recover(self.path, damage.reason, self._fresh_database)
+            self._open_writer(full_check=False)
+        except BaseException:
+            self._release_lock()
+            raise
+        self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
+        self._thread.start()
+        return self
+
+    def _fresh_database(self, path: Path) -> sqlite3.Connection:
+        conn = connect(path)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        migrate(conn, None)
+        return conn
+
+    def _open_writer(self, full_check: bool) -> None:
         try:
             self._writer = connect(self._target)
-            check = self._writer.execute("PRAGMA quick_check").fetchone()[0]
+            check = self._writer.execute(
+                "PRAGMA integrity_check" if full_check else "PRAGMA quick_check").fetchone()[0]
             if check != "ok":
-                raise StoreError(f"The conversation file {self._target} is damaged ({check}).",
-                                 "Hearth kept the file; restore a backup or start fresh.")
+                raise _Damaged(f"the integrity check failed: {check}")
+            if self.path is not None and self.path.stat().st_size > 0:
+                found = self._writer.execute("PRAGMA application_id").fetchone()[0]
+                if found not in (0, APPLICATION_ID):
+                    raise StoreError(
+                        f"{self._target} belongs to another program, not to Hearth.",
+                        "Hearth left it untouched. Set HEARTH_HOME to another folder.")
             self._writer.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             migrate(self._writer, self.path)
         except FutureSchema as error:
@@ -78,22 +175,38 @@ class Store:
         except sqlite3.DatabaseError as error:
             if self._writer is not None:
                 self._writer.close()
-            raise StoreError(
-                f"The conversation file {self._target} cannot be opened ({error}).",
-                "Hearth left the file as it is. Move it aside to start fresh.",
-            ) from error
-        self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
-        self._thread.start()
-        return self
+                self._writer = None
+            if self.path is None or not _looks_damaged(error):
+                raise StoreError(
+                    f"The conversation file {self._target} cannot be opened ({error}).",
+                    "Hearth left the file as it is. Check the data folder's permissions.",
+                ) from error
+            raise _Damaged(str(error)) from error
+        except BaseException:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+            raise
 
     def close(self) -> None:
+        self._closing.set()
         if self._thread is not None:
             self._queue.put(None)
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=15)
             self._thread = None
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+        reader = getattr(self._readers, "conn", None)
+        if reader is not None:
+            reader.close()
+            self._readers.conn = None
+        self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     # -- the writer thread ----------------------------------------------------------
     def _run(self) -> None:
@@ -101,64 +214,283 @@ class Store:
             item = self._queue.get()
             if item is None:
                 return
-            work, future = item
+            work, future, transaction = item
             if self._writer is None:
-                future.set_exception(StoreError(self.read_only_reason or "Store is closed."))
+                future.set_exception(StoreError(self.read_only_reason or "Store is closed.",
+                                                "Restart Hearth."))
                 continue
-            try:
-                self._writer.execute("BEGIN IMMEDIATE")
-                result = work(self._writer)
-                self._writer.execute("COMMIT")
-                future.set_result(result)
-            except BaseException as error:
-                if self._writer.in_transaction:
-                    self._writer.execute("ROLLBACK")
-                future.set_exception(_explain(error))
+            attempt = 0
+            while True:
+                try:
+                    future.set_result(self._execute(work, transaction))
+                    break
+                except BaseException as error:
+                    if not _transient(error) or self._closing.is_set():
+                        future.set_exception(_explain(error))
+                        break
+                    self._report(str(_explain(error)))
+                    time.sleep(RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)])
+                    attempt += 1
+            if attempt and future.exception() is None:
+                self._report(None)
 
-    def submit(self, work: Callable[[sqlite3.Connection], object]) -> Future:
+    def _execute(self, work: Callable[[sqlite3.Connection], object], transaction: bool):
+        if not transaction:
+            return work(self._writer)
+        self._writer.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(self._writer)
+            self._writer.execute("COMMIT")
+            return result
+        except BaseException:
+            if self._writer.in_transaction:
+                self._writer.execute("ROLLBACK")
+            raise
+
+    def _report(self, problem: str | None) -> None:
+        if problem == self.problem:
+            return
+        self.problem = problem
+        if problem:
+            log.warning("Store: %s", problem)
+        if self.on_problem is not None:
+            self.on_problem(problem)
+
+    def submit(self, work: Callable[[sqlite3.Connection], object],
+               transaction: bool = True) -> Future:
         future: Future = Future()
-        self._queue.put((work, future))
+        self._queue.put((work, future, transaction))
         return future
 
-    # -- intents ------------------------------------------------------------------------
+    # -- turns -----------------------------------------------------------------------------
     def append_turn(self, persona_id: str, role: str, text: str, status: str = "complete",
-                    full_text: str | None = None) -> Future:
+                    full_text: str | None = None, fact_ids: list[int] | None = None) -> Future:
+        """Save a turn; ``fact_ids`` are the memories the reply was given."""
         def work(conn: sqlite3.Connection) -> int:
             cursor = conn.execute(
                 "INSERT INTO turns (persona_id, role, text, full_text, status) "
                 "VALUES (?, ?, ?, ?, ?)",
                 (persona_id, role, text, full_text, status),
             )
-            return int(cursor.lastrowid)
+            turn_id = int(cursor.lastrowid)
+            conn.executemany(
+                "INSERT OR IGNORE INTO turn_memories (turn_id, fact_id) "
+                "SELECT ?, id FROM facts WHERE id = ?",
+                [(turn_id, fact_id) for fact_id in fact_ids or ()])
+            return turn_id
 
         return self.submit(work)
 
+    def turns(self, persona_id: str, limit: int = 200) -> list[Turn]:
+        rows = self.reader().execute(
+            "SELECT * FROM (SELECT id, persona_id, role, text, status, created_at FROM turns "
+            "WHERE persona_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id",
+            (persona_id, limit),
+        ).fetchall()
+        return [Turn(**dict(row)) for row in rows]
+
+    def memories_of_turns(self, turn_ids: list[int]) -> dict[int, list[Fact]]:
+        """For each saved reply, the facts it was given (that still exist)."""
+        if not turn_ids:
+            return {}
+        marks = ",".join("?" * len(turn_ids))
+        rows = self.reader().execute(
+            f"SELECT tm.turn_id, {FACT_COLUMNS_OF_F} FROM turn_memories tm JOIN facts f "
+            f"ON f.id = tm.fact_id WHERE tm.turn_id IN ({marks}) ORDER BY f.id",
+            turn_ids).fetchall()
+        found: dict[int, list[Fact]] = {}
+        for row in rows:
+            found.setdefault(row["turn_id"], []).append(Fact.from_row(row))
+        return found
+
+    # -- facts -----------------------------------------------------------------------------
+    def remember(self, persona_id: str, updates: list[FactUpdate],
+                 source_turn_id: int | None = None) -> Future:
+        """Apply extracted facts (merge, supersede or add); resolves to list[Applied]."""
+        def work(conn: sqlite3.Connection) -> list[Applied]:
+            return [apply_update(conn, persona_id, update, source_turn_id)
+                    for update in updates]
+
+        return self.submit(work)
+
+    def add_fact(self, persona_id: str, text: str, key: str = "", importance: int = 5,
+                 pinned: bool = False) -> Future:
+        """A fact the user typed in: certain, and theirs."""
+        update = FactUpdate(text, key, importance, confidence=1.0)
+        return self.submit(lambda conn: insert_fact(conn, persona_id, update, "user",
+                                                    pinned=pinned))
+
+    def edit_fact(self, fact_id: int, *, text: str | None = None, importance: int | None = None,
+                  pinned: bool | None = None) -> Future:
+        return self.submit(lambda conn: edit_fact(conn, fact_id, text=text,
+                                                  importance=importance, pinned=pinned))
+
+    def delete_fact(self, fact_id: int) -> Future:
+        return self.submit(lambda conn: delete_fact(conn, fact_id))
+
+    def mark_recalled(self, fact_ids: list[int]) -> Future:
+        return self.submit(lambda conn: conn.executemany(
+            "UPDATE facts SET last_recalled_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+            "WHERE id = ?", [(i,) for i in fact_ids]) and None)
+
+    def fact(self, fact_id: int) -> Fact | None:
+        return get_fact(self.reader(), fact_id)
+
+    def facts(self, persona_id: str, search: str = "", include_history: bool = False,
+              limit: int = 2000) -> list[Fact]:
+        """Facts for the memory view: pinned first, then newest. ``search`` uses the index;
+        history (superseded facts) is matched by words, as it is no longer indexed."""
+        conn = self.reader()
+        live = "" if include_history else "AND superseded_by IS NULL"
+        order = "ORDER BY pinned DESC, updated_at DESC, id DESC LIMIT ?"
+        terms = query_terms(search) if search.strip() else []
+        if search.strip() and not terms:
+            return []
+        if not terms:
+            rows = conn.execute(f"SELECT {FACT_COLUMNS} FROM facts WHERE persona_id = ? {live} "
+                                f"{order}", (persona_id, limit)).fetchall()
+            return [Fact.from_row(row) for row in rows]
+        rows = conn.execute(
+            f"SELECT {FACT_COLUMNS} FROM facts WHERE persona_id = ? AND id IN (SELECT rowid "
+            f"FROM fact_search WHERE fact_search MATCH ?) {order}",
+            (persona_id, " AND ".join(fts_query([t]) for t in terms), limit)).fetchall()
+        found = [Fact.from_row(row) for row in rows]
+        if include_history:
+            needle = search.strip().lower()
+            found += [fact for fact in self.facts(persona_id, include_history=True, limit=limit)
+                      if fact.superseded_by is not None and needle in fact.text.lower()]
+        return found
+
+    def recall(self, persona_id: str, query: str) -> RecallResult:
+        return recall(self.reader(), persona_id, query)
+
+    # -- calls ------------------------------------------------------------------------------
+    def start_call(self, persona_id: str) -> Future:
+        return self.submit(lambda conn: int(conn.execute(
+            "INSERT INTO calls (persona_id, first_turn_id) SELECT ?, max(id) FROM turns "
+            "WHERE persona_id = ?", (persona_id, persona_id)).lastrowid))
+
+    def end_call(self, call_id: int) -> Future:
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE calls SET ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
+                "last_turn_id = (SELECT max(id) FROM turns WHERE persona_id = calls.persona_id)"
+                " WHERE id = ? AND ended_at IS NULL", (call_id,))
+
+        return self.submit(work)
+
+    def set_call_summary(self, call_id: int, summary: str) -> Future:
+        return self.submit(lambda conn: conn.execute(
+            "UPDATE calls SET summary = ? WHERE id = ?", (summary.strip(), call_id)) and None)
+
+    def calls(self, persona_id: str, search: str = "") -> list[Call]:
+        rows = self.reader().execute(
+            "SELECT id, persona_id, started_at, ended_at, first_turn_id, last_turn_id, summary "
+            "FROM calls WHERE persona_id = ? AND (? = '' OR summary LIKE '%' || ? || '%') "
+            "ORDER BY id DESC", (persona_id, search, search)).fetchall()
+        return [Call(**dict(row)) for row in rows]
+
+    def call_turns(self, call: Call) -> list[Turn]:
+        rows = self.reader().execute(
+            "SELECT id, persona_id, role, text, status, created_at FROM turns "
+            "WHERE persona_id = ? AND id > coalesce(?, 0) AND id <= coalesce(?, id) "
+            "ORDER BY id", (call.persona_id, call.first_turn_id, call.last_turn_id)).fetchall()
+        return [Turn(**dict(row)) for row in rows]
+
+    # -- everything about a persona ------------------------------------------------------------
+    def export_persona(self, persona_id: str) -> dict:
+        """Everything kept about this persona's conversations, as plain JSON-able data."""
+        conn = self.reader()
+        def rows(sql: str) -> list[dict]:
+            return [dict(row) for row in conn.execute(sql, (persona_id,))]
+
+        return {
+            "format": "hearth-memory-export",
+            "version": 1,
+            "schema": LATEST,
+            "persona_id": persona_id,
+            "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "facts": rows(f"SELECT {FACT_COLUMNS} FROM facts WHERE persona_id = ? ORDER BY id"),
+            "calls": rows("SELECT * FROM calls WHERE persona_id = ? ORDER BY id"),
+            "turns": rows("SELECT id, role, text, full_text, status, created_at FROM turns "
+                          "WHERE persona_id = ? ORDER BY id"),
+            "turn_memories": rows("SELECT tm.turn_id, tm.fact_id FROM turn_memories tm "
+                                  "JOIN turns t ON t.id = tm.turn_id WHERE t.persona_id = ?"),
+        }
+
+    def forget_persona(self, persona_id: str) -> Future:
+        """Delete every memory, call and turn of a persona so that no byte of them remains in
+        the database, its WAL, its search index or a backup (RELIABILITY.md §4, "Forget")."""
+        def delete(conn: sqlite3.Connection) -> tuple[int, int, int]:
+            conn.execute("DELETE FROM fact_search WHERE rowid IN "
+                         "(SELECT id FROM facts WHERE persona_id = ?)", (persona_id,))
+            facts = conn.execute("UPDATE facts SET superseded_by = NULL WHERE persona_id = ?",
+                                 (persona_id,)).rowcount
+            conn.execute("DELETE FROM facts WHERE persona_id = ?", (persona_id,))
+            calls = conn.execute("DELETE FROM calls WHERE persona_id = ?",
+                                 (persona_id,)).rowcount
+            turns = conn.execute("DELETE FROM turns WHERE persona_id = ?",
+                                 (persona_id,)).rowcount
+            # FTS5 keeps deleted terms in its segments until they are merged: merge them all.
+            conn.execute("INSERT INTO fact_search (fact_search) VALUES ('optimize')")
+            return turns, facts, calls
+
+        def scrub(conn: sqlite3.Connection) -> ForgetReport:
+            turns, facts, calls = self._execute(delete, transaction=True)
+            # secure_delete zeroed the freed pages; VACUUM rewrites the file without them and
+            # the TRUNCATE checkpoint empties the WAL, which still held the old pages.
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            removed = self._remove_backups()
+            return ForgetReport(persona_id, turns, facts, calls, removed)
+
+        return self.submit(scrub, transaction=False)
+
+    def _remove_backups(self) -> tuple[str, ...]:
+        """Migration backups predate the forgetting and hold what was forgotten."""
+        if self.path is None:
+            return ()
+        removed = []
+        for backup in sorted(self.path.parent.glob(self.path.name + ".bak-v*")):
+            backup.unlink(missing_ok=True)
+            removed.append(backup.name)
+        return tuple(removed)
+
     # -- reads ---------------------------------------------------------------------------
     def reader(self) -> sqlite3.Connection:
+        """This thread's read-only connection (SQLite connections are not shared between
+        threads here; each reading thread gets its own)."""
         if self.path is None:
             return self._writer
-        return connect(self.path, read_only=True)
+        conn = getattr(self._readers, "conn", None)
+        if conn is None:
+            conn = connect(self.path, read_only=True)
+            self._readers.conn = conn
+        return conn
 
-    def turns(self, persona_id: str, limit: int = 200) -> list[Turn]:
-        conn = self.reader()
-        try:
-            rows = conn.execute(
-                "SELECT * FROM (SELECT id, persona_id, role, text, status, created_at FROM turns "
-                "WHERE persona_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id",
-                (persona_id, limit),
-            ).fetchall()
-        finally:
-            if conn is not self._writer:
-                conn.close()
-        return [Turn(**dict(row)) for row in rows]
+
+class _Damaged(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _looks_damaged(error: sqlite3.DatabaseError) -> bool:
+    text = str(error).lower()
+    return any(word in text for word in ("not a database", "malformed", "corrupt",
+                                         "integrity check"))
 
 
 def _explain(error: BaseException) -> BaseException:
     text = str(error).lower()
     if isinstance(error, sqlite3.OperationalError) and ("full" in text or "disk" in text):
-        return StoreError("The disk is full, so the conversation could not be saved.",
-                          "Free some space; Hearth will keep this turn and retry.")
+        return StoreError("The disk is full, so the conversation could not be saved yet.",
+                          "Free some space; Hearth keeps what you said and saves it then.")
     if isinstance(error, sqlite3.OperationalError) and "readonly" in text.replace("-", ""):
         return StoreError("The conversation file is read-only.",
                           "Check the permissions of the Hearth data folder.")
     return error
+
+
+def export_json(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)

@@ -1,0 +1,140 @@
+"""Recall: which memories go into the prompt for this turn.
+
+Candidates come from three places, so a reply can use what the user just mentioned, what
+matters most about them, and what is fresh:
+
+- full-text search (FTS5, bm25) on the terms of the current message and the last few turns;
+- pinned and very important facts (the user's name);
+- the most recently updated facts.
+
+Each candidate is scored as in Generative Agents' memory stream (relevance + importance +
+recency, here with a pin bonus), then facts are taken best first until the token budget is
+spent. Terms that occur in very many memories are dropped before searching: they carry no
+information and would make FTS5 rank hundreds of thousands of rows.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from desktop.memory.facts import FACT_COLUMNS, FACT_COLUMNS_OF_F, Fact
+from desktop.memory.terms import fts_query, query_terms
+
+# A term in more memories than this is too common to search on (see the module docstring).
+COMMON_TERM_DOCS = 2_000
+SEARCH_CANDIDATES = 40
+RECENT_CANDIDATES = 10
+CORE_CANDIDATES = 20
+RECENCY_HALF_LIFE_HOURS = 72.0
+WEIGHTS = {"relevance": 1.0, "importance": 0.6, "recency": 0.3, "pinned": 0.5}
+# A fact that matches nothing in the query must be at least this good to be worth tokens.
+MIN_SCORE_WITHOUT_MATCH = 0.6
+
+
+@dataclass(frozen=True)
+class Recalled:
+    fact: Fact
+    score: float
+    relevance: float
+
+
+@dataclass
+class RecallResult:
+    facts: list[Recalled] = field(default_factory=list)
+    searched_terms: list[str] = field(default_factory=list)
+    dropped_terms: list[str] = field(default_factory=list)
+
+
+def _age_hours(fact: Fact, now: datetime) -> float:
+    stamp = max(fact.updated_at, fact.last_recalled_at or "")
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return 1e6
+    return max(0.0, (now - when).total_seconds() / 3600.0)
+
+
+def _choose_terms(conn: sqlite3.Connection, terms: list[str]) -> tuple[list[str], list[str]]:
+    """Split terms into (searchable, too common) by how many memories contain each."""
+    if not terms:
+        return [], []
+    marks = ",".join("?" * len(terms))
+    docs = dict(conn.execute(
+        f"SELECT term, doc FROM fact_terms WHERE term IN ({marks})", terms).fetchall())
+    known = [t for t in terms if t in docs]
+    keep = [t for t in known if docs[t] <= COMMON_TERM_DOCS]
+    return keep, [t for t in known if docs[t] > COMMON_TERM_DOCS]
+
+
+def recall(conn: sqlite3.Connection, persona_id: str, query: str,
+           now: datetime | None = None, limit: int = 12) -> RecallResult:
+    """The best ``limit`` facts for ``query`` (the current message and recent turns)."""
+    now = now or datetime.now(UTC)
+    result = RecallResult()
+    searchable, common = _choose_terms(conn, query_terms(query))
+    result.searched_terms, result.dropped_terms = searchable, common
+    relevance: dict[int, float] = {}
+    candidates: dict[int, Fact] = {}
+    if searchable:
+        rows = conn.execute(
+            f"SELECT {FACT_COLUMNS_OF_F}, bm25(fact_search) AS rank FROM fact_search "
+            "JOIN facts f ON f.id = fact_search.rowid WHERE fact_search MATCH ? "
+            "AND f.persona_id = ? AND f.superseded_by IS NULL ORDER BY rank LIMIT ?",
+            (fts_query(searchable), persona_id, SEARCH_CANDIDATES)).fetchall()
+        best = min((row["rank"] for row in rows), default=-1.0) or -1.0
+        for row in rows:
+            fact = Fact.from_row(row)
+            candidates[fact.id] = fact
+            relevance[fact.id] = row["rank"] / best  # bm25 is negative; the best scores 1.0
+    for sql in (
+        f"SELECT {FACT_COLUMNS} FROM facts WHERE persona_id = ? AND superseded_by IS NULL "
+        f"AND (pinned = 1 OR importance >= 8) ORDER BY importance DESC LIMIT {CORE_CANDIDATES}",
+        f"SELECT {FACT_COLUMNS} FROM facts WHERE persona_id = ? AND superseded_by IS NULL "
+        f"ORDER BY updated_at DESC LIMIT {RECENT_CANDIDATES}",
+    ):
+        for row in conn.execute(sql, (persona_id,)):
+            candidates.setdefault(row["id"], Fact.from_row(row))
+    scored = []
+    for fact in candidates.values():
+        match = relevance.get(fact.id, 0.0)
+        recency = math.pow(0.5, _age_hours(fact, now) / RECENCY_HALF_LIFE_HOURS)
+        score = (WEIGHTS["relevance"] * match + WEIGHTS["importance"] * fact.importance / 10
+                 + WEIGHTS["recency"] * recency + WEIGHTS["pinned"] * fact.pinned)
+        if match == 0.0 and score < MIN_SCORE_WITHOUT_MATCH:
+            continue
+        scored.append(Recalled(fact, score, match))
+    scored.sort(key=lambda r: (-r.score, -r.fact.id))
+    result.facts = scored[:limit]
+    return result
+
+
+def memory_note(recalled: list[Recalled], count_tokens: Callable[[str], int],
+                budget_tokens: int, last_call: str = "") -> tuple[str, list[int]]:
+    """The text that goes into the prompt, best facts first, within ``budget_tokens``.
+    Returns the note and the ids of the facts in it."""
+    header = ("What you remember about the user from earlier conversations (it may be out "
+              "of date; use it naturally, and ask how a plan or event went if it fits):")
+    lines: list[str] = []
+    used: list[int] = []
+    spent = count_tokens(header)
+    if last_call:
+        line = f"Last time: {last_call}"
+        cost = count_tokens(line)
+        if spent + cost <= budget_tokens:
+            lines.append(line)
+            spent += cost
+    for item in recalled:
+        line = f"- {item.fact.text}"
+        cost = count_tokens(line) + 1
+        if spent + cost > budget_tokens:
+            continue  # a shorter, lower-scored fact may still fit
+        lines.append(line)
+        used.append(item.fact.id)
+        spent += cost
+    if not lines:
+        return "", []
+    return header + "\n" + "\n".join(lines), used

@@ -1,0 +1,227 @@
+"""Keeping the database file safe: one app instance at a time, unclean-shutdown detection,
+and recovery of a damaged file (RELIABILITY.md §4, T28-T29).
+
+Recovery never deletes or overwrites the original: the damaged file moves aside together with
+its ``-wal`` and ``-shm`` (a database must never be separated from its WAL), every row that
+can still be read is copied into a new file built by the migrations, and the user is told
+where the original is and how much was recovered.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from desktop.errors import HearthError
+from desktop.memory.terms import index_text
+
+log = logging.getLogger(__name__)
+
+# Tables copied by recovery, parents first so references resolve.
+RECOVERED_TABLES = ("turns", "facts", "calls", "turn_memories")
+
+
+class InstanceLock:
+    """An exclusive lock file beside the database. Its content says whether the last run
+    closed the database cleanly; if not, the next start runs a full integrity check."""
+
+    def __init__(self, database: Path) -> None:
+        self.path = database.with_name(database.name + ".lock")
+        self.was_unclean = False
+        self._handle = None
+
+    def acquire(self) -> InstanceLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+b")  # noqa: SIM115 - held open for the app's lifetime
+        try:
+            _lock_file(handle)
+        except OSError as error:
+            handle.close()
+            raise HearthError(
+                "Hearth is already running with this data folder.",
+                "Switch to the open Hearth window, or close it and try again.") from error
+        handle.seek(0)
+        self.was_unclean = handle.read().strip() == b"open"
+        handle.seek(0)
+        handle.truncate()
+        handle.write(b"open")
+        handle.flush()
+        os.fsync(handle.fileno())
+        self._handle = handle
+        return self
+
+    def release(self) -> None:
+        if self._handle is None:
+            return
+        self._handle.seek(0)
+        self._handle.truncate()
+        self._handle.write(b"closed")
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        _unlock_file(self._handle)
+        self._handle.close()
+        self._handle = None
+
+
+def _lock_file(handle) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        return
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _unlock_file(handle) -> None:
+    try:
+        import fcntl
+    except ImportError:
+        import msvcrt
+
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+        return
+    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+@dataclass
+class Recovery:
+    """What happened to a damaged database, in the user's terms."""
+
+    reason: str
+    kept_as: Path
+    recovered: dict[str, int] = field(default_factory=dict)
+    unreadable: dict[str, int] = field(default_factory=dict)
+
+    def percent(self) -> float | None:
+        total = sum(self.recovered.values()) + sum(self.unreadable.values())
+        return None if total == 0 else 100.0 * sum(self.recovered.values()) / total
+
+    def message(self) -> str:
+        got = sum(self.recovered.values())
+        share = self.percent()
+        detail = f"{got} records recovered" + (f" ({share:.0f}%)" if share is not None else "")
+        return (f"The conversation file was damaged ({self.reason}). Hearth kept the original "
+                f"as {self.kept_as.name} and started a new file with what could be read: "
+                f"{detail}. Nothing was deleted; a backup can still be restored from the data "
+                f"folder.")
+
+
+def move_aside(path: Path, label: str) -> Path:
+    """Move a database with its -wal and -shm to ``<name>.<label>-<time>``; returns the new
+    path of the main file."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.{label}-{stamp}")
+    number = 1
+    while target.exists():
+        number += 1
+        target = path.with_name(f"{path.name}.{label}-{stamp}-{number}")
+    for suffix in ("-wal", "-shm", ""):  # the main file last: until then the set is whole
+        source = Path(str(path) + suffix)
+        if source.exists():
+            os.replace(source, Path(str(target) + suffix))
+    return target
+
+
+def recover(path: Path, reason: str,
+            fresh_database: Callable[[Path], sqlite3.Connection]) -> Recovery:
+    kept = move_aside(path, "damaged")
+    log.warning("Database damaged (%s); kept as %s", reason, kept)
+    report = Recovery(reason, kept)
+    target = fresh_database(path)
+    try:
+        source = sqlite3.connect(f"file:{kept}?mode=ro", uri=True)
+    except sqlite3.DatabaseError:
+        target.close()
+        return report
+    try:
+        target.execute("PRAGMA foreign_keys = OFF")
+        target.execute("BEGIN IMMEDIATE")
+        for table in RECOVERED_TABLES:
+            _copy_table(source, target, table, report)
+        _drop_dangling_references(target)
+        for fact_id, key, text in target.execute(
+                "SELECT id, key, text FROM facts WHERE superseded_by IS NULL").fetchall():
+            target.execute("INSERT INTO fact_search (rowid, terms) VALUES (?, ?)",
+                           (fact_id, index_text(key.replace("_", " "), text)))
+        target.execute("COMMIT")
+    finally:
+        source.close()
+        target.execute("PRAGMA foreign_keys = ON")
+        target.close()
+    return report
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    try:
+        return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+    except sqlite3.DatabaseError:
+        return []
+
+
+def _copy_table(source: sqlite3.Connection, target: sqlite3.Connection, table: str,
+                report: Recovery) -> None:
+    """Copy every readable row, walking the table in rowid order and stepping over pages that
+    cannot be read."""
+    columns = [c for c in _columns(source, table) if c in set(_columns(target, table))]
+    if not columns:
+        return
+    names = ", ".join(columns)
+    marks = ", ".join("?" * len(columns))
+    insert = f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})"
+    order = "rowid"
+    if table == "turn_memories":  # WITHOUT ROWID: its key is the order
+        order = "turn_id, fact_id"
+    copied = failed = 0
+    if table == "turn_memories":
+        try:
+            for row in source.execute(f"SELECT {names} FROM {table} ORDER BY {order}"):
+                target.execute(insert, row)
+                copied += 1
+        except sqlite3.DatabaseError:
+            failed += 1
+    else:
+        after, step = -1, 1
+        while True:
+            try:
+                rows = source.execute(
+                    f"SELECT rowid, {names} FROM {table} WHERE rowid > ? ORDER BY rowid "
+                    f"LIMIT 200", (after,)).fetchall()
+            except sqlite3.DatabaseError:
+                failed += step
+                after += step  # skip past the unreadable part, further each time
+                step = min(step * 2, 4096)
+                if after > 1 << 40:
+                    break
+                continue
+            if not rows:
+                if failed and step < 4096:  # there may be readable rows past a hole
+                    after += step
+                    step *= 2
+                    continue
+                break
+            step = 1
+            for row in rows:
+                target.execute(insert, row[1:])
+            copied += len(rows)
+            after = rows[-1][0]
+    report.recovered[table] = copied
+    if failed:
+        report.unreadable[table] = failed
+
+
+def _drop_dangling_references(conn: sqlite3.Connection) -> None:
+    conn.execute("UPDATE facts SET source_turn_id = NULL WHERE source_turn_id NOT IN "
+                 "(SELECT id FROM turns)")
+    conn.execute("UPDATE facts SET superseded_by = NULL WHERE superseded_by NOT IN "
+                 "(SELECT id FROM facts)")
+    conn.execute("DELETE FROM turn_memories WHERE turn_id NOT IN (SELECT id FROM turns) "
+                 "OR fact_id NOT IN (SELECT id FROM facts)")
