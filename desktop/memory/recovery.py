@@ -36,8 +36,15 @@ class InstanceLock:
         self._handle = None
 
     def acquire(self) -> InstanceLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+b")  # noqa: SIM115 - held open for the app's lifetime
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.path, "a+b")  # noqa: SIM115 - held open for the app's lifetime
+        except OSError as error:
+            raise HearthError(
+                f"Hearth cannot write in its data folder {self.path.parent} ({error.strerror}"
+                "): the folder or its disk is read-only.",
+                "Check the folder's permissions or free the disk, or set HEARTH_HOME to a "
+                "writable folder. Your conversations in it are untouched.") from error
         try:
             _lock_file(handle)
         except OSError as error:
@@ -102,8 +109,11 @@ class Recovery:
     unreadable: dict[str, int] = field(default_factory=dict)
 
     def percent(self) -> float | None:
+        """Share of rows recovered, where the damaged file still told how many there were."""
+        if not self.unreadable:
+            return None
         total = sum(self.recovered.values()) + sum(self.unreadable.values())
-        return None if total == 0 else 100.0 * sum(self.recovered.values()) / total
+        return 100.0 * sum(self.recovered.values()) / total
 
     def message(self) -> str:
         got = sum(self.recovered.values())
@@ -137,10 +147,12 @@ def recover(path: Path, reason: str,
     log.warning("Database damaged (%s); kept as %s", reason, kept)
     report = Recovery(reason, kept)
     target = fresh_database(path)
+    work = _readable_copy(kept)
     try:
-        source = sqlite3.connect(f"file:{kept}?mode=ro", uri=True)
+        source = sqlite3.connect(work)
     except sqlite3.DatabaseError:
         target.close()
+        _remove_copy(work)
         return report
     try:
         target.execute("PRAGMA foreign_keys = OFF")
@@ -155,9 +167,35 @@ def recover(path: Path, reason: str,
         target.execute("COMMIT")
     finally:
         source.close()
+        _remove_copy(work)
         target.execute("PRAGMA foreign_keys = ON")
         target.close()
     return report
+
+
+def _readable_copy(kept: Path) -> Path:
+    """A scratch copy (with its WAL) to read from, so the kept original is never written.
+    A truncated file is padded to the size its header declares: SQLite refuses a file
+    shorter than that outright, while with zero pages in place of the lost ones everything
+    before the cut can still be read."""
+    work = kept.with_name(kept.name + ".reading")
+    for suffix in ("", "-wal"):
+        source = Path(str(kept) + suffix)
+        if source.exists():
+            Path(str(work) + suffix).write_bytes(source.read_bytes())
+    data = work.read_bytes()[:100]
+    if len(data) == 100 and data.startswith(b"SQLite format 3\0"):
+        page_size = int.from_bytes(data[16:18], "big") or 65536
+        declared = int.from_bytes(data[28:32], "big") * page_size
+        if work.stat().st_size < declared:
+            with work.open("r+b") as handle:
+                handle.truncate(declared)
+    return work
+
+
+def _remove_copy(work: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(work) + suffix).unlink(missing_ok=True)
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
@@ -177,45 +215,39 @@ def _copy_table(source: sqlite3.Connection, target: sqlite3.Connection, table: s
     names = ", ".join(columns)
     marks = ", ".join("?" * len(columns))
     insert = f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})"
-    order = "rowid"
-    if table == "turn_memories":  # WITHOUT ROWID: its key is the order
-        order = "turn_id, fact_id"
-    copied = failed = 0
-    if table == "turn_memories":
+    copied = holes = 0
+    if table == "turn_memories":  # WITHOUT ROWID, and small: all of it or what comes first
         try:
-            for row in source.execute(f"SELECT {names} FROM {table} ORDER BY {order}"):
+            for row in source.execute(f"SELECT {names} FROM {table}"):
                 target.execute(insert, row)
                 copied += 1
         except sqlite3.DatabaseError:
-            failed += 1
-    else:
-        after, step = -1, 1
-        while True:
-            try:
-                rows = source.execute(
-                    f"SELECT rowid, {names} FROM {table} WHERE rowid > ? ORDER BY rowid "
-                    f"LIMIT 200", (after,)).fetchall()
-            except sqlite3.DatabaseError:
-                failed += step
-                after += step  # skip past the unreadable part, further each time
-                step = min(step * 2, 4096)
-                if after > 1 << 40:
-                    break
-                continue
-            if not rows:
-                if failed and step < 4096:  # there may be readable rows past a hole
-                    after += step
-                    step *= 2
-                    continue
-                break
-            step = 1
-            for row in rows:
+            holes += 1
+        report.recovered[table] = copied
+        return
+    try:  # ids are given in order, so the largest tells roughly how many rows there were
+        expected = source.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0
+    except sqlite3.DatabaseError:
+        expected = None
+    # Walk in rowid order row by row; at an unreadable page jump ahead, twice as far each
+    # time, until rows can be read again or nothing more can be.
+    after, step = -1, 1
+    while holes < 64 and after < 1 << 40:
+        try:
+            for row in source.execute(
+                    f"SELECT rowid, {names} FROM {table} WHERE rowid > ? ORDER BY rowid",
+                    (after,)):
                 target.execute(insert, row[1:])
-            copied += len(rows)
-            after = rows[-1][0]
+                copied += 1
+                after, step = row[0], 1
+            break
+        except sqlite3.DatabaseError:
+            holes += 1
+            after += step
+            step *= 2
     report.recovered[table] = copied
-    if failed:
-        report.unreadable[table] = failed
+    if expected is not None and expected > copied:
+        report.unreadable[table] = expected - copied
 
 
 def _drop_dangling_references(conn: sqlite3.Connection) -> None:

@@ -167,7 +167,7 @@ class Store:
                         f"{self._target} belongs to another program, not to Hearth.",
                         "Hearth left it untouched. Set HEARTH_HOME to another folder.")
             self._writer.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            migrate(self._writer, self.path)
+            self._migrate()
         except FutureSchema as error:
             self._writer.close()
             self._writer = None
@@ -187,6 +187,17 @@ class Store:
                 self._writer.close()
                 self._writer = None
             raise
+
+    def _migrate(self) -> None:
+        try:
+            migrate(self._writer, self.path)
+        except sqlite3.DatabaseError as error:
+            if _looks_damaged(error):
+                raise
+            raise StoreError(
+                f"Hearth could not upgrade the conversation file to this version ({error}).",
+                "The file was left exactly as it was, and a backup copy is beside it; the "
+                "previous version of Hearth can still open it.") from error
 
     def close(self) -> None:
         self._closing.set()
