@@ -97,12 +97,11 @@ class LocalLLM:
     def count_tokens(self, text: str) -> int:
         return len(self._tokenize(text.encode("utf-8"), False))
 
-    def _grammar(self, schema: dict) -> object:
-        key = json.dumps(schema, sort_keys=True)
-        if key not in self._grammars:
+    def _grammar(self, gbnf: str) -> object:
+        if gbnf not in self._grammars:
             llama_cpp = require("llama_cpp", "llama-cpp-python", "The local language model")
-            self._grammars[key] = llama_cpp.LlamaGrammar.from_json_schema(key, verbose=False)
-        return self._grammars[key]
+            self._grammars[gbnf] = llama_cpp.LlamaGrammar.from_string(gbnf, verbose=False)
+        return self._grammars[gbnf]
 
     def stop_token_ids(self) -> list[int]:
         return [self.token_id(text) for text in self.format.stop]
@@ -213,10 +212,10 @@ class LocalLLM:
         history: list[Message],
         should_stop: Callable[[], bool] = lambda: False,
         sampling: Sampling | None = None,
-        json_schema: dict | None = None,
+        grammar: str | None = None,
     ) -> Iterator[str]:
         """Yield the reply piece by piece; stops between tokens when ``should_stop()``.
-        With ``json_schema`` the output is constrained to JSON of that schema."""
+        With ``grammar`` (GBNF) the output is constrained to that grammar."""
         sampling = sampling or Sampling()
         prompt = self.format.persona_prefix(persona) + self.format.conversation(history)
         cached = self._resident_length(prompt)
@@ -230,7 +229,7 @@ class LocalLLM:
             temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k,
             repeat_penalty=sampling.repeat_penalty, stop=list(self.format.stop), stream=True,
             seed=sampling.seed, logit_bias=sampling.logit_bias,
-            grammar=self._grammar(json_schema) if json_schema else None,
+            grammar=self._grammar(grammar) if grammar else None,
         )
         try:
             for part in stream:

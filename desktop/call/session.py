@@ -44,7 +44,7 @@ from desktop.face.animator import FaceAnimator
 from desktop.face.visemes import VisemeTrack
 from desktop.memory.extraction import (
     EXTRACTION_MAX_TOKENS,
-    FACTS_SCHEMA,
+    FACTS_GRAMMAR,
     SUMMARY_MAX_TOKENS,
     clean_summary,
     extraction_instruction,
@@ -504,7 +504,6 @@ class Conversation:
             return _Memory()
         with self._lock:
             earlier = [m.text for m in self.history if m.role == "user"][-1:]
-            first = not any(m.role == "assistant" for m in self.history[-12:])
         try:
             result = self.store.recall(self.persona.id, " ".join([*earlier, text]))
         except Exception:
@@ -512,7 +511,7 @@ class Conversation:
             return _Memory()
         fresh = [r for r in result.facts if r.fact.id not in self._shown_facts]
         note, note_ids = memory_note(fresh, self.llm.count_tokens, self.memory_budget_tokens,
-                                     self._last_call_summary if first else "")
+                                     self._last_call_summary)
         shown = [r.fact for r in result.facts if r.fact.id in self._shown_facts]
         given = shown + [r.fact for r in fresh if r.fact.id in note_ids]
         return _Memory(note, note_ids, given, [r.fact for r in result.facts])
@@ -553,17 +552,17 @@ class Conversation:
                     self._memory_jobs.pop(0)
 
     def _generate(self, history: list[Message], instruction: str, interrupted,
-                  max_tokens: int, json_schema: dict | None = None) -> str | None:
+                  max_tokens: int, grammar: str | None = None) -> str | None:
         sampling = Sampling(temperature=0.2, top_p=0.9, repeat_penalty=1.0,
                             max_tokens=max_tokens, seed=self.sampling.seed)
         text = "".join(self.llm.stream(
             self.persona.prompt(), [*history, instruction_message(instruction)],
-            should_stop=interrupted, sampling=sampling, json_schema=json_schema))
+            should_stop=interrupted, sampling=sampling, grammar=grammar))
         return None if interrupted() else text
 
     def _extract_facts(self, job: _FactsJob, interrupted) -> bool:
         answer = self._generate(job.history, extraction_instruction(job.known), interrupted,
-                                EXTRACTION_MAX_TOKENS, FACTS_SCHEMA)
+                                EXTRACTION_MAX_TOKENS, FACTS_GRAMMAR)
         if answer is None:
             return False
         updates = parse_facts(answer)

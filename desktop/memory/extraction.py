@@ -37,9 +37,22 @@ FACTS_SCHEMA = {
     },
     "required": ["facts"],
 }
-# Bounded by the schema: 3 x (32 + 120 characters) plus punctuation, one token per character at
-# worst.
-EXTRACTION_MAX_TOKENS = 560
+# The grammar the model's answer is constrained to: JSON of FACTS_SCHEMA, written by hand
+# rather than generated from the schema, so that strings cannot hold escapes and every part is
+# bounded. The longest answer is 3 x ~200 characters, and a token is at least one character.
+FACTS_GRAMMAR = r"""
+root ::= "{" ws "\"facts\"" ws ":" ws "[" ws items? ws "]" ws "}"
+items ::= item (ws "," ws item (ws "," ws item)?)?
+item ::= "{" ws key-kv "," ws fact-kv "," ws importance-kv ws "}"
+key-kv ::= "\"key\"" ws ":" ws "\"" key-char{1,32} "\"" ws
+fact-kv ::= "\"fact\"" ws ":" ws "\"" text-char{8,120} "\"" ws
+importance-kv ::= "\"importance\"" ws ":" ws importance
+key-char ::= [a-z0-9_]
+text-char ::= [^"\\\x00-\x1f]
+importance ::= [1-9] | "10"
+ws ::= " "?
+"""
+EXTRACTION_MAX_TOKENS = 700
 SUMMARY_MAX_TOKENS = 90
 
 
