@@ -139,7 +139,7 @@ def test_a_call_is_logged_summarized_and_recalled_next_time(
         conversation.close()
     (call,) = store.calls(persona.id)
     assert call.ended_at and call.duration_s() >= 0 and len(call.summary) <= 400
-    assert [t.text for t in store.call_turns(call)][0] == "Today I finally finished my thesis."
+    assert store.call_turns(call)[0].text == "Today I finally finished my thesis."
     events = Events()
     again = talk(store, llm, persona, events)
     again.memory_budget_tokens = 4000  # the fixture's tokenizer spends a token per letter
