@@ -9,6 +9,7 @@ language model means the app opens and says where to put one.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from desktop.call.video import FaceLoop, FrameMailbox
 from desktop.errors import HearthError
 from desktop.face.animator import FaceAnimator
 from desktop.face.renderer import FaceRenderer
-from desktop.memory.store import Store
+from desktop.memory.store import ForgetReport, Store
 from desktop.models.inventory import Inventory, Missing
 from desktop.paths import DataDirs, asset_path
 from desktop.personas.library import Persona, PersonaLibrary
@@ -57,14 +58,49 @@ class Hearth:
         self.inventory = Inventory(dirs)
         self.output_device = output_device
         self.store: Store | None = None
+        # Called (from the store's writer thread) when saving is stuck or works again.
+        self.store_listeners: list[Callable[[str | None], None]] = []
         self.engines = Engines()
         self._llm_path: Path | None = None
         self._voice_path: Path | None = None
 
     def open(self) -> Hearth:
+        """Open the data folder. Raises HearthError when it cannot be used at all (another
+        Hearth has it open, it is read-only); a damaged database is recovered instead, and
+        ``store_problems()`` says so."""
         self.dirs.ensure()
-        self.store = Store(self.dirs.database).open()
+        self.store = Store(self.dirs.database, on_problem=self._store_problem).open()
         return self
+
+    def _store_problem(self, text: str | None) -> None:
+        for listener in list(self.store_listeners):
+            listener(text)
+
+    def store_problems(self) -> list[Problem]:
+        """What the user must know about the conversation file right now."""
+        problems = []
+        if self.store is None:
+            return problems
+        if self.store.recovery is not None:
+            problems.append(Problem("store", self.store.recovery.message()))
+        if self.store.read_only_reason:
+            problems.append(Problem("store", self.store.read_only_reason))
+        if self.store.problem:
+            problems.append(Problem("store", self.store.problem))
+        return problems
+
+    # -- memory ------------------------------------------------------------------------
+    def export_memory(self, persona_id: str) -> dict:
+        return self.store.export_persona(persona_id)
+
+    def forget(self, persona_id: str) -> ForgetReport:
+        """Forget everything about conversations with this persona: the database rows, their
+        search index, WAL and backups (Store.forget_persona), and the persona's LLM state
+        cache files, which are rebuilt on the next call."""
+        report = self.store.forget_persona(persona_id).result(timeout=300)
+        for cached in (self.dirs.cache / "llm-state").glob(f"{persona_id}-*.kv"):
+            cached.unlink(missing_ok=True)
+        return report
 
     def close(self) -> None:
         if self.engines.output is not None:

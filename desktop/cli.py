@@ -1,4 +1,4 @@
-"""The ``hearth`` command: the window by default, plus ``bench``."""
+"""The ``hearth`` command: the window by default, plus ``bench`` and ``memory``."""
 
 from __future__ import annotations
 
@@ -18,15 +18,61 @@ def main(argv: list[str] | None = None) -> int:
                        help="which model shapes to measure (0.5b, 1.5b)")
     bench.add_argument("--turns", type=int, default=10)
     bench.add_argument("--quick", action="store_true", help="fewer samples (smoke test)")
+    memory = sub.add_parser("memory", help="export or forget what Hearth keeps of a persona")
+    memory_sub = memory.add_subparsers(dest="memory_command", required=True)
+    export = memory_sub.add_parser("export", help="print (or write) everything as JSON")
+    export.add_argument("--persona", required=True, help="persona id, e.g. org.hearth.wren")
+    export.add_argument("--out", help="write to this file instead of standard output")
+    forget = memory_sub.add_parser("forget", help="delete all memories and history of a "
+                                                  "persona, leaving no trace in the files")
+    forget.add_argument("--persona", required=True)
+    forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     if args.command == "bench":
         from desktop.bench import run_bench
 
         return run_bench(args)
+    if args.command == "memory":
+        return run_memory(args)
     from desktop.ui.run import run_gui
 
     return run_gui(args.lang)
+
+
+def run_memory(args: argparse.Namespace) -> int:
+    from desktop.app import Hearth
+    from desktop.errors import HearthError
+    from desktop.memory.store import export_json
+    from desktop.paths import DataDirs
+
+    try:
+        hearth = Hearth(DataDirs.default()).open()
+    except HearthError as error:
+        print(f"hearth: {error}", file=sys.stderr)
+        return 1
+    try:
+        if args.memory_command == "export":
+            text = export_json(hearth.export_memory(args.persona))
+            if args.out:
+                with open(args.out, "w", encoding="utf-8") as handle:
+                    handle.write(text + "\n")
+                print(f"Wrote {args.out}", file=sys.stderr)
+            else:
+                print(text)
+            return 0
+        if not args.yes:
+            answer = input(f"Forget every memory and conversation with {args.persona}? "
+                           "This cannot be undone. Type 'forget' to confirm: ")
+            if answer.strip().lower() != "forget":
+                print("Nothing was deleted.", file=sys.stderr)
+                return 1
+        report = hearth.forget(args.persona)
+        print(f"Forgot {report.facts} memories, {report.turns} messages and {report.calls} "
+              f"calls of {args.persona}; removed {len(report.backups_removed)} old backups.")
+        return 0
+    finally:
+        hearth.close()
 
 
 def gui_main() -> int:

@@ -1,0 +1,73 @@
+"""``hearth memory export`` and ``hearth memory forget`` as a user runs them: a real process
+on a real data folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from desktop.memory.facts import FactUpdate
+from desktop.memory.store import Store
+from desktop.paths import DataDirs
+
+ROOT = Path(__file__).resolve().parent.parent
+PERSONA = "org.hearth.wren"
+
+
+def hearth(home: DataDirs, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    env = {**os.environ, "HEARTH_HOME": str(home.root)}
+    return subprocess.run([sys.executable, "-m", "desktop.cli", "memory", *args], cwd=ROOT,
+                          env=env, input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def seed(home: DataDirs) -> None:
+    store = Store(home.database).open()
+    store.append_turn(PERSONA, "user", "my bike is called Velocipickle").result(timeout=5)
+    store.remember(PERSONA, [FactUpdate("The user's bike is called Velocipickle.", "bike")]
+                   ).result(timeout=5)
+    store.append_turn("org.other", "user", "unrelated").result(timeout=5)
+    store.close()
+    state = home.cache / "llm-state"
+    state.mkdir(parents=True, exist_ok=True)
+    (state / f"{PERSONA}-abc.kv").write_bytes(b"HEARTHKV state")
+
+
+def test_export_prints_everything_about_the_persona_as_json(empty_home: DataDirs,
+                                                            tmp_path: Path) -> None:
+    seed(empty_home)
+    done = hearth(empty_home, "export", "--persona", PERSONA)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert [f["text"] for f in data["facts"]] == ["The user's bike is called Velocipickle."]
+    assert [t["text"] for t in data["turns"]] == ["my bike is called Velocipickle"]
+    out = tmp_path / "wren.json"
+    assert hearth(empty_home, "export", "--persona", PERSONA, "--out", str(out)).returncode == 0
+    assert json.loads(out.read_text())["persona_id"] == PERSONA
+
+
+def test_forget_asks_first_then_leaves_no_trace(empty_home: DataDirs) -> None:
+    seed(empty_home)
+    refused = hearth(empty_home, "forget", "--persona", PERSONA, stdin="no\n")
+    assert refused.returncode == 1 and "Nothing was deleted" in refused.stderr
+    done = hearth(empty_home, "forget", "--persona", PERSONA, stdin="forget\n")
+    assert done.returncode == 0, done.stderr
+    assert "Forgot 1 memories, 1 messages" in done.stdout
+    for file in empty_home.root.rglob("*"):
+        if file.is_file():
+            assert b"elocipickle" not in file.read_bytes(), file
+    assert not list((empty_home.cache / "llm-state").glob(f"{PERSONA}-*"))
+    store = Store(empty_home.database).open()
+    assert [t.text for t in store.turns("org.other")] == ["unrelated"]
+    store.close()
+
+
+def test_a_second_hearth_is_told_the_data_folder_is_in_use(empty_home: DataDirs) -> None:
+    store = Store(empty_home.database).open()
+    try:
+        done = hearth(empty_home, "export", "--persona", PERSONA)
+    finally:
+        store.close()
+    assert done.returncode == 1 and "already running" in done.stderr
