@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 from desktop.app import Hearth, load_portrait
 from desktop.call.events import (
     Caption,
+    MemoriesUsed,
+    MemoryUpdated,
     Notice,
     ReplyFinished,
     ReplyStarted,
@@ -35,6 +37,7 @@ from desktop.face.animator import FaceAnimator
 from desktop.personas.library import Persona
 from desktop.ui.bridge import EngineBridge
 from desktop.ui.face_widget import FaceWidget
+from desktop.ui.memory_view import MemoryDialog
 
 STYLE = """
 QMainWindow, QWidget { background: #26272f; color: #e8e6e3; font-size: 14px; }
@@ -123,7 +126,11 @@ class MainWindow(QMainWindow):
         self.face_loop: FaceLoop | None = None
         self.in_call = False
         self._reply_text = ""
-        self._lines: list[tuple[str, str]] = []  # (who, text) of the transcript
+        # The transcript: (who, text, memories the reply was given).
+        self._lines: list[tuple[str, str, list[str]]] = []
+        self._line_of_turn: dict[int, int] = {}
+        self.memory_dialog: MemoryDialog | None = None
+        self._store_problem: str | None = None
         self._library_problems: list[str] = []  # installed personas that could not be read
         self._generation = 0
         self.setWindowTitle("Hearth")
@@ -142,6 +149,8 @@ class MainWindow(QMainWindow):
         self.badge.setObjectName("badge")
         self.chat_button = QPushButton(self.tr("Chat"))
         self.call_button = QPushButton(self.tr("Call view"))
+        self.memory_button = QPushButton(self.tr("Memory"))
+        self.memory_button.clicked.connect(self.open_memory)
         self.chat_button.clicked.connect(lambda: self.show_page(0))
         self.call_button.clicked.connect(lambda: self.show_page(1))
         self.banner = QLabel("")
@@ -161,6 +170,7 @@ class MainWindow(QMainWindow):
         header.addWidget(self.badge, 1)
         header.addWidget(self.chat_button)
         header.addWidget(self.call_button)
+        header.addWidget(self.memory_button)
         right = QVBoxLayout()
         right.addLayout(header)
         right.addWidget(self.banner)
@@ -186,6 +196,8 @@ class MainWindow(QMainWindow):
         self.chat.input.textEdited.connect(lambda _text: self._draft_timer.start())
         self.call.input.textEdited.connect(lambda _text: self._draft_timer.start())
         self._set_ready(False)
+        # Saving stuck (disk full) or working again: reported from the store's writer thread.
+        self.hearth.store_listeners.append(lambda text: self.bridge.post(("store", text)))
         self.populate_library()
 
     # -- library ----------------------------------------------------------------------
@@ -238,24 +250,45 @@ class MainWindow(QMainWindow):
     def _load_conversation(self, persona: Persona, generation: int) -> None:
         conversation = self.hearth.conversation(persona, self.bridge.post, self.animator)
         conversation.start()
-        history = list(conversation.history)
-        self.bridge.post(("ready", generation, conversation, history,
-                          list(self.hearth.engines.problems)))
+        lines = []
+        store = self.hearth.store
+        if store is not None:
+            turns = store.turns(persona.id, limit=40)
+            used = store.memories_of_turns([t.id for t in turns if t.role == "assistant"])
+            lines = [("user" if t.role == "user" else "persona", t.text,
+                      [f.text for f in used.get(t.id, [])]) for t in turns if t.text]
+        problems = [*self.hearth.store_problems(), *self.hearth.engines.problems]
+        self.bridge.post(("ready", generation, conversation, lines, problems))
 
     # -- events from the engine (on the Qt thread) -------------------------------------------
     def on_event(self, event: object) -> None:
         if isinstance(event, tuple) and event[0] == "ready":
-            _, generation, conversation, history, problems = event
+            _, generation, conversation, lines, problems = event
             if generation != self._generation:
                 conversation.close()
                 return
             self.conversation = conversation
-            self._show_history(history)
+            self._lines = list(lines)
+            self._line_of_turn = {}
+            self._render_transcript()
             self._show_problems(problems)
             self._set_ready(conversation.llm is not None)
+        elif isinstance(event, tuple) and event[0] == "store":
+            self._store_problem = event[1]
+            self._show_problems_text([])
         elif isinstance(event, ReplyStarted):
             self._reply_text = ""
             self._append_line("persona", "")
+            self._line_of_turn[event.turn_id] = len(self._lines) - 1
+        elif isinstance(event, MemoriesUsed):
+            index = self._line_of_turn.get(event.turn_id)
+            if index is not None:
+                who, text, _ = self._lines[index]
+                self._lines[index] = (who, text, [f.text for f in event.facts])
+                self._render_transcript()
+        elif isinstance(event, MemoryUpdated):
+            if self.memory_dialog is not None and self.memory_dialog.isVisible():
+                self.memory_dialog.reload()
         elif isinstance(event, ReplyToken):
             self._reply_text += event.text
             self._replace_last_line("persona", self._reply_text)
@@ -329,6 +362,20 @@ class MainWindow(QMainWindow):
         self.call.face.update()
         self.call.start.setEnabled(True)
 
+    def open_memory(self) -> None:
+        if self.persona is None or self.hearth.store is None:
+            return
+        if self.memory_dialog is not None:
+            self.memory_dialog.close()
+        self.memory_dialog = MemoryDialog(self.hearth, self.persona, self.language, self)
+        self.memory_dialog.forgotten.connect(self._forgotten)
+        self.memory_dialog.show()
+
+    def _forgotten(self, persona_id: str) -> None:
+        # The open conversation still holds what was just forgotten: start it afresh.
+        if self.persona is not None and self.persona.id == persona_id:
+            self.open_persona(self.persona)
+
     def closeEvent(self, event) -> None:
         self.hang_up()
         if self.conversation is not None:
@@ -340,32 +387,31 @@ class MainWindow(QMainWindow):
         for widget in (self.chat.send, self.chat.input, self.call.input, self.call.start):
             widget.setEnabled(ready)
 
-    def _show_history(self, history: list) -> None:
-        self.chat.transcript.clear()
-        self._lines = []
-        for message in history:
-            self._lines.append(("user" if message.role == "user" else "persona", message.text))
-        self._render_transcript()
-
     def _append_line(self, who: str, text: str) -> None:
-        self._lines.append((who, text))
+        self._lines.append((who, text, []))
         self._render_transcript()
 
     def _replace_last_line(self, who: str, text: str) -> None:
         if self._lines and self._lines[-1][0] == who:
-            self._lines[-1] = (who, text)
+            self._lines[-1] = (who, text, self._lines[-1][2])
         else:
-            self._lines.append((who, text))
+            self._lines.append((who, text, []))
         self._render_transcript()
 
     def _render_transcript(self) -> None:
         name = self.persona.name(self.language) if self.persona else ""
+        remembered = self.tr("Remembered:")
         parts = []
-        for who, text in self._lines:
+        for who, text, memories in self._lines:
             label = self.tr("You") if who == "user" else name
             color = "#8fb8ff" if who == "user" else "#9fd8b5"
+            used = ""
+            if memories:
+                listed = html.escape(" · ".join(memories))
+                used = (f"<br><span style='color:#9a98a0; font-size:12px'>"
+                        f"{html.escape(remembered)} {listed}</span>")
             parts.append(f"<p><b style='color:{color}'>{html.escape(label)}</b><br>"
-                         f"{html.escape(text)}</p>")
+                         f"{html.escape(text)}{used}</p>")
         self.chat.transcript.setHtml("".join(parts))
         bar = self.chat.transcript.verticalScrollBar()
         bar.setValue(bar.maximum())
@@ -374,7 +420,8 @@ class MainWindow(QMainWindow):
         self._show_problems_text([p.text for p in problems])
 
     def _show_problems_text(self, texts: list[str]) -> None:
-        texts = [*self._library_problems, *texts]
+        texts = [*self._library_problems, *([self._store_problem] if self._store_problem
+                                            else []), *texts]
         if not texts:
             self.banner.hide()
             return

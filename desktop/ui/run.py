@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 
 from PySide6.QtCore import QLocale, QTranslator
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop.app import Hearth
+from desktop.errors import HearthError
 from desktop.paths import DataDirs, asset_path
 from desktop.ui.main_window import MainWindow
 
@@ -28,7 +29,13 @@ def run_gui(language: str | None = None, hearth: Hearth | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Hearth")
     used = install_translator(app, language)
-    hearth = hearth or Hearth(DataDirs.default()).open()
+    if hearth is None:
+        try:
+            hearth = Hearth(DataDirs.default()).open()
+        except HearthError as error:
+            # Nothing to show yet but this: say what is wrong and what to do, then exit.
+            QMessageBox.critical(None, "Hearth", f"{error.problem}\n\n{error.fix}")
+            return 1
     window = MainWindow(hearth, language=used)
     window.show()
     try:

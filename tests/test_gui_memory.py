@@ -1,0 +1,103 @@
+"""The memory view and the "remembered" line, on real Qt widgets offscreen and a real store."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+from desktop.app import Hearth
+from desktop.memory.facts import FactUpdate
+from desktop.ui.main_window import MainWindow
+
+pytestmark = pytest.mark.gui
+WREN = "org.hearth.wren"
+
+
+@pytest.fixture
+def window(qtbot, hearth_home, pulse):
+    hearth = Hearth(hearth_home).open()
+    hearth.store.remember(WREN, [FactUpdate("The user's dog is called Biscuit.", "dog_name", 6),
+                                 FactUpdate("The user plays the cello.", "instrument", 5)]
+                          ).result(timeout=5)
+    win = MainWindow(hearth)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.conversation is not None, timeout=30000)
+    yield win
+    if win.memory_dialog is not None:
+        win.memory_dialog.close()
+    win.close()
+    hearth.close()
+
+
+def texts(dialog) -> list[str]:
+    return [dialog.fact_list.item(i).text() for i in range(dialog.fact_list.count())]
+
+
+def test_a_reply_shows_which_memories_it_used(window, qtbot) -> None:
+    window.chat.input.setText("How is my dog doing?")
+    window.chat.send.click()
+    qtbot.waitUntil(lambda: "Remembered:" in window.chat.transcript.toHtml(), timeout=30000)
+    assert "Biscuit" in window.chat.transcript.toPlainText()
+    qtbot.waitUntil(lambda: window.conversation.history[-1].role == "assistant", timeout=30000)
+    # After a restart the line is still there, read back from the store.
+    old = window.conversation
+    window.open_persona(window.persona)
+    qtbot.waitUntil(lambda: window.conversation not in (None, old), timeout=30000)
+    assert "Biscuit" in window.chat.transcript.toPlainText()
+
+
+def test_the_memory_view_lists_searches_edits_pins_and_deletes(window, qtbot, monkeypatch
+                                                               ) -> None:
+    window.memory_button.click()
+    dialog = window.memory_dialog
+    qtbot.waitUntil(lambda: dialog.fact_list.count() == 2, timeout=10000)
+    dialog.search.setText("cello")
+    dialog.reload()
+    qtbot.waitUntil(lambda: dialog.fact_list.count() == 1, timeout=10000)
+    assert "cello" in texts(dialog)[0]
+    dialog.fact_list.setCurrentRow(0)
+    monkeypatch.setattr(QInputDialog, "getText",
+                        lambda *a, **k: ("The user plays the viola.", True))
+    dialog.edit_button.click()
+    dialog.search.setText("")
+    qtbot.waitUntil(lambda: any("viola" in t for t in texts(dialog)), timeout=10000)
+    assert "you wrote it" in next(t for t in texts(dialog) if "viola" in t)
+    dialog.fact_list.setCurrentRow(next(i for i, t in enumerate(texts(dialog)) if "dog" in t))
+    dialog.pin_button.click()
+    qtbot.waitUntil(lambda: texts(dialog) and texts(dialog)[0].startswith("★"), timeout=10000)
+    assert window.hearth.store.facts(WREN)[0].pinned
+    dialog.fact_list.setCurrentRow(0)
+    dialog.delete_button.click()
+    qtbot.waitUntil(lambda: dialog.fact_list.count() == 1, timeout=10000)
+    assert [f.text for f in window.hearth.store.facts(WREN)] == ["The user plays the viola."]
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("I hate olives.", True))
+    dialog.add_button.click()
+    qtbot.waitUntil(lambda: dialog.fact_list.count() == 2, timeout=10000)
+
+
+def test_forget_everything_empties_the_view_and_the_open_conversation(window, qtbot,
+                                                                     monkeypatch) -> None:
+    window.chat.input.setText("Remember that I love kites.")
+    window.chat.send.click()
+    qtbot.waitUntil(lambda: window.conversation.history[-1].role == "assistant", timeout=30000)
+    qtbot.waitUntil(lambda: len(window.hearth.store.turns(WREN)) == 2, timeout=10000)
+    window.memory_button.click()
+    dialog = window.memory_dialog
+    qtbot.waitUntil(lambda: dialog.fact_list.count() >= 2, timeout=10000)
+    monkeypatch.setattr(QMessageBox, "warning",
+                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    old = window.conversation
+    dialog.forget_button.click()
+    qtbot.waitUntil(lambda: "Forgotten" in dialog.status.text(), timeout=30000)
+    qtbot.waitUntil(lambda: dialog.fact_list.count() == 0, timeout=10000)
+    qtbot.waitUntil(lambda: window.conversation is not None and window.conversation is not old,
+                    timeout=30000)
+    assert "kites" not in window.chat.transcript.toPlainText()
+    assert not [m for m in window.conversation.history if "kites" in m.text]
+    assert window.hearth.store.turns(WREN) == []
