@@ -278,22 +278,39 @@ def run_bench(args) -> int:
     from desktop.personas.library import PersonaLibrary
 
     persona = PersonaLibrary(dirs).list()[0]
+    parts = set(args.parts)
     models = bench_models(cache, args.models)
-    voice = bench_voice(cache)
     result: dict = {
         "machine": {"cores": budget.cores, "cpu": _cpu_name(), "python": platform.python_version(),
                     "llm_threads": {"decode": budget.llm.decode, "prefill": budget.llm.prefill},
                     "tts_threads": budget.tts_threads, "render_threads": budget.render_threads},
-        "voice": "piper medium architecture, random weights, 22.05 kHz",
     }
-    result.update(measure_tts(voice, budget, args.quick))
-    result.update(measure_render(persona, budget, models.get("1.5b") or next(iter(models.values())),
-                                 args.quick))
-    result["models"] = {}
+    if parts & {"tts", "turns"}:
+        voice = bench_voice(cache)
+        result["voice"] = "piper medium architecture, random weights, 22.05 kHz"
+    if "tts" in parts:
+        result.update(measure_tts(voice, budget, args.quick))
+    if "render" in parts:
+        result.update(measure_render(persona, budget,
+                                     models.get("1.5b") or next(iter(models.values())),
+                                     args.quick))
+    if parts & {"llm", "turns"}:
+        result["models"] = {}
     for name, path in models.items():
-        figures = measure_llm(path, budget, persona.prompt(), cache, args.quick)
-        figures.update(measure_turns(dirs, path, voice, budget, 3 if args.quick else args.turns))
+        if not parts & {"llm", "turns"}:
+            break
+        figures = {}
+        if "llm" in parts:
+            figures.update(measure_llm(path, budget, persona.prompt(), cache, args.quick))
+        if "turns" in parts:
+            figures.update(measure_turns(dirs, path, voice, budget,
+                                         3 if args.quick else args.turns))
         result["models"][f"qwen2.5-{name}-instruct-q4_k_m (random weights)"] = figures
+    if "memory" in parts:
+        from desktop.memory.benchmark import measure_memory
+
+        tokenizer = models.get("1.5b") or next(iter(models.values()), None)
+        result.update(measure_memory(cache, tokenizer, persona.prompt(), args.quick))
     if pulse is not None:
         pulse.stop()
     print(json.dumps(result, indent=None if args.json else 2))

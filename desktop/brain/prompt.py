@@ -90,6 +90,7 @@ class ChatML:
         # The persona prefix is needed on every turn (warm, prefill, stream, the state file's
         # key) and never changes for a persona: tokenize its ~600 tokens once.
         self._prefixes: dict[PersonaPrompt, list[int]] = {}
+        self._messages: dict[tuple[str, str], list[int]] = {}
 
     def _special(self, text: str) -> list[int]:
         return self._tokenize(text.encode("utf-8"), True)
@@ -110,21 +111,32 @@ class ChatML:
     def conversation(self, history: list[Message]) -> list[int]:
         tokens: list[int] = []
         for message in history:
-            if message.role == "memory":
-                # Recalled memories sit in the conversation, just before the message they
-                # were recalled for. They stay there on later turns, so the KV cache of
-                # everything before the newest message stays valid.
-                tokens += self._special("<|im_start|>system\n")
-                tokens += self._content(f"<memory>\n{message.text}\n</memory>")
-            elif message.role == "system":  # our own instructions (memory tasks)
-                tokens += self._special("<|im_start|>system\n")
-                tokens += self._content(message.text)
-            else:
-                role = "assistant" if message.role == "assistant" else "user"
-                tokens += self._special(f"<|im_start|>{role}\n")
-                tokens += self._content(message.text)
-            tokens += self._special("<|im_end|>\n")
+            tokens += self._message(message.role, message.text)
         tokens += self._special("<|im_start|>assistant\n")
+        return tokens
+
+    def _message(self, role: str, text: str) -> list[int]:
+        """One message's tokens. Every turn re-reads the whole history, which rarely changes:
+        keep the tokens of recent messages (a bounded cache, oldest dropped first)."""
+        key = (role, text)
+        cached = self._messages.get(key)
+        if cached is not None:
+            return cached
+        if role == "memory":
+            # Recalled memories sit in the conversation, just before the message they were
+            # recalled for. They stay there on later turns, so the KV cache of everything
+            # before the newest message stays valid.
+            tokens = (self._special("<|im_start|>system\n")
+                      + self._content(f"<memory>\n{text}\n</memory>"))
+        elif role == "system":  # our own instructions (memory tasks)
+            tokens = self._special("<|im_start|>system\n") + self._content(text)
+        else:
+            speaker = "assistant" if role == "assistant" else "user"
+            tokens = self._special(f"<|im_start|>{speaker}\n") + self._content(text)
+        tokens += self._special("<|im_end|>\n")
+        if len(self._messages) >= 512:
+            self._messages.pop(next(iter(self._messages)))
+        self._messages[key] = tokens
         return tokens
 
 
