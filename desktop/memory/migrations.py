@@ -62,7 +62,6 @@ def _v2_memory(conn: sqlite3.Connection) -> None:
     # Only live facts are indexed, by their search terms (desktop.memory.terms), rowid = fact id.
     conn.execute("CREATE VIRTUAL TABLE fact_search USING fts5 ("
                  "terms, tokenize = 'unicode61 remove_diacritics 2')")
-    conn.execute("CREATE VIRTUAL TABLE fact_terms USING fts5vocab (fact_search, 'row')")
     conn.execute(
         f"""CREATE TABLE calls (
             id INTEGER PRIMARY KEY,

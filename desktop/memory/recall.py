@@ -59,15 +59,22 @@ def _age_hours(fact: Fact, now: datetime) -> float:
 
 
 def _choose_terms(conn: sqlite3.Connection, terms: list[str]) -> tuple[list[str], list[str]]:
-    """Split terms into (searchable, too common) by how many memories contain each."""
-    if not terms:
-        return [], []
-    marks = ",".join("?" * len(terms))
-    docs = dict(conn.execute(
-        f"SELECT term, doc FROM fact_terms WHERE term IN ({marks})", terms).fetchall())
-    known = [t for t in terms if t in docs]
-    keep = [t for t in known if docs[t] <= COMMON_TERM_DOCS]
-    return keep, [t for t in known if docs[t] > COMMON_TERM_DOCS]
+    """Split terms into (searchable, too common) by how many memories contain each.
+
+    Counting a term's documents (fts5vocab) reads its whole posting list, which for a word in
+    half a million memories costs more than the search itself; asking for the row just past
+    the limit reads at most COMMON_TERM_DOCS entries, whatever the word."""
+    searchable, common = [], []
+    for term in terms:
+        past_limit = conn.execute(
+            "SELECT 1 FROM fact_search WHERE fact_search MATCH ? LIMIT 1 OFFSET ?",
+            (fts_query([term]), COMMON_TERM_DOCS)).fetchone()
+        if past_limit is not None:
+            common.append(term)
+        elif conn.execute("SELECT 1 FROM fact_search WHERE fact_search MATCH ? LIMIT 1",
+                          (fts_query([term]),)).fetchone() is not None:
+            searchable.append(term)
+    return searchable, common
 
 
 def recall(conn: sqlite3.Connection, persona_id: str, query: str,
