@@ -208,3 +208,29 @@ def test_recency_uses_the_last_recall_time(store: Store) -> None:
 
 def test_query_terms_drop_function_words_and_stem_plurals() -> None:
     assert query_terms("What are my sisters' names?") == ["sister", "name"]
+
+
+def test_lore_is_recalled_when_touched_but_never_shown_as_a_memory_of_the_user(
+    store: Store, tmp_path: Path
+) -> None:
+    from desktop.paths import DataDirs
+    from desktop.personas.library import PersonaLibrary
+
+    wren = PersonaLibrary(DataDirs(tmp_path)).get("org.hearth.wren")
+    entries = [(entry.keys, entry.text) for entry in wren.lore]
+    assert store.sync_lore(wren.id, entries).result(timeout=5) == len(entries)
+    assert store.sync_lore(wren.id, entries).result(timeout=5) == 0  # already in sync
+    remember(store, {"facts": [fact("user_name", "The user's name is Sam.", 9)]},
+             persona=wren.id)
+    found = store.recall(wren.id, "Do you still climb the lighthouse?").facts
+    lore = [r.fact for r in found if r.fact.source == "lore"]
+    assert len(lore) == 1 and "Skerry Point" in lore[0].text
+    note, ids = memory_note(found, lambda t: len(t.split()), 500)
+    assert "Background you know" in note and "The user's name is Sam." in note
+    assert note.index("The user's name") < note.index("Skerry Point")
+    assert [f.text for f in store.facts(wren.id)] == ["The user's name is Sam."]
+    assert store.facts(wren.id, search="lighthouse") == []
+    # Unrelated talk does not drag lore in: it is recalled only when touched.
+    assert all(r.fact.source != "lore" for r in store.recall(wren.id, "my bicycle").facts)
+    # An updated bundle replaces its lore.
+    assert store.sync_lore(wren.id, entries[:1]).result(timeout=5) == len(entries) - 1

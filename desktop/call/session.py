@@ -161,6 +161,9 @@ class Conversation:
             for turn in self.store.turns(self.persona.id, limit=40):
                 if turn.text:
                     self.history.append(Message(turn.role, turn.text))
+            if self.persona.lore:
+                self.store.sync_lore(self.persona.id,
+                                     [(entry.keys, entry.text) for entry in self.persona.lore])
             calls = self.store.calls(self.persona.id)
             self._last_call_summary = next(
                 (_describe_call(c) for c in calls if c.summary and c.ended_at), "")
@@ -326,7 +329,7 @@ class Conversation:
             raise RuntimeError("no language model is installed")
         memory = self._recall(reply.user_text)
         reply.fact_ids = [f.id for f in memory.given]
-        reply.known_facts = memory.recalled
+        reply.known_facts = [f for f in memory.recalled if f.source != "lore"]
         with self._lock:
             if memory.note:
                 self._insert_memory_note(reply.user_text, memory)

@@ -17,10 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from desktop.brain.prompt import Message, PersonaPrompt
-from desktop.memory.facts import clean_text, normalize_key
+from desktop.memory.facts import clean_text, indexed_terms, normalize_key
 from desktop.memory.recall import memory_note
 from desktop.memory.store import Store
-from desktop.memory.terms import index_text
 
 PERSONA = "org.hearth.bench"
 TEMPLATES = [
@@ -95,7 +94,7 @@ def build_store(path: Path, count: int, seed: int = 1) -> _Words:
             conn.executemany("INSERT INTO facts (id, persona_id, key, text, importance, "
                              "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
             conn.executemany("INSERT INTO fact_search (rowid, terms) VALUES (?, ?)",
-                             [(row[0], index_text(row[2].replace("_", " "), row[3]))
+                             [(row[0], indexed_terms(row[2], row[3]))
                               for row in batch])
             batch = []
     conn.execute("COMMIT")

@@ -100,9 +100,14 @@ def _live_like(conn: sqlite3.Connection, persona_id: str, text: str, limit: int 
     return [Fact.from_row(row) for row in rows]
 
 
+def indexed_terms(key: str, text: str) -> str:
+    """What the search index holds for a fact: the words of its key and of its text."""
+    return index_text(key.replace("_", " "), text)
+
+
 def _index(conn: sqlite3.Connection, fact_id: int, key: str, text: str) -> None:
     conn.execute("INSERT INTO fact_search (rowid, terms) VALUES (?, ?)",
-                 (fact_id, index_text(key.replace("_", " "), text)))
+                 (fact_id, indexed_terms(key, text)))
 
 
 def _unindex(conn: sqlite3.Connection, fact_id: int) -> None:
@@ -184,3 +189,23 @@ def delete_fact(conn: sqlite3.Connection, fact_id: int) -> list[int]:
         _unindex(conn, old_id)
     conn.executemany("DELETE FROM facts WHERE id = ?", [(i,) for i in reversed(ids)])
     return ids
+
+
+def sync_lore(conn: sqlite3.Connection, persona_id: str,
+              entries: list[tuple[tuple[str, ...], str]]) -> int:
+    """Make the persona's background knowledge in the store match its bundle's lore. The
+    keywords go in ``key`` (not normalized: they only feed the index). Returns how many
+    entries changed."""
+    wanted = {(" ".join(keys)[:200], clean_text(text)) for keys, text in entries}
+    present = {(row["key"], row["text"]): row["id"] for row in conn.execute(
+        "SELECT id, key, text FROM facts WHERE persona_id = ? AND source = 'lore'",
+        (persona_id,))}
+    for stale in set(present) - wanted:
+        _unindex(conn, present[stale])
+        conn.execute("DELETE FROM facts WHERE id = ?", (present[stale],))
+    for key, text in sorted(wanted - set(present)):
+        cursor = conn.execute(
+            "INSERT INTO facts (persona_id, key, text, importance, confidence, source) "
+            "VALUES (?, ?, ?, 5, 1.0, 'lore')", (persona_id, key, text))
+        _index(conn, int(cursor.lastrowid), key, text)
+    return len(set(present) ^ wanted)

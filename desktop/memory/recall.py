@@ -99,9 +99,10 @@ def recall(conn: sqlite3.Connection, persona_id: str, query: str,
             relevance[fact.id] = row["rank"] / best  # bm25 is negative; the best scores 1.0
     for sql in (
         f"SELECT {FACT_COLUMNS} FROM facts WHERE persona_id = ? AND superseded_by IS NULL "
-        f"AND (pinned = 1 OR importance >= 8) ORDER BY importance DESC LIMIT {CORE_CANDIDATES}",
+        f"AND (pinned = 1 OR importance >= 8) AND source != 'lore' "
+        f"ORDER BY importance DESC LIMIT {CORE_CANDIDATES}",
         f"SELECT {FACT_COLUMNS} FROM facts WHERE persona_id = ? AND superseded_by IS NULL "
-        f"ORDER BY updated_at DESC LIMIT {RECENT_CANDIDATES}",
+        f"AND source != 'lore' ORDER BY updated_at DESC LIMIT {RECENT_CANDIDATES}",
     ):
         for row in conn.execute(sql, (persona_id,)):
             candidates.setdefault(row["id"], Fact.from_row(row))
@@ -121,27 +122,33 @@ def recall(conn: sqlite3.Connection, persona_id: str, query: str,
 
 def memory_note(recalled: list[Recalled], count_tokens: Callable[[str], int],
                 budget_tokens: int, last_call: str = "") -> tuple[str, list[int]]:
-    """The text that goes into the prompt, best facts first, within ``budget_tokens``.
-    Returns the note and the ids of the facts in it."""
-    header = ("What you remember about the user from earlier conversations (it may be out "
-              "of date; use it naturally, and ask how a plan or event went if it fits):")
-    lines: list[str] = []
+    """The text that goes into the prompt, best facts first, within ``budget_tokens``: what
+    the persona remembers about the user, and background it knows (its lore) that the
+    conversation touched. Returns the note and the ids of the facts in it."""
+    sections = {
+        "user": ("What you remember about the user from earlier conversations (it may be out "
+                 "of date; use it naturally, and ask how a plan or event went if it fits):"),
+        "lore": "Background you know about yourself and your world:",
+    }
+    lines: dict[str, list[str]] = {"user": [], "lore": []}
     used: list[int] = []
-    spent = count_tokens(header)
+    spent = 0
     if last_call:
         line = f"Last time: {last_call}"
-        cost = count_tokens(line)
-        if spent + cost <= budget_tokens:
-            lines.append(line)
+        cost = count_tokens(sections["user"]) + count_tokens(line)
+        if cost <= budget_tokens:
+            lines["user"].append(line)
             spent += cost
     for item in recalled:
+        section = "lore" if item.fact.source == "lore" else "user"
         line = f"- {item.fact.text}"
-        cost = count_tokens(line) + 1
+        cost = count_tokens(line) + 1 + (0 if lines[section] else count_tokens(
+            sections[section]))
         if spent + cost > budget_tokens:
             continue  # a shorter, lower-scored fact may still fit
-        lines.append(line)
+        lines[section].append(line)
         used.append(item.fact.id)
         spent += cost
-    if not lines:
-        return "", []
-    return header + "\n" + "\n".join(lines), used
+    parts = [sections[name] + "\n" + "\n".join(lines[name]) for name in ("user", "lore")
+             if lines[name]]
+    return "\n\n".join(parts), used

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from desktop.errors import HearthError
-from desktop.memory.terms import index_text
+from desktop.memory.facts import indexed_terms
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ def recover(path: Path, reason: str,
         for fact_id, key, text in target.execute(
                 "SELECT id, key, text FROM facts WHERE superseded_by IS NULL").fetchall():
             target.execute("INSERT INTO fact_search (rowid, terms) VALUES (?, ?)",
-                           (fact_id, index_text(key.replace("_", " "), text)))
+                           (fact_id, indexed_terms(key, text)))
         target.execute("COMMIT")
     finally:
         source.close()

@@ -36,6 +36,7 @@ from desktop.memory.facts import (
     edit_fact,
     get_fact,
     insert_fact,
+    sync_lore,
 )
 from desktop.memory.migrations import LATEST, FutureSchema, migrate
 from desktop.memory.recall import RecallResult, recall
@@ -339,6 +340,9 @@ class Store:
     def delete_fact(self, fact_id: int) -> Future:
         return self.submit(lambda conn: delete_fact(conn, fact_id))
 
+    def sync_lore(self, persona_id: str, entries: list[tuple[tuple[str, ...], str]]) -> Future:
+        return self.submit(lambda conn: sync_lore(conn, persona_id, entries))
+
     def mark_recalled(self, fact_ids: list[int]) -> Future:
         return self.submit(lambda conn: conn.executemany(
             "UPDATE facts SET last_recalled_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
@@ -349,10 +353,11 @@ class Store:
 
     def facts(self, persona_id: str, search: str = "", include_history: bool = False,
               limit: int = 2000) -> list[Fact]:
-        """Facts for the memory view: pinned first, then newest. ``search`` uses the index;
-        history (superseded facts) is matched by words, as it is no longer indexed."""
+        """Facts about the user for the memory view (not the persona's lore): pinned first,
+        then newest. ``search`` uses the index; history (superseded facts) is matched by
+        words, as it is no longer indexed."""
         conn = self.reader()
-        live = "" if include_history else "AND superseded_by IS NULL"
+        live = ("" if include_history else "AND superseded_by IS NULL") + " AND source != 'lore'"
         order = "ORDER BY pinned DESC, updated_at DESC, id DESC LIMIT ?"
         terms = query_terms(search) if search.strip() else []
         if search.strip() and not terms:
@@ -362,8 +367,8 @@ class Store:
                                 f"{order}", (persona_id, limit)).fetchall()
             return [Fact.from_row(row) for row in rows]
         rows = conn.execute(
-            f"SELECT {FACT_COLUMNS} FROM facts WHERE persona_id = ? AND id IN (SELECT rowid "
-            f"FROM fact_search WHERE fact_search MATCH ?) {order}",
+            f"SELECT {FACT_COLUMNS} FROM facts WHERE persona_id = ? AND source != 'lore' AND id "
+            f"IN (SELECT rowid FROM fact_search WHERE fact_search MATCH ?) {order}",
             (persona_id, " AND ".join(fts_query([t]) for t in terms), limit)).fetchall()
         found = [Fact.from_row(row) for row in rows]
         if include_history:

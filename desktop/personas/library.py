@@ -17,6 +17,15 @@ class PersonaInvalid(HearthError):
     pass
 
 
+@dataclass(frozen=True)
+class LoreEntry:
+    """Background knowledge of the persona (a lorebook entry): recalled when the conversation
+    touches its keywords, like a memory, but never shown as a memory about the user."""
+
+    keys: tuple[str, ...]
+    text: str
+
+
 @dataclass
 class Persona:
     id: str
@@ -32,6 +41,7 @@ class Persona:
     voices: dict[str, str]
     license: dict = field(default_factory=dict)
     builtin: bool = False
+    lore: list[LoreEntry] = field(default_factory=list)
 
     def name(self, language: str = "en") -> str:
         return self.names.get(language) or self.names.get("en") or next(iter(self.names.values()))
@@ -70,6 +80,8 @@ def load_persona(folder: Path | Traversable, builtin: bool = False) -> Persona:
             rig=FaceRig.from_dict(data["face_rig"]),
             voices={str(k): str(v) for k, v in data.get("voice", {}).items()},
             license=dict(data.get("license", {})), builtin=builtin,
+            lore=[LoreEntry(tuple(str(k) for k in entry.get("keys", [])), str(entry["text"]))
+                  for entry in data.get("lore", []) if str(entry.get("text", "")).strip()],
         )
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise PersonaInvalid(f"The persona in {folder} cannot be read ({error}).",
