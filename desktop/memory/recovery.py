@@ -199,8 +199,10 @@ def _remove_copy(work: Path) -> None:
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    import sqlite_utils
+
     try:
-        return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+        return [column.name for column in sqlite_utils.Database(conn)[table].columns]
     except sqlite3.DatabaseError:
         return []
 

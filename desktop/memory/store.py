@@ -416,9 +416,12 @@ class Store:
     # -- everything about a persona ------------------------------------------------------------
     def export_persona(self, persona_id: str) -> dict:
         """Everything kept about this persona's conversations, as plain JSON-able data."""
-        conn = self.reader()
+        import sqlite_utils
+
+        database = sqlite_utils.Database(self.reader())
+
         def rows(sql: str) -> list[dict]:
-            return [dict(row) for row in conn.execute(sql, (persona_id,))]
+            return list(database.query(sql, [persona_id]))
 
         return {
             "format": "hearth-memory-export",
