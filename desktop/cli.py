@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
                                                   "persona, leaving no trace in the files")
     forget.add_argument("--persona", required=True)
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    restore = memory_sub.add_parser("restore", help="put a backup back in place of the "
+                                                    "conversation file (Hearth must be closed)")
+    restore.add_argument("--backup", help="the backup file (default: the daily backup)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     if args.command == "bench":
@@ -49,8 +52,26 @@ def run_memory(args: argparse.Namespace) -> int:
     from desktop.memory.store import export_json
     from desktop.paths import DataDirs
 
+    dirs = DataDirs.default()
+    if args.memory_command == "restore":
+        from pathlib import Path
+
+        from desktop.memory.store import restore_backup
+
+        backup = Path(args.backup) if args.backup else dirs.database.with_name(
+            dirs.database.name + ".bak-daily")
+        if not backup.is_file():
+            print(f"hearth: there is no backup at {backup}.", file=sys.stderr)
+            return 1
+        try:
+            kept = restore_backup(dirs.database, backup)
+        except HearthError as error:
+            print(f"hearth: {error}", file=sys.stderr)
+            return 1
+        print(f"Restored {backup.name}; the file it replaced is kept as {kept.name}.")
+        return 0
     try:
-        hearth = Hearth(DataDirs.default()).open()
+        hearth = Hearth(dirs).open()
     except HearthError as error:
         print(f"hearth: {error}", file=sys.stderr)
         return 1

@@ -71,3 +71,20 @@ def test_a_second_hearth_is_told_the_data_folder_is_in_use(empty_home: DataDirs)
     finally:
         store.close()
     assert done.returncode == 1 and "already running" in done.stderr
+
+
+def test_restore_puts_the_daily_backup_back_and_keeps_the_replaced_file(
+    empty_home: DataDirs,
+) -> None:
+    seed(empty_home)  # its first open made the daily backup of the empty file
+    backup = empty_home.database.with_name("hearth.db.bak-daily")
+    assert backup.is_file()
+    done = hearth(empty_home, "restore")
+    assert done.returncode == 0, done.stderr
+    assert "kept as hearth.db.replaced-" in done.stdout
+    store = Store(empty_home.database).open()
+    assert store.turns(PERSONA) == []  # back to the state of the backup
+    store.close()
+    assert list(empty_home.root.glob("hearth.db.replaced-*"))
+    missing = hearth(empty_home, "restore", "--backup", str(empty_home.root / "nope.db"))
+    assert missing.returncode == 1 and "no backup" in missing.stderr

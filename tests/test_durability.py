@@ -310,3 +310,87 @@ def test_forget_leaves_no_trace_in_the_file_wal_index_or_backups(tmp_path: Path)
     for file in tmp_path.iterdir():
         if file.is_file():
             assert CANARY.encode() not in file.read_bytes(), file.name
+
+
+def test_readers_writers_a_backup_and_vacuum_into_run_together_without_lock_errors(
+    tmp_path: Path,
+) -> None:
+    """T31 in small: UI-like readers on four threads while the writer saves turns and facts,
+    a backup-API copy and a VACUUM INTO are taken mid-stream."""
+    import threading
+
+    path = tmp_path / "hearth.db"
+    store = Store(path).open()
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            while not stop.is_set():
+                store.recall("p", "the user counted cats")
+                store.turns("p", limit=50)
+                store.facts("p", search="cat")
+        except BaseException as error:  # noqa: BLE001 - collected for the assertion
+            errors.append(error)
+
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    for thread in readers:
+        thread.start()
+    futures = []
+    for index in range(300):
+        futures.append(store.append_turn("p", "user", f"message {index}"))
+        if index % 10 == 0:
+            futures.append(store.remember("p", [FactUpdate(f"The user has {index} cats.",
+                                                           f"cats_{index}")]))
+        if index == 150:
+            futures[-1].result(timeout=60)  # the first half is saved; more keeps coming
+            copy = sqlite3.connect(tmp_path / "backup.db")
+            source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            source.backup(copy)
+            source.execute(f"VACUUM INTO '{tmp_path / 'vacuumed.db'}'")
+            source.close()
+            copy.close()
+    for future in futures:
+        future.result(timeout=60)
+    stop.set()
+    for thread in readers:
+        thread.join(timeout=30)
+    store.close()
+    assert errors == []
+    for copy in ("backup.db", "vacuumed.db"):
+        assert integrity(tmp_path / copy) == "ok"
+        count = sqlite3.connect(tmp_path / copy).execute("SELECT count(*) FROM turns").fetchone()
+        assert 151 <= count[0] <= 300
+
+
+def test_a_daily_backup_is_kept_offered_after_damage_and_restorable(tmp_path: Path) -> None:
+    from desktop.memory.store import restore_backup
+
+    path = tmp_path / "hearth.db"
+    store = Store(path).open()
+    store.append_turn("p", "user", "saved before the backup").result(timeout=5)
+    store.close()
+    Path(str(path) + ".bak-daily").unlink()  # made at the first open, of an empty file
+    store = Store(path).open()  # the backup is a day old or missing: a new one is made
+    store.append_turn("p", "user", "after the backup").result(timeout=5)
+    store.close()
+    backup = tmp_path / "hearth.db.bak-daily"
+    assert sqlite3.connect(backup).execute("SELECT text FROM turns").fetchall() == [
+        ("saved before the backup",)]
+    path.write_bytes(b"garbage" * 1000)
+    store = Store(path).open()
+    assert store.recovery.backup == backup and "hearth memory restore" in (
+        store.recovery.message())
+    with pytest.raises(HearthError, match="already running"):
+        restore_backup(path, backup)  # never under a running Hearth
+    store.close()
+    kept = restore_backup(path, backup)
+    assert kept.name.startswith("hearth.db.replaced-")
+    store = Store(path).open()
+    assert [t.text for t in store.turns("p")] == ["saved before the backup"]
+    store.close()
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"not a database" * 100)
+    with pytest.raises(HearthError, match="not a usable backup"):
+        restore_backup(path, bad)
+    assert integrity(path) == "ok"

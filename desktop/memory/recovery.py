@@ -105,6 +105,7 @@ class Recovery:
 
     reason: str
     kept_as: Path
+    backup: Path | None = None
     recovered: dict[str, int] = field(default_factory=dict)
     unreadable: dict[str, int] = field(default_factory=dict)
 
@@ -119,10 +120,16 @@ class Recovery:
         got = sum(self.recovered.values())
         share = self.percent()
         detail = f"{got} records recovered" + (f" ({share:.0f}%)" if share is not None else "")
+        restore = (f" A backup from {_modified(self.backup)} is kept as {self.backup.name}; "
+                   "to go back to it, close Hearth and run: hearth memory restore."
+                   if self.backup is not None and self.backup.exists() else "")
         return (f"The conversation file was damaged ({self.reason}). Hearth kept the original "
                 f"as {self.kept_as.name} and started a new file with what could be read: "
-                f"{detail}. Nothing was deleted; a backup can still be restored from the data "
-                f"folder.")
+                f"{detail}. Nothing was deleted.{restore}")
+
+
+def _modified(path: Path) -> str:
+    return datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
 
 
 def move_aside(path: Path, label: str) -> Path:
@@ -145,7 +152,8 @@ def recover(path: Path, reason: str,
             fresh_database: Callable[[Path], sqlite3.Connection]) -> Recovery:
     kept = move_aside(path, "damaged")
     log.warning("Database damaged (%s); kept as %s", reason, kept)
-    report = Recovery(reason, kept)
+    backup = path.with_name(path.name + ".bak-daily")
+    report = Recovery(reason, kept, backup if backup.exists() else None)
     target = fresh_database(path)
     work = _readable_copy(kept)
     try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
 import sqlite3
 import threading
@@ -46,6 +47,7 @@ from desktop.memory.terms import fts_query, query_terms
 log = logging.getLogger(__name__)
 
 APPLICATION_ID = 0x48525448  # "HRTH"
+BACKUP_EVERY_S = 24 * 3600
 RETRY_DELAYS_S = (0.5, 1.0, 2.0, 5.0)
 
 
@@ -146,7 +148,28 @@ class Store:
             raise
         self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
         self._thread.start()
+        if self._writer is not None and self.path is not None and _older_than(
+                self.daily_backup_path(), BACKUP_EVERY_S):
+            self.submit(lambda conn: self._backup(), transaction=False)
         return self
+
+    # -- backups ---------------------------------------------------------------------------
+    def daily_backup_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".bak-daily")
+
+    def _backup(self) -> Path:
+        """A consistent copy through the backup API (never a file copy, which could miss the
+        WAL), taken on the writer thread so it cannot interleave with a forget."""
+        target = self.daily_backup_path()
+        partial = target.with_name(target.name + ".part")
+        partial.unlink(missing_ok=True)
+        copy = sqlite3.connect(partial)
+        try:
+            self._writer.backup(copy)
+        finally:
+            copy.close()
+        os.replace(partial, target)
+        return target
 
     def _fresh_database(self, path: Path) -> sqlite3.Connection:
         conn = connect(path)
@@ -461,6 +484,7 @@ class Store:
             conn.execute("VACUUM")
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             removed = self._remove_backups()
+            self._backup()  # a fresh one, without what was forgotten
             return ForgetReport(persona_id, turns, facts, calls, removed)
 
         return self.submit(scrub, transaction=False)
@@ -470,7 +494,7 @@ class Store:
         if self.path is None:
             return ()
         removed = []
-        for backup in sorted(self.path.parent.glob(self.path.name + ".bak-v*")):
+        for backup in sorted(self.path.parent.glob(self.path.name + ".bak-*")):
             backup.unlink(missing_ok=True)
             removed.append(backup.name)
         return tuple(removed)
@@ -492,6 +516,49 @@ class _Damaged(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def _older_than(path: Path, seconds: float) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime > seconds
+    except FileNotFoundError:
+        return True
+
+
+def restore_backup(path: Path, backup: Path) -> Path:
+    """Put ``backup`` in place of the database at ``path`` (Hearth must not be running on it).
+    The backup is checked and copied beside the database first; only then is the current file
+    moved aside (with its WAL, never deleted) and the copy renamed into place. Returns where the
+    replaced file was kept."""
+    from desktop.memory.recovery import InstanceLock, move_aside
+
+    lock = InstanceLock(path).acquire()
+    incoming = path.with_name(path.name + ".restoring")
+    try:
+        incoming.unlink(missing_ok=True)
+        try:
+            source = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+            try:
+                check = source.execute("PRAGMA integrity_check").fetchone()[0]
+                if check != "ok":
+                    raise StoreError(f"The backup {backup.name} is damaged too ({check}).",
+                                     "Choose another backup; nothing was changed.")
+                target = sqlite3.connect(incoming)
+                try:
+                    source.backup(target)
+                finally:
+                    target.close()
+            finally:
+                source.close()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{backup.name} is not a usable backup ({error}).",
+                             "Choose another backup; nothing was changed.") from error
+        kept = move_aside(path, "replaced") if path.exists() else path
+        os.replace(incoming, path)
+        return kept
+    finally:
+        incoming.unlink(missing_ok=True)
+        lock.release()
 
 
 def _looks_damaged(error: sqlite3.DatabaseError) -> bool:
