@@ -330,7 +330,7 @@ def test_readers_writers_a_backup_and_vacuum_into_run_together_without_lock_erro
                 store.recall("p", "the user counted cats")
                 store.turns("p", limit=50)
                 store.facts("p", search="cat")
-        except BaseException as error:  # noqa: BLE001 - collected for the assertion
+        except BaseException as error:  # collected for the assertion below
             errors.append(error)
 
     readers = [threading.Thread(target=read) for _ in range(4)]

@@ -225,7 +225,7 @@ def test_lore_is_recalled_when_touched_but_never_shown_as_a_memory_of_the_user(
     found = store.recall(wren.id, "Do you still climb the lighthouse?").facts
     lore = [r.fact for r in found if r.fact.source == "lore"]
     assert len(lore) == 1 and "Skerry Point" in lore[0].text
-    note, ids = memory_note(found, lambda t: len(t.split()), 500)
+    note, _ids = memory_note(found, lambda t: len(t.split()), 500)
     assert "Background you know" in note and "The user's name is Sam." in note
     assert note.index("The user's name") < note.index("Skerry Point")
     assert [f.text for f in store.facts(wren.id)] == ["The user's name is Sam."]
