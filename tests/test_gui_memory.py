@@ -101,3 +101,18 @@ def test_forget_everything_empties_the_view_and_the_open_conversation(window, qt
     assert "kites" not in window.chat.transcript.toPlainText()
     assert not [m for m in window.conversation.history if "kites" in m.text]
     assert window.hearth.store.turns(WREN) == []
+
+
+def test_a_message_shows_as_saving_until_its_commit_and_a_full_disk_says_so(window, qtbot
+                                                                            ) -> None:
+    store = window.hearth.store
+    store.submit(lambda c: c.execute("PRAGMA max_page_count = 1")).result(timeout=5)
+    window.chat.input.setText("x" * 50_000)  # larger than what the full file can take
+    window.chat.send.click()
+    qtbot.waitUntil(lambda: "disk is full" in window.banner.text(), timeout=15000)
+    assert window.banner.isVisible()
+    assert "saving…" in window.chat.transcript.toPlainText()
+    store._writer.execute("PRAGMA max_page_count = 1073741823")  # space comes back
+    qtbot.waitUntil(lambda: "saving…" not in window.chat.transcript.toPlainText(),
+                    timeout=20000)
+    qtbot.waitUntil(lambda: "disk is full" not in window.banner.text(), timeout=10000)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import threading
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QFont
@@ -30,6 +31,7 @@ from desktop.call.events import (
     ReplyFinished,
     ReplyStarted,
     ReplyToken,
+    TurnSaved,
 )
 from desktop.call.session import Conversation
 from desktop.call.video import FaceLoop, FrameMailbox
@@ -38,6 +40,15 @@ from desktop.personas.library import Persona
 from desktop.ui.bridge import EngineBridge
 from desktop.ui.face_widget import FaceWidget
 from desktop.ui.memory_view import MemoryDialog
+
+
+@dataclass
+class TranscriptLine:
+    who: str  # "user" | "persona"
+    text: str
+    memories: list[str] = field(default_factory=list)  # what the reply was given
+    saved: bool = True  # False while a user's message waits for its commit
+
 
 STYLE = """
 QMainWindow, QWidget { background: #26272f; color: #e8e6e3; font-size: 14px; }
@@ -126,9 +137,9 @@ class MainWindow(QMainWindow):
         self.face_loop: FaceLoop | None = None
         self.in_call = False
         self._reply_text = ""
-        # The transcript: (who, text, memories the reply was given).
-        self._lines: list[tuple[str, str, list[str]]] = []
-        self._line_of_turn: dict[int, int] = {}
+        self._lines: list[TranscriptLine] = []
+        self._line_of_turn: dict[int, int] = {}  # reply turn -> its transcript line
+        self._user_line_of_turn: dict[int, int] = {}  # user turn -> its line, until saved
         self.memory_dialog: MemoryDialog | None = None
         self._store_problem: str | None = None
         self._library_problems: list[str] = []  # installed personas that could not be read
@@ -255,8 +266,8 @@ class MainWindow(QMainWindow):
         if store is not None:
             turns = store.turns(persona.id, limit=40)
             used = store.memories_of_turns([t.id for t in turns if t.role == "assistant"])
-            lines = [("user" if t.role == "user" else "persona", t.text,
-                      [f.text for f in used.get(t.id, [])]) for t in turns if t.text]
+            lines = [TranscriptLine("user" if t.role == "user" else "persona", t.text,
+                                    [f.text for f in used.get(t.id, [])]) for t in turns if t.text]
         problems = [*self.hearth.store_problems(), *self.hearth.engines.problems]
         self.bridge.post(("ready", generation, conversation, lines, problems))
 
@@ -269,7 +280,7 @@ class MainWindow(QMainWindow):
                 return
             self.conversation = conversation
             self._lines = list(lines)
-            self._line_of_turn = {}
+            self._line_of_turn, self._user_line_of_turn = {}, {}
             self._render_transcript()
             self._show_problems(problems)
             self._set_ready(conversation.llm is not None)
@@ -283,8 +294,12 @@ class MainWindow(QMainWindow):
         elif isinstance(event, MemoriesUsed):
             index = self._line_of_turn.get(event.turn_id)
             if index is not None:
-                who, text, _ = self._lines[index]
-                self._lines[index] = (who, text, [f.text for f in event.facts])
+                self._lines[index].memories = [f.text for f in event.facts]
+                self._render_transcript()
+        elif isinstance(event, TurnSaved) and event.role == "user":
+            index = self._user_line_of_turn.pop(event.turn_id, None)
+            if index is not None and index < len(self._lines):
+                self._lines[index].saved = True
                 self._render_transcript()
         elif isinstance(event, MemoryUpdated):
             if self.memory_dialog is not None and self.memory_dialog.isVisible():
@@ -321,8 +336,10 @@ class MainWindow(QMainWindow):
         if not text or self.conversation is None or self.conversation.llm is None:
             return
         field.clear()
-        self._append_line("user", text)
-        self.conversation.say(text)
+        # Shown as "saving" until the store's commit returned (RELIABILITY.md §4).
+        self._lines.append(TranscriptLine("user", text, saved=False))
+        self._render_transcript()
+        self._user_line_of_turn[self.conversation.say(text)] = len(self._lines) - 1
 
     def _send_draft(self) -> None:
         field = self.call.input if self.pages.currentWidget() is self.call else self.chat.input
@@ -388,30 +405,34 @@ class MainWindow(QMainWindow):
             widget.setEnabled(ready)
 
     def _append_line(self, who: str, text: str) -> None:
-        self._lines.append((who, text, []))
+        self._lines.append(TranscriptLine(who, text))
         self._render_transcript()
 
     def _replace_last_line(self, who: str, text: str) -> None:
-        if self._lines and self._lines[-1][0] == who:
-            self._lines[-1] = (who, text, self._lines[-1][2])
+        if self._lines and self._lines[-1].who == who:
+            self._lines[-1].text = text
         else:
-            self._lines.append((who, text, []))
+            self._lines.append(TranscriptLine(who, text))
         self._render_transcript()
 
     def _render_transcript(self) -> None:
         name = self.persona.name(self.language) if self.persona else ""
         remembered = self.tr("Remembered:")
+        saving = self.tr("saving…")
         parts = []
-        for who, text, memories in self._lines:
-            label = self.tr("You") if who == "user" else name
-            color = "#8fb8ff" if who == "user" else "#9fd8b5"
-            used = ""
-            if memories:
-                listed = html.escape(" · ".join(memories))
-                used = (f"<br><span style='color:#9a98a0; font-size:12px'>"
-                        f"{html.escape(remembered)} {listed}</span>")
+        for line in self._lines:
+            label = self.tr("You") if line.who == "user" else name
+            color = "#8fb8ff" if line.who == "user" else "#9fd8b5"
+            notes = ""
+            if line.memories:
+                listed = html.escape(" · ".join(line.memories))
+                notes = (f"<br><span style='color:#9a98a0; font-size:12px'>"
+                         f"{html.escape(remembered)} {listed}</span>")
+            if not line.saved:
+                notes += (f" <span style='color:#9a98a0; font-size:12px'>"
+                          f"({html.escape(saving)})</span>")
             parts.append(f"<p><b style='color:{color}'>{html.escape(label)}</b><br>"
-                         f"{html.escape(text)}{used}</p>")
+                         f"{html.escape(line.text)}{notes}</p>")
         self.chat.transcript.setHtml("".join(parts))
         bar = self.chat.transcript.verticalScrollBar()
         bar.setValue(bar.maximum())
