@@ -95,9 +95,11 @@ class Hearth:
 
     def forget(self, persona_id: str) -> ForgetReport:
         """Forget everything about conversations with this persona: the database rows, their
-        search index, WAL and backups (Store.forget_persona), and the persona's LLM state
-        cache files, which are rebuilt on the next call."""
+        search index, WAL and backups (Store.forget_persona), the model's KV cache, and the
+        persona's LLM state cache files, which are rebuilt on the next call."""
         report = self.store.forget_persona(persona_id).result(timeout=300)
+        if self.engines.llm is not None:
+            self.engines.llm.clear_context()
         for cached in (self.dirs.cache / "llm-state").glob(f"{persona_id}-*.kv"):
             cached.unlink(missing_ok=True)
         return report

@@ -96,3 +96,14 @@ def test_prefill_while_typing_leaves_only_the_last_tokens_for_submit(
     changed = [Message("user", "Tell me about the harbour instead")]
     evaluated = llm.prefill(PERSONA, changed)
     assert 0 < evaluated < len(llm.format.conversation(changed))
+
+
+def test_clear_context_leaves_nothing_of_the_conversation_in_the_cache(fixture_models: Path,
+                                                                       tmp_path: Path) -> None:
+    llm = load(fixture_models)
+    list(llm.stream(PERSONA, [Message("user", "My secret is tangerine.")],
+                    sampling=Sampling(seed=1, max_tokens=4)))
+    assert llm.model.n_tokens > 0
+    llm.clear_context()
+    assert llm.model.n_tokens == 0
+    assert llm.warm(PERSONA, tmp_path) == "computed"  # nothing resident any more

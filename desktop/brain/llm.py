@@ -115,6 +115,12 @@ class LocalLLM:
         llama_cpp = require("llama_cpp", "llama-cpp-python", "The local language model")
         llama_cpp.llama_set_n_threads(self.model.ctx, threads.decode, threads.prefill)
 
+    def clear_context(self) -> None:
+        """Drop everything the KV cache holds (after "forget": the conversation must not
+        linger in the model's context either). The next turn warms the persona again."""
+        self.model.reset()
+        self.model._ctx.kv_cache_clear()
+
     # -- the warm persona prefix ------------------------------------------------------
     def state_path(self, cache_dir: Path, persona: PersonaPrompt) -> Path:
         prefix = self.format.persona_prefix(persona)

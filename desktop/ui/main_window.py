@@ -231,10 +231,7 @@ class MainWindow(QMainWindow):
         self.open_persona(persona)
 
     def open_persona(self, persona: Persona) -> None:
-        self.hang_up()
-        if self.conversation is not None:
-            self.conversation.close()
-            self.conversation = None
+        self._end_conversation()
         self.persona = persona
         self._generation += 1
         generation = self._generation
@@ -384,9 +381,18 @@ class MainWindow(QMainWindow):
             return
         if self.memory_dialog is not None:
             self.memory_dialog.close()
-        self.memory_dialog = MemoryDialog(self.hearth, self.persona, self.language, self)
+        self.memory_dialog = MemoryDialog(self.hearth, self.persona, self.language, self,
+                                          before_forget=self._end_conversation)
         self.memory_dialog.forgotten.connect(self._forgotten)
         self.memory_dialog.show()
+
+    def _end_conversation(self) -> None:
+        """Hang up and close the conversation, whose threads use the model and the store."""
+        self.hang_up()
+        self._set_ready(False)
+        if self.conversation is not None:
+            self.conversation.close()
+            self.conversation = None
 
     def _forgotten(self, persona_id: str) -> None:
         # The open conversation still holds what was just forgotten: start it afresh.
@@ -444,6 +450,7 @@ class MainWindow(QMainWindow):
         texts = [*self._library_problems, *([self._store_problem] if self._store_problem
                                             else []), *texts]
         if not texts:
+            self.banner.setText("")
             self.banner.hide()
             return
         folder = self.hearth.dirs.models

@@ -48,8 +48,10 @@ class MemoryDialog(QDialog):
     forgotten = Signal(str)  # persona id: the open conversation must start afresh
 
     def __init__(self, hearth: Hearth, persona: Persona, language: str = "en",
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None,
+                 before_forget: Callable[[], None] = lambda: None) -> None:
         super().__init__(parent)
+        self.before_forget = before_forget  # ends the open conversation: it uses the model
         self.hearth = hearth
         self.persona = persona
         self.store = hearth.store
@@ -277,6 +279,7 @@ class MemoryDialog(QDialog):
         if answer != QMessageBox.StandardButton.Yes:
             return
         self.forget_button.setEnabled(False)
+        self.before_forget()
         self._background(lambda: self.hearth.forget(self.persona.id), self._forgotten)
 
     def _forgotten(self, report) -> None:
