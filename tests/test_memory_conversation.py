@@ -69,6 +69,7 @@ def test_recalled_facts_reach_the_prompt_once_and_are_linked_to_the_reply(
         assert roles[-3:] == ["memory", "user", "assistant"]
         note = conversation.history[-3].text
         assert "Biscuit" in note and "juggling" not in note
+        assert llm.count_tokens(note) <= conversation.memory_budget_tokens
         second = conversation.say("What breed is my dog?")
         events.wait_for(ReplyFinished, turn_id=second)
         # Already in the context: not repeated, but still counted as used by the reply.
@@ -79,6 +80,25 @@ def test_recalled_facts_reach_the_prompt_once_and_are_linked_to_the_reply(
         links = store.memories_of_turns(replies)
         assert {f.id for facts in links.values() for f in facts} == {dog}
         assert store.fact(dog).last_recalled_at is not None
+    finally:
+        conversation.close()
+
+
+def test_the_note_keeps_to_its_token_budget_with_many_memories(
+    store: Store, llm: LocalLLM, persona
+) -> None:
+    for number in range(40):
+        store.add_fact(persona.id, f"The user owns a red kite number {number} from the coast.",
+                       importance=9).result(timeout=5)
+    events = Events()
+    conversation = talk(store, llm, persona, events)
+    conversation.memory_budget_tokens = 400  # the fixture spends about a token per letter
+    try:
+        turn = conversation.say("Shall we fly a kite?")
+        events.wait_for(ReplyFinished, turn_id=turn)
+        (note,) = [m.text for m in conversation.history if m.role == "memory"]
+        assert 0 < llm.count_tokens(note) <= 400
+        assert 1 <= note.count("- The user owns a red kite") < 40
     finally:
         conversation.close()
 
