@@ -60,3 +60,20 @@ def test_a_full_disk_keeps_the_turn_pending_says_so_and_saves_it_when_space_retu
     assert problems[-1] is None  # the banner clears
     assert [t.text[:5] for t in store.turns("p")] == ["first", "xxxxx"]
     store.close()
+
+
+def test_each_reading_thread_gets_its_own_connection_and_ended_threads_release_theirs(
+    tmp_path: Path,
+) -> None:
+    import threading
+
+    store = Store(tmp_path / "hearth.db").open()
+    store.append_turn("p", "user", "hello").result(timeout=5)
+    for _ in range(20):  # like a window's short-lived background reads
+        worker = threading.Thread(target=lambda: store.turns("p"))
+        worker.start()
+        worker.join()
+    store.turns("p")
+    assert len(store._open_readers) <= 2  # ours, and at most the last worker's
+    store.close()
+    assert store._open_readers == []
