@@ -27,6 +27,7 @@ from desktop.memory.terms import fts_query, query_terms
 # A term in more memories than this is too common to search on (see the module docstring).
 COMMON_TERM_DOCS = 2_000
 SEARCH_CANDIDATES = 40
+RANKED_HITS = 400
 RECENT_CANDIDATES = 10
 CORE_CANDIDATES = 20
 RECENCY_HALF_LIFE_HOURS = 72.0
@@ -87,11 +88,15 @@ def recall(conn: sqlite3.Connection, persona_id: str, query: str,
     relevance: dict[int, float] = {}
     candidates: dict[int, Fact] = {}
     if searchable:
+        # Rank inside FTS5 first (its ORDER BY rank is the fast path) and join only the best
+        # few hundred to their rows; live facts only are indexed, other personas' are
+        # filtered after.
         rows = conn.execute(
-            f"SELECT {FACT_COLUMNS_OF_F}, bm25(fact_search) AS rank FROM fact_search "
-            "JOIN facts f ON f.id = fact_search.rowid WHERE fact_search MATCH ? "
-            "AND f.persona_id = ? AND f.superseded_by IS NULL ORDER BY rank LIMIT ?",
-            (fts_query(searchable), persona_id, SEARCH_CANDIDATES)).fetchall()
+            f"SELECT {FACT_COLUMNS_OF_F}, hits.rank AS rank FROM (SELECT rowid, rank FROM "
+            "fact_search WHERE fact_search MATCH ? ORDER BY rank LIMIT ?) AS hits "
+            "JOIN facts f ON f.id = hits.rowid WHERE f.persona_id = ? "
+            "ORDER BY hits.rank LIMIT ?",
+            (fts_query(searchable), RANKED_HITS, persona_id, SEARCH_CANDIDATES)).fetchall()
         best = min((row["rank"] for row in rows), default=-1.0) or -1.0
         for row in rows:
             fact = Fact.from_row(row)
