@@ -25,7 +25,7 @@ from desktop.memory.facts import FACT_COLUMNS, FACT_COLUMNS_OF_F, Fact
 from desktop.memory.terms import fts_query, query_terms
 
 # A term in more memories than this is too common to search on (see the module docstring).
-COMMON_TERM_DOCS = 2_000
+COMMON_TERM_DOCS = 1_000
 SEARCH_CANDIDATES = 40
 RANKED_HITS = 400
 RECENT_CANDIDATES = 10
