@@ -63,11 +63,11 @@ def extraction_instruction(known: list[Fact]) -> str:
         "facts about the user worth remembering in later conversations: their name, people "
         "and pets in their life, places, work, plans and events with dates, likes and "
         "dislikes, and corrections of what you knew. Write each fact as one short sentence "
-        "about \"the user\", in English. Give it a short snake_case key naming what it is "
-        "about (for example sister_name, job_interview_date); when a fact corrects or updates "
-        "a known fact, use that fact's key. Rate importance from 1 (trivia) to 10 (core to "
-        "who they are). Skip small talk, questions and anything about you, the persona. If "
-        "there is nothing new, give an empty list.\n"
+        "about \"the user\", in the language the user speaks. Give it a short snake_case "
+        "key naming what it is about (for example sister_name, job_interview_date); when a "
+        "fact corrects or updates a known fact, use that fact's key. Rate importance from 1 "
+        "(trivia) to 10 (core to who they are). Skip small talk, questions and anything "
+        "about you, the persona. If there is nothing new, give an empty list.\n"
         f"Known facts:\n{lines}\nAnswer with JSON only."
     )
 

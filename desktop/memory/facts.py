@@ -17,6 +17,9 @@ from desktop.memory.terms import fts_query, index_text, overlap, query_terms
 MAX_FACT_CHARS = 300
 # Two facts whose meaningful words overlap this much say the same thing: merge them.
 SAME_FACT_OVERLAP = 0.75
+# A fact this close to one whose key is related ("sister" / "sister_name") is about the same
+# thing with another value: the newer one supersedes it, as with an identical key.
+SAME_SUBJECT_OVERLAP = 0.4
 NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
 
@@ -69,6 +72,13 @@ class Applied:
 
 def normalize_key(key: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", key.lower()).strip("_")[:40]
+
+
+def keys_related(a: str, b: str) -> bool:
+    """Whether two keys name the same subject: equal, or one's words contain the other's
+    (``sister`` and ``sister_name``)."""
+    words_a, words_b = set(a.split("_")) - {""}, set(b.split("_")) - {""}
+    return bool(words_a and words_b) and (words_a <= words_b or words_b <= words_a)
 
 
 def clean_text(text: str) -> str:
@@ -147,6 +157,12 @@ def apply_update(conn: sqlite3.Connection, persona_id: str, update: FactUpdate,
                 f"+ 0.1), importance = max(importance, ?), updated_at = {NOW} WHERE id = ?",
                 (_importance(update.importance), existing.id))
             return Applied("merged", existing.id)
+    # The model does not always reuse the key it was shown: a related key on a fact that says
+    # nearly the same thing is the same subject.
+    same_key += [fact for fact in _live_like(conn, persona_id, text)
+                 if fact.id not in {f.id for f in same_key} and fact.source != "lore"
+                 and keys_related(fact.key, key)
+                 and overlap(fact.text, text) >= SAME_SUBJECT_OVERLAP]
     fact_id = insert_fact(conn, persona_id, FactUpdate(text, key, update.importance,
                                                        update.confidence),
                           source, source_turn_id)
