@@ -107,3 +107,26 @@ def test_clear_context_leaves_nothing_of_the_conversation_in_the_cache(fixture_m
     llm.clear_context()
     assert llm.model.n_tokens == 0
     assert llm.warm(PERSONA, tmp_path) == "computed"  # nothing resident any more
+
+
+def test_chunked_prefill_stops_between_chunks_and_keeps_what_it_evaluated(
+    fixture_models: Path, tmp_path: Path
+) -> None:
+    llm = load(fixture_models)
+    llm.warm(PERSONA, tmp_path)
+    prefix = len(llm.format.persona_prefix(PERSONA))
+    long_message = [Message("user", "tell me about the harbour " * 20)]
+    checks = []
+
+    def stop_after_two_chunks() -> bool:
+        checks.append(llm.model.n_tokens)
+        return len(checks) > 2
+
+    pieces = list(llm.stream(PERSONA, long_message, stop_after_two_chunks,
+                             Sampling(seed=1, max_tokens=4), prefill_chunk=16))
+    assert pieces == []  # stopped before generating anything
+    assert llm.model.n_tokens == prefix + 32  # exactly two chunks were evaluated
+    # Resuming later reuses those chunks.
+    list(llm.stream(PERSONA, long_message, sampling=Sampling(seed=1, max_tokens=2)))
+    full = prefix + len(llm.format.conversation(long_message))
+    assert llm.last_prefill_tokens == full - prefix - 32

@@ -219,13 +219,25 @@ class LocalLLM:
         should_stop: Callable[[], bool] = lambda: False,
         sampling: Sampling | None = None,
         grammar: str | None = None,
+        prefill_chunk: int | None = None,
     ) -> Iterator[str]:
         """Yield the reply piece by piece; stops between tokens when ``should_stop()``.
-        With ``grammar`` (GBNF) the output is constrained to that grammar."""
+        With ``grammar`` (GBNF) the output is constrained to that grammar. With
+        ``prefill_chunk`` the prompt is evaluated that many tokens at a time, asking
+        ``should_stop()`` in between, so background work yields to the user within one chunk
+        instead of after a whole prefill (smaller batches cost some prefill speed)."""
         sampling = sampling or Sampling()
         prompt = self.format.persona_prefix(persona) + self.format.conversation(history)
         cached = self._resident_length(prompt)
         self.last_prefill_tokens = len(prompt) - cached
+        if prefill_chunk and len(prompt) < self.n_ctx - 64:
+            self.model.n_tokens = cached  # eval() drops the KV cells past this point first
+            # Leave the last token: the completion re-evaluates it to get the logits.
+            while self.model.n_tokens < len(prompt) - 1:
+                if should_stop():
+                    return
+                end = min(self.model.n_tokens + prefill_chunk, len(prompt) - 1)
+                self.model.eval(prompt[self.model.n_tokens:end])
         budget = self.n_ctx - len(prompt) - 8
         if budget < 16:
             raise HearthError("The conversation no longer fits in the model's context.",
