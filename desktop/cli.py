@@ -1,4 +1,5 @@
-"""The ``hearth`` command: the window by default, plus ``bench`` and ``memory``."""
+"""The ``hearth`` command: the window by default, plus ``bench``, ``memory``, ``doctor`` and
+``models``."""
 
 from __future__ import annotations
 
@@ -33,6 +34,17 @@ def main(argv: list[str] | None = None) -> int:
     restore = memory_sub.add_parser("restore", help="put a backup back in place of the "
                                                     "conversation file (Hearth must be closed)")
     restore.add_argument("--backup", help="the backup file (default: the daily backup)")
+    doctor = sub.add_parser("doctor", help="check this machine, the audio devices, the models "
+                                           "and the data folder, and say what to fix")
+    doctor.add_argument("--no-hash", action="store_true",
+                        help="skip re-hashing installed models (faster)")
+    models = sub.add_parser("models", help="list or download the catalog's models")
+    models_sub = models.add_subparsers(dest="models_command", required=True)
+    listing = models_sub.add_parser("list", help="the catalog, and what is installed")
+    download = models_sub.add_parser("download", help="download and verify a catalog model")
+    download.add_argument("model_id")
+    for command in (doctor, listing, download):
+        command.add_argument("--catalog", help="use this catalog file instead of the shipped one")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     if args.command == "bench":
@@ -41,6 +53,18 @@ def main(argv: list[str] | None = None) -> int:
         return run_bench(args)
     if args.command == "memory":
         return run_memory(args)
+    if args.command == "doctor":
+        from pathlib import Path
+
+        from desktop.doctor import FAIL, report, run_checks
+        from desktop.paths import DataDirs
+
+        catalog = Path(args.catalog) if args.catalog else None
+        checks = run_checks(DataDirs.default(), not args.no_hash, catalog)
+        print(report(checks))
+        return 1 if any(check.status == FAIL for check in checks) else 0
+    if args.command == "models":
+        return run_models(args)
     from desktop.ui.run import run_gui
 
     return run_gui(args.lang)
@@ -97,6 +121,46 @@ def run_memory(args: argparse.Namespace) -> int:
         return 0
     finally:
         hearth.close()
+
+
+def run_models(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from desktop.errors import HearthError
+    from desktop.models.download import Downloader, Progress
+    from desktop.models.install import install
+    from desktop.models.inventory import Inventory, load_catalog
+    from desktop.paths import DataDirs
+
+    catalog = load_catalog(Path(args.catalog) if args.catalog else None)
+    inventory = Inventory(DataDirs.default().ensure())
+    if args.models_command == "list":
+        for entry in catalog:
+            size = f"{entry.size / 1e9:.2f} GB" if entry.size else "size unknown"
+            state = "installed" if entry.destination(inventory).is_file() else "not installed"
+            print(f"{entry.id:32} {entry.kind:6} {','.join(entry.languages):6} {size:13} "
+                  f"{state}")
+        return 0
+    entry = next((e for e in catalog if e.id == args.model_id), None)
+    if entry is None:
+        print(f"hearth: no model {args.model_id!r} in the catalog; see: hearth models list",
+              file=sys.stderr)
+        return 1
+
+    def show(progress: Progress) -> None:
+        total = f"{progress.total / 1e6:.1f}" if progress.total else "?"
+        left = progress.seconds_left()
+        eta = f", {left:.0f} s left" if left is not None else ""
+        print(f"\r{progress.done / 1e6:.1f} / {total} MB at "
+              f"{progress.bytes_per_s / 1e6:.1f} MB/s{eta}   ", end="", file=sys.stderr)
+
+    try:
+        path = install(entry, inventory, Downloader(progress=show))
+    except HearthError as error:
+        print(f"\nhearth: {error}", file=sys.stderr)
+        return 1
+    print(f"\nInstalled {path}", file=sys.stderr)
+    return 0
 
 
 def gui_main() -> int:

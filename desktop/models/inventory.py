@@ -24,6 +24,14 @@ class CatalogEntry:
     purpose: str
     url: str
     chat_format: str = "chatml"
+    size: int | None = None
+    sha256: str | None = None
+    license: str = ""
+    ram_mb: int | None = None
+
+    def destination(self, inventory: Inventory) -> Path:
+        folder = inventory.llm_dir if self.kind == "llm" else inventory.voice_dir
+        return folder / self.file
 
 
 @dataclass(frozen=True)
@@ -39,11 +47,15 @@ class Missing:
         return f"{self.purpose} Put {self.suggestion} in {self.folder}."
 
 
-def load_catalog() -> list[CatalogEntry]:
-    data = json.loads(asset("catalog", "models.json").read_text(encoding="utf-8"))
+def load_catalog(path: Path | None = None) -> list[CatalogEntry]:
+    """The shipped catalog, or ``path`` (tests, mirrors)."""
+    text = path.read_text(encoding="utf-8") if path else asset(
+        "catalog", "models.json").read_text(encoding="utf-8")
+    data = json.loads(text)
     return [
         CatalogEntry(m["id"], m["kind"], m["file"], tuple(m["languages"]), m["purpose"],
-                     m["url"], m.get("chat_format", "chatml"))
+                     m["url"], m.get("chat_format", "chatml"), m.get("size"), m.get("sha256"),
+                     m.get("license", ""), m.get("ram_mb"))
         for m in data["models"]
     ]
 

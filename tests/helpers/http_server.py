@@ -20,6 +20,7 @@ class Behaviour:
     declare_hash: bool = True
     served_body: bytes | None = None  # what is actually sent, if not ``body``
     requests: list[str | None] = field(default_factory=list)  # Range header of each
+    files: dict[str, bytes] = field(default_factory=dict)  # other paths, served plainly
 
 
 class FileServer:
@@ -33,6 +34,13 @@ class FileServer:
 
             def do_GET(self) -> None:
                 b = server.behaviour
+                if self.path in b.files:  # a plain file: no faults, no declared hash
+                    data = b.files[self.path]
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 b.requests.append(self.headers.get("Range"))
                 if b.status >= 400:
                     self.send_error(b.status)
@@ -65,8 +73,12 @@ class FileServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/model.gguf"
+        return f"{self.base}/model.gguf"
 
     def __enter__(self) -> FileServer:
         self.thread.start()

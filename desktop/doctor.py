@@ -1,0 +1,231 @@
+"""``hearth doctor``: what this machine and this data folder can do, and what to fix.
+
+Each check says what it found and, when something is wrong, what to do. The same checks serve
+the first-run screen later; nothing here imports Qt or touches the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import shutil
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop.errors import HearthError
+from desktop.models.inventory import Inventory, load_catalog
+from desktop.paths import DataDirs
+
+OK, WARN, FAIL = "ok", "warning", "problem"
+MIN_FREE_BYTES = 2_000_000_000
+
+
+@dataclass(frozen=True)
+class Check:
+    area: str
+    status: str  # OK | WARN | FAIL
+    found: str
+    fix: str = ""
+
+
+def _gb(size: float) -> str:
+    return f"{size / 1e9:.1f} GB"
+
+
+def check_folder(dirs: DataDirs) -> list[Check]:
+    checks = []
+    try:
+        dirs.ensure()
+        probe = dirs.root / ".hearth-write-test"
+        probe.write_bytes(b"ok")
+        probe.unlink()
+        checks.append(Check("data folder", OK, f"{dirs.root} (writable)"))
+    except OSError as error:
+        return [Check("data folder", FAIL, f"{dirs.root} cannot be written ({error.strerror})",
+                      "Fix its permissions, or set HEARTH_HOME to a writable folder.")]
+    free = shutil.disk_usage(dirs.root).free
+    if free < MIN_FREE_BYTES:
+        checks.append(Check("free disk", WARN, f"{_gb(free)} free on the data folder's disk",
+                            "Models need 1-3 GB; free some space before downloading."))
+    else:
+        checks.append(Check("free disk", OK, f"{_gb(free)} free"))
+    return checks
+
+
+def check_machine() -> list[Check]:
+    cores = os.cpu_count() or 1
+    ram = _ram_bytes()
+    flags = _cpu_flags()
+    wanted = [f for f in ("avx2", "fma", "avx512f", "neon", "asimd") if f in flags]
+    found = (f"{cores} cores, {_gb(ram) if ram else 'unknown'} RAM, "
+             f"{platform.machine()}, CPU features: {', '.join(wanted) or 'none of AVX2/NEON'}")
+    checks = [Check("machine", OK, found)]
+    if ram and ram < 4e9:
+        checks.append(Check("memory", WARN, f"only {_gb(ram)} of RAM",
+                            "Use the 0.5B model; close other programs during calls."))
+    if platform.machine() in ("x86_64", "AMD64") and "avx2" not in flags:
+        checks.append(Check("cpu", WARN, "this CPU has no AVX2: the language model will be slow",
+                            "Use the 0.5B model, or a stronger computer as a remote engine."))
+    return checks
+
+
+def _ram_bytes() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _cpu_flags() -> set[str]:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith(("flags", "Features")):
+                return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return {"neon"} if platform.machine() in ("arm64", "aarch64") else set()
+
+
+def check_audio(load: Callable | None = None) -> list[Check]:
+    from desktop.voice.audio_out import AudioUnavailable, load_sounddevice
+
+    try:
+        sd = (load or load_sounddevice)()
+        devices = sd.query_devices()
+    except AudioUnavailable as error:
+        return [Check("audio", FAIL, error.problem, error.fix)]
+    except Exception as error:  # PortAudio itself failed to start
+        return [Check("audio", FAIL, f"PortAudio could not list devices ({error})",
+                      "Check the sound system (PulseAudio/PipeWire) is running.")]
+    outputs = [d["name"] for d in devices if d["max_output_channels"] > 0]
+    inputs = [d["name"] for d in devices if d["max_input_channels"] > 0]
+    checks = [Check("PortAudio", OK, f"version {sd.get_portaudio_version()[1]}")]
+    if outputs:
+        checks.append(Check("speaker", OK, f"{len(outputs)} output device(s): "
+                                           f"{', '.join(outputs[:4])}"))
+    else:
+        checks.append(Check("speaker", FAIL, "no output device",
+                            "Connect headphones or speakers; replies stay text until then."))
+    if inputs:
+        checks.append(Check("microphone", OK, f"{len(inputs)} input device(s)"))
+    else:
+        checks.append(Check("microphone", WARN, "no input device",
+                            "Connect a microphone for hands-free calls; typing still works."))
+    return checks
+
+
+def check_models(dirs: DataDirs, verify_hashes: bool = True,
+                 catalog_path: Path | None = None) -> list[Check]:
+    inventory = Inventory(dirs)
+    checks = []
+    catalog = {entry.file: entry for entry in load_catalog(catalog_path)}
+    for path in inventory.llm_files():
+        checks.append(_check_file(path, catalog.get(path.name), verify_hashes, _gguf_problem))
+    for name in inventory.voices():
+        path = inventory.voice_dir / f"{name}.onnx"
+        checks.append(_check_file(path, catalog.get(path.name), verify_hashes, _voice_problem))
+    if not inventory.llm_files():
+        checks.append(Check("language model", FAIL, f"none in {inventory.llm_dir}",
+                            "Run: hearth models download qwen2.5-1.5b-instruct-q4_k_m (or put a "
+                            "GGUF chat model there)."))
+    if not inventory.voices():
+        checks.append(Check("voice", WARN, f"no piper voice in {inventory.voice_dir}",
+                            "Run: hearth models download en_US-lessac-medium; replies are text "
+                            "only until then."))
+    return checks
+
+
+def _gguf_problem(path: Path) -> str | None:
+    with path.open("rb") as handle:
+        if handle.read(4) != b"GGUF":
+            return "not a GGUF file"
+    return None
+
+
+def _voice_problem(path: Path) -> str | None:
+    from desktop.voice.tts import check_voice_files
+
+    try:
+        check_voice_files(path)
+    except HearthError as error:
+        return error.problem
+    return None
+
+
+def _check_file(path: Path, entry, verify: bool, problem: Callable[[Path], str | None]
+                ) -> Check:
+    kind = "language model" if path.suffix == ".gguf" else "voice"
+    size = path.stat().st_size
+    wrong = problem(path)
+    if wrong:
+        return Check(kind, FAIL, f"{path.name}: {wrong}",
+                     f"Delete {path} and download it again.")
+    if entry is None:
+        return Check(kind, OK, f"{path.name} ({_gb(size)}, not in the catalog: not verified)")
+    if entry.size is not None and size != entry.size:
+        return Check(kind, FAIL, f"{path.name} has {size} bytes, the catalog says {entry.size}",
+                     f"It is truncated or another file: delete it and run hearth models "
+                     f"download {entry.id}.")
+    if verify and entry.sha256:
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+        if digest.hexdigest() != entry.sha256:
+            return Check(kind, FAIL, f"{path.name} does not match its catalog SHA-256",
+                         f"Delete it and run hearth models download {entry.id}.")
+        return Check(kind, OK, f"{path.name} ({_gb(size)}, SHA-256 verified)")
+    return Check(kind, OK, f"{path.name} ({_gb(size)})")
+
+
+def check_database(dirs: DataDirs) -> list[Check]:
+    path = dirs.database
+    if not path.exists():
+        return [Check("conversations", OK, "no conversations yet")]
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            result = conn.execute("PRAGMA quick_check").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            facts = _count(conn, "facts")
+            turns = _count(conn, "turns")
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        return [Check("conversations", FAIL, f"{path.name} cannot be read ({error})",
+                      "Start Hearth: it keeps the file aside and recovers what it can.")]
+    if result != "ok":
+        return [Check("conversations", FAIL, f"{path.name} is damaged ({result})",
+                      "Start Hearth: it keeps the file aside and recovers what it can.")]
+    backup = path.with_name(path.name + ".bak-daily")
+    backed = "a daily backup exists" if backup.exists() else "no backup yet"
+    return [Check("conversations", OK, f"{path.name}: {turns} messages, {facts} memories, "
+                                       f"schema {version}, {_gb(path.stat().st_size)}; {backed}")]
+
+
+def _count(conn: sqlite3.Connection, table: str) -> int:
+    try:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    except sqlite3.DatabaseError:
+        return 0
+
+
+def run_checks(dirs: DataDirs, verify_hashes: bool = True,
+               catalog_path: Path | None = None) -> list[Check]:
+    return [*check_folder(dirs), *check_machine(), *check_audio(),
+            *check_models(dirs, verify_hashes, catalog_path), *check_database(dirs)]
+
+
+def report(checks: list[Check]) -> str:
+    marks = {OK: "ok  ", WARN: "warn", FAIL: "FAIL"}
+    lines = []
+    for check in checks:
+        lines.append(f"[{marks[check.status]}] {check.area}: {check.found}")
+        if check.fix:
+            lines.append(f"       -> {check.fix}")
+    problems = sum(check.status == FAIL for check in checks)
+    lines.append("All good." if not problems else f"{problems} problem(s) to fix.")
+    return "\n".join(lines)
