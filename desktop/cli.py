@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     listing = models_sub.add_parser("list", help="the catalog, and what is installed")
     download = models_sub.add_parser("download", help="download and verify a catalog model")
     download.add_argument("model_id")
+    add = models_sub.add_parser("add", help="check a GGUF model or piper voice from disk and "
+                                            "copy it into the models folder")
+    add.add_argument("file")
     for command in (doctor, listing, download):
         command.add_argument("--catalog", help="use this catalog file instead of the shipped one")
     args = parser.parse_args(argv)
@@ -132,7 +135,8 @@ def run_models(args: argparse.Namespace) -> int:
     from desktop.models.inventory import Inventory, load_catalog
     from desktop.paths import DataDirs
 
-    catalog = load_catalog(Path(args.catalog) if args.catalog else None)
+    chosen = getattr(args, "catalog", None)
+    catalog = load_catalog(Path(chosen) if chosen else None)
     inventory = Inventory(DataDirs.default().ensure())
     if args.models_command == "list":
         for entry in catalog:
@@ -140,6 +144,16 @@ def run_models(args: argparse.Namespace) -> int:
             state = "installed" if entry.destination(inventory).is_file() else "not installed"
             print(f"{entry.id:32} {entry.kind:6} {','.join(entry.languages):6} {size:13} "
                   f"{state}")
+        return 0
+    if args.models_command == "add":
+        from desktop.models.sideload import accept_local_file
+
+        try:
+            path = accept_local_file(Path(args.file), inventory.dirs.models)
+        except HearthError as error:
+            print(f"hearth: {error}", file=sys.stderr)
+            return 1
+        print(f"Checked and installed {path}")
         return 0
     entry = next((e for e in catalog if e.id == args.model_id), None)
     if entry is None:

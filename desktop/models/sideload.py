@@ -1,0 +1,229 @@
+"""Accepting a model file the user chose from disk (or a bundle brings): checked before use,
+and loaded for the first time in a child process, so a malformed file cannot take the app down
+(RELIABILITY.md §2.3, T22, T24, T25).
+
+GGUF: a bounded walk over the header with our own limits, then a trial load by llama.cpp in
+the child. ONNX voice: settings schema and magic, no external data, no custom operator
+domains, then a trial session in the child. A crash, a timeout or a memory limit hit in the
+child means "model rejected"; the app keeps running.
+
+    python -m desktop.models.sideload gguf|voice PATH    (the child's entry point)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+from desktop.errors import HearthError
+
+MAX_KV = 65_536
+MAX_TENSORS = 65_536
+MAX_STRING = 1 << 20
+MAX_ARRAY = 1 << 22  # vocabularies of a few hundred thousand tokens fit with room
+MAX_DIMS = 4
+MAX_DIM = 1 << 32
+MAX_ALIGNMENT = 1 << 20
+CHILD_TIMEOUT_S = 180
+ALLOWED_ONNX_DOMAINS = {"", "ai.onnx", "ai.onnx.ml", "com.microsoft"}
+
+
+class ModelRejected(HearthError):
+    pass
+
+
+class _Reader:
+    def __init__(self, data: bytes) -> None:
+        self.data, self.at = data, 0
+
+    def take(self, count: int) -> bytes:
+        if count < 0 or self.at + count > len(self.data):
+            raise ValueError("the header runs past the end of the file")
+        chunk = self.data[self.at:self.at + count]
+        self.at += count
+        return chunk
+
+    def unpack(self, fmt: str):
+        return struct.unpack("<" + fmt, self.take(struct.calcsize("<" + fmt)))[0]
+
+    def string(self) -> str:
+        length = self.unpack("Q")
+        if length > MAX_STRING:
+            raise ValueError(f"a string of {length} bytes")
+        return self.take(length).decode("utf-8", errors="replace")
+
+
+_SCALARS = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q",
+            12: "d"}
+
+
+def _value(reader: _Reader, kind: int, depth: int = 0):
+    if kind in _SCALARS:
+        return reader.unpack(_SCALARS[kind])
+    if kind == 8:
+        return reader.string()
+    if kind == 9:
+        if depth:
+            raise ValueError("nested arrays")
+        element, count = reader.unpack("I"), reader.unpack("Q")
+        if count > MAX_ARRAY:
+            raise ValueError(f"an array of {count} items")
+        if element == 8:
+            return [reader.string() for _ in range(count)]
+        if element not in _SCALARS:
+            raise ValueError(f"an array of unknown type {element}")
+        size = struct.calcsize("<" + _SCALARS[element])
+        reader.take(size * count)
+        return count
+    raise ValueError(f"unknown value type {kind}")
+
+
+def check_gguf_header(path: Path) -> dict:
+    """Walk the header within our limits; returns a few facts or raises ModelRejected."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        # Headers of real models are a few MB (the vocabulary); read at most 64 MiB.
+        data = handle.read(min(size, 64 << 20))
+    reader = _Reader(data)
+    try:
+        if reader.take(4) != b"GGUF":
+            raise ValueError("it does not start with GGUF")
+        version = reader.unpack("I")
+        if version not in (2, 3):
+            raise ValueError(f"unsupported GGUF version {version}")
+        tensors, kv_count = reader.unpack("Q"), reader.unpack("Q")
+        if tensors > MAX_TENSORS or kv_count > MAX_KV:
+            raise ValueError(f"{tensors} tensors and {kv_count} keys")
+        values = {}
+        for _ in range(kv_count):
+            key = reader.string()
+            values[key] = _value(reader, reader.unpack("I"))
+        alignment = values.get("general.alignment", 32)
+        if (not isinstance(alignment, int) or not 0 < alignment <= MAX_ALIGNMENT
+                or alignment & (alignment - 1)):
+            raise ValueError(f"alignment {alignment}")
+        infos = []
+        for _ in range(tensors):
+            name = reader.string()
+            dims = reader.unpack("I")
+            if not 0 < dims <= MAX_DIMS:
+                raise ValueError(f"tensor {name} has {dims} dimensions")
+            shape = [reader.unpack("Q") for _ in range(dims)]
+            if any(not 0 < d < MAX_DIM for d in shape):
+                raise ValueError(f"tensor {name} has a dimension out of range")
+            kind, offset = reader.unpack("I"), reader.unpack("Q")
+            infos.append((name, shape, kind, offset))
+        start = -(-reader.at // alignment) * alignment
+        for name, _shape, _kind, offset in infos:
+            if offset % alignment or start + offset >= size:
+                raise ValueError(f"tensor {name} lies outside the file")
+        if "general.architecture" not in values:
+            raise ValueError("no general.architecture")
+    except (ValueError, struct.error) as error:
+        raise ModelRejected(f"{path.name} is not a usable GGUF model: {error}.",
+                            "Choose another file; this one was not copied.") from error
+    return {"architecture": values["general.architecture"], "tensors": tensors,
+            "keys": kv_count}
+
+
+def check_onnx(path: Path) -> None:
+    """Single-file models only (external data could point anywhere on disk), and no custom
+    operators."""
+    import onnx
+
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception as error:
+        raise ModelRejected(f"{path.name} is not a readable ONNX model ({error}).",
+                            "Choose another file.") from error
+    for tensor in model.graph.initializer:
+        if tensor.data_location == onnx.TensorProto.EXTERNAL or tensor.external_data:
+            raise ModelRejected(f"{path.name} refers to data in other files, which Hearth "
+                                "never reads.", "Use a single-file model.")
+    domains = {op.domain for op in model.opset_import} | {
+        node.domain for node in model.graph.node}
+    custom = domains - ALLOWED_ONNX_DOMAINS
+    if custom:
+        raise ModelRejected(f"{path.name} needs custom operators ({', '.join(sorted(custom))}).",
+                            "Use a model made of standard ONNX operators.")
+
+
+def _child_main(kind: str, path: Path) -> int:
+    """In the child: the real engine loads the file once. Exit 0 means it loaded."""
+    if os.environ.get("HEARTH_SIDELOAD_TEST_CRASH"):
+        os.abort()  # tests prove that a crashing load only rejects the model
+    try:
+        import resource
+
+        limit = int(os.environ.get("HEARTH_SIDELOAD_MEMORY", 0)) or None
+        if limit:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, ValueError, OSError):
+        pass
+    if kind == "gguf":
+        import llama_cpp
+
+        llama_cpp.Llama(model_path=str(path), n_ctx=64, n_threads=1, verbose=False)
+    else:
+        from desktop.voice.tts import PiperTTS
+
+        PiperTTS.load(path)
+    return 0
+
+
+def trial_load(kind: str, path: Path) -> None:
+    """Load ``path`` in a child process with memory and time limits."""
+    # Room for the weights plus the runtime; a header that claims more is caught by the cap.
+    memory = path.stat().st_size * 2 + (3 << 30)
+    env = {**os.environ, "HEARTH_SIDELOAD_MEMORY": str(memory)}
+    try:
+        done = subprocess.run([sys.executable, "-m", "desktop.models.sideload", kind, str(path)],
+                              capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, env=env)
+    except subprocess.TimeoutExpired as error:
+        raise ModelRejected(f"{path.name} took longer than {CHILD_TIMEOUT_S} s to load.",
+                            "Choose another file.") from error
+    if done.returncode != 0:
+        reason = "it crashed the loader" if done.returncode < 0 else (
+            done.stderr.strip().splitlines() or ["it failed to load"])[-1][:300]
+        raise ModelRejected(f"{path.name} was rejected: {reason}.",
+                            "Choose another file; Hearth is unaffected.")
+
+
+def accept_local_file(source: Path, models_dir: Path) -> Path:
+    """Check ``source`` and copy it into the models folder; returns the installed path."""
+    if not source.is_file():
+        raise ModelRejected(f"{source} is not a file.", "Choose a model file.")
+    if source.suffix == ".gguf":
+        check_gguf_header(source)
+        trial_load("gguf", source)
+        return _copy_in(source, models_dir / "llm" / source.name)
+    if source.suffix == ".onnx":
+        from desktop.voice.tts import check_voice_files
+
+        check_voice_files(source)
+        check_onnx(source)
+        trial_load("voice", source)
+        target = models_dir / "voices" / source.name
+        _copy_in(Path(f"{source}.json"), Path(f"{target}.json"))
+        return _copy_in(source, target)
+    raise ModelRejected(f"{source.name} is neither a GGUF model nor a piper voice (.onnx).",
+                        "Choose a .gguf or .onnx file.")
+
+
+def _copy_in(source: Path, target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    with source.open("rb") as reader, partial.open("wb") as writer:
+        shutil.copyfileobj(reader, writer, 1 << 20)
+        writer.flush()
+        os.fsync(writer.fileno())
+    os.replace(partial, target)
+    return target
+
+
+if __name__ == "__main__":
+    raise SystemExit(_child_main(sys.argv[1], Path(sys.argv[2])))
