@@ -27,6 +27,7 @@ from desktop.memory.store import ForgetReport, Store
 from desktop.models.inventory import Inventory, Missing
 from desktop.paths import DataDirs, asset_path
 from desktop.personas.library import Persona, PersonaLibrary
+from desktop.settings import Settings
 from desktop.voice.audio_out import AudioOutput, AudioUnavailable
 from desktop.voice.tts import PiperTTS
 
@@ -119,7 +120,18 @@ class Hearth:
         """Load (or reuse) what this persona needs; never raises for a missing part."""
         engines = self.engines
         engines.problems = [Problem(m.kind, m.message()) for m in self.missing_models(persona)]
-        llm_path = self.inventory.choose_llm()
+        settings = Settings.load(self.dirs.root)
+        if settings.remote_url:
+            from desktop.brain.remote import RemoteLLM
+
+            if not isinstance(engines.llm, RemoteLLM) or engines.llm.base_url != (
+                    settings.remote_url.rstrip("/")):
+                engines.llm = RemoteLLM(settings.remote_url, settings.remote_model)
+                self._llm_path = None
+            # Not a fault, but the user must always know where their words go.
+            engines.problems = [p for p in engines.problems if p.part != "llm"]
+            engines.problems.append(Problem("remote", engines.llm.disclosure()))
+        llm_path = None if settings.remote_url else self.inventory.choose_llm()
         if llm_path is not None and (engines.llm is None or llm_path != self._llm_path):
             try:
                 engines.llm = LocalLLM.load(llm_path, self.budget.llm)

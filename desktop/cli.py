@@ -48,6 +48,14 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("file")
     for command in (doctor, listing, download):
         command.add_argument("--catalog", help="use this catalog file instead of the shipped one")
+    remote = sub.add_parser("remote", help="use an OpenAI-compatible server on your network "
+                                           "instead of the local model")
+    remote_sub = remote.add_subparsers(dest="remote_command", required=True)
+    remote_set = remote_sub.add_parser("set", help="use the server at URL")
+    remote_set.add_argument("url", help="e.g. http://192.168.1.20:8080")
+    remote_set.add_argument("--model", default="default", help="the model name it serves")
+    remote_sub.add_parser("off", help="go back to the local model")
+    remote_sub.add_parser("test", help="ask the server one short question")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     if args.command == "bench":
@@ -68,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if any(check.status == FAIL for check in checks) else 0
     if args.command == "models":
         return run_models(args)
+    if args.command == "remote":
+        return run_remote(args)
     from desktop.ui.run import run_gui
 
     return run_gui(args.lang)
@@ -174,6 +184,49 @@ def run_models(args: argparse.Namespace) -> int:
         print(f"\nhearth: {error}", file=sys.stderr)
         return 1
     print(f"\nInstalled {path}", file=sys.stderr)
+    return 0
+
+
+def run_remote(args: argparse.Namespace) -> int:
+    import time
+
+    from desktop.brain.llm import Sampling
+    from desktop.brain.prompt import Message, PersonaPrompt
+    from desktop.brain.remote import RemoteLLM, RemoteUnavailable
+    from desktop.paths import DataDirs
+    from desktop.settings import Settings
+
+    dirs = DataDirs.default().ensure()
+    settings = Settings.load(dirs.root)
+    if args.remote_command == "set":
+        settings.remote_url, settings.remote_model = args.url, args.model
+        settings.save(dirs.root)
+        print(RemoteLLM(args.url).disclosure())
+        return 0
+    if args.remote_command == "off":
+        settings.remote_url = None
+        settings.save(dirs.root)
+        print("Hearth uses the local model again; nothing leaves this computer.")
+        return 0
+    if not settings.remote_url:
+        print("hearth: no remote engine is set; use: hearth remote set URL", file=sys.stderr)
+        return 1
+    engine = RemoteLLM(settings.remote_url, settings.remote_model)
+    persona = PersonaPrompt("org.hearth.test", "Test", "A test persona.", "Brief.", ("Hi.",))
+    started = time.monotonic()
+    first = None
+    try:
+        pieces = []
+        for piece in engine.stream(persona, [Message("user", "Say hello in five words.")],
+                                   sampling=Sampling(max_tokens=24)):
+            first = first or time.monotonic()
+            pieces.append(piece)
+    except RemoteUnavailable as error:
+        print(f"hearth: {error}", file=sys.stderr)
+        return 1
+    print("".join(pieces).strip())
+    if first is not None:
+        print(f"first token after {(first - started) * 1000:.0f} ms", file=sys.stderr)
     return 0
 
 

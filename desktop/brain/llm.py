@@ -32,6 +32,11 @@ class ModelRejected(HearthError):
     """A model file that cannot be used."""
 
 
+class EngineUnavailable(HearthError):
+    """The engine stopped answering mid-conversation (a remote server went away): the
+    conversation apologizes and goes on, rather than failing the turn silently."""
+
+
 @dataclass(frozen=True)
 class ThreadShare:
     decode: int = 1

@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from desktop.brain.llm import LocalLLM, Sampling
+from desktop.brain.llm import EngineUnavailable, LocalLLM, Sampling
 from desktop.brain.prompt import Message
 from desktop.budget import CpuBudget
 from desktop.call.events import (
@@ -70,6 +70,13 @@ SPEECH_LOOKAHEAD_S = 10.0
 # this long, and yields to the user the moment they type or speak again.
 MEMORY_IDLE_S = 0.4
 MEMORY_BUDGET_TOKENS = 160
+# Said in the persona's voice when the engine stops answering mid-turn (a remote server went
+# away): better than silence, and it tells the user what to do.
+APOLOGIES = {
+    "en": "Sorry, I lost my train of thought for a moment. Could you say that again?",
+    "zh": "抱歉，我刚才走神了一下。你能再说一遍吗？",
+}
+ENGINE_RETRY_DELAY_S = 1.0
 # Memory work prefills its instruction this many tokens at a time, so that a message from the
 # user waits at most one such chunk before its reply starts. Measured on the 1.5B shape with 2
 # threads on this 2-core machine: 4 tokens take 80 ms (50 tok/s), 32 take 470 ms (68 tok/s).
@@ -349,21 +356,41 @@ class Conversation:
         sprinting = self.budget is not None and reply.spoken
         if sprinting:
             self.llm.set_threads(self.budget.llm_alone())
-        for piece in self.llm.stream(self.persona.prompt(), history,
-                                     should_stop=lambda: not live(), sampling=self.sampling):
-            if not live():
+        retried = False
+        while True:
+            try:
+                for piece in self.llm.stream(self.persona.prompt(), history,
+                                             should_stop=lambda: not live(),
+                                             sampling=self.sampling):
+                    if not live():
+                        break
+                    if times.first_token is None:
+                        times.first_token = time.monotonic()
+                    with self._lock:
+                        reply.full_text += piece
+                    self.listener(ReplyToken(turn_id, piece))
+                    if reply.spoken:
+                        for sentence in splitter.push(piece):
+                            self._queue_sentence(reply, sentence)
+                            if sprinting:
+                                self.llm.set_threads(self.budget.llm)
+                                sprinting = False
                 break
-            if times.first_token is None:
-                times.first_token = time.monotonic()
-            with self._lock:
-                reply.full_text += piece
-            self.listener(ReplyToken(turn_id, piece))
-            if reply.spoken:
-                for sentence in splitter.push(piece):
-                    self._queue_sentence(reply, sentence)
-                    if sprinting:
-                        self.llm.set_threads(self.budget.llm)
-                        sprinting = False
+            except EngineUnavailable as error:
+                if not retried and times.first_token is None and live():
+                    retried = True  # one quiet retry before anything was said
+                    time.sleep(ENGINE_RETRY_DELAY_S)
+                    continue
+                self.listener(Notice("warning", str(error)))
+                apology = APOLOGIES.get(self.language, APOLOGIES["en"])
+                piece = (" " if reply.full_text else "") + apology
+                with self._lock:
+                    reply.full_text += piece
+                self.listener(ReplyToken(turn_id, piece))
+                if reply.spoken and live():
+                    for sentence in splitter.push(piece):
+                        self._queue_sentence(reply, sentence)
+                break
         if sprinting:
             self.llm.set_threads(self.budget.llm)
         if not live():

@@ -1,0 +1,35 @@
+"""The user's settings, one small JSON file in the data folder, written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+
+@dataclass
+class Settings:
+    # An OpenAI-compatible server to use instead of the local model (None: local).
+    remote_url: str | None = None
+    remote_model: str = "default"
+
+    @staticmethod
+    def path_in(root: Path) -> Path:
+        return root / "settings.json"
+
+    @classmethod
+    def load(cls, root: Path) -> Settings:
+        try:
+            data = json.loads(cls.path_in(root).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls()  # missing or unreadable: the defaults, never a crash
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known}) if isinstance(
+            data, dict) else cls()
+
+    def save(self, root: Path) -> None:
+        path = self.path_in(root)
+        partial = path.with_name(path.name + ".part")
+        partial.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+        os.replace(partial, path)
