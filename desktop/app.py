@@ -131,7 +131,7 @@ class Hearth:
             # Not a fault, but the user must always know where their words go.
             engines.problems = [p for p in engines.problems if p.part != "llm"]
             engines.problems.append(Problem("remote", engines.llm.disclosure()))
-        llm_path = None if settings.remote_url else self.inventory.choose_llm()
+        llm_path = None if settings.remote_url else self.inventory.choose_llm(settings.llm_file)
         if llm_path is not None and (engines.llm is None or llm_path != self._llm_path):
             try:
                 engines.llm = LocalLLM.load(llm_path, self.budget.llm)

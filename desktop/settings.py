@@ -13,6 +13,8 @@ class Settings:
     # An OpenAI-compatible server to use instead of the local model (None: local).
     remote_url: str | None = None
     remote_model: str = "default"
+    # The language model file chosen at setup (None: the catalog's order decides).
+    llm_file: str | None = None
 
     @staticmethod
     def path_in(root: Path) -> Path:

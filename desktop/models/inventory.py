@@ -28,6 +28,7 @@ class CatalogEntry:
     sha256: str | None = None
     license: str = ""
     ram_mb: int | None = None
+    approx_mb: int | None = None
 
     def destination(self, inventory: Inventory) -> Path:
         folder = inventory.llm_dir if self.kind == "llm" else inventory.voice_dir
@@ -55,7 +56,7 @@ def load_catalog(path: Path | None = None) -> list[CatalogEntry]:
     return [
         CatalogEntry(m["id"], m["kind"], m["file"], tuple(m["languages"]), m["purpose"],
                      m["url"], m.get("chat_format", "chatml"), m.get("size"), m.get("sha256"),
-                     m.get("license", ""), m.get("ram_mb"))
+                     m.get("license", ""), m.get("ram_mb"), m.get("approx_mb"))
         for m in data["models"]
     ]
 

@@ -1,0 +1,250 @@
+"""First run: which models fit this machine, getting them, and whether calls will feel fast.
+
+No Qt here: the setup screen (desktop.ui.setup_view) drives these, and tests drive them
+directly. The self-test measures the real pipeline on the chosen models, for the truth about
+this machine rather than a hardware label.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from desktop.errors import HearthError
+from desktop.models.download import DownloadCancelled, Downloader, Progress
+from desktop.models.install import install
+from desktop.models.inventory import CatalogEntry, Inventory
+
+
+@dataclass(frozen=True)
+class Machine:
+    cores: int
+    ram_bytes: int | None
+    free_disk_bytes: int
+    features: frozenset[str]
+
+    @staticmethod
+    def here(folder: Path) -> Machine:
+        import shutil
+
+        from desktop.doctor import _cpu_flags, _ram_bytes
+
+        folder.mkdir(parents=True, exist_ok=True)
+        return Machine(os.cpu_count() or 1, _ram_bytes(), shutil.disk_usage(folder).free,
+                       frozenset(_cpu_flags()))
+
+
+@dataclass(frozen=True)
+class Tier:
+    name: str
+    llm_id: str
+    feel: str
+    min_ram_mb: int
+    min_cores: int
+    entries: tuple[CatalogEntry, ...] = ()
+
+    def download_mb(self) -> int:
+        return sum(_approx_mb(entry) for entry in self.entries)
+
+
+TIERS = (
+    ("Light", "qwen2.5-0.5b-instruct-q4_k_m", 3_000, 1,
+     "Quick, short and simple replies; runs on almost any laptop."),
+    ("Standard", "qwen2.5-1.5b-instruct-q4_k_m", 6_000, 4,
+     "Natural conversation with good memory; needs a recent laptop."),
+    ("Rich", "qwen2.5-3b-instruct-q4_k_m", 12_000, 8,
+     "The most thoughtful replies; needs a strong computer."),
+)
+
+
+def _approx_mb(entry: CatalogEntry) -> int:
+    if entry.size:
+        return round(entry.size / 1e6)
+    return entry.approx_mb or 0
+
+
+def tiers_for(catalog: list[CatalogEntry], languages: list[str]) -> list[Tier]:
+    """Each tier: its language model plus one voice per persona language."""
+    voices = tuple(next((e for e in catalog if e.kind == "voice" and language in e.languages),
+                        None) for language in languages)
+    tiers = []
+    for name, llm_id, ram, cores, feel in TIERS:
+        llm = next((e for e in catalog if e.id == llm_id), None)
+        if llm is None:
+            continue
+        entries = (llm, *(v for v in voices if v is not None))
+        tiers.append(Tier(name, llm_id, feel, ram, cores, entries))
+    return tiers
+
+
+def recommend(tiers: list[Tier], machine: Machine) -> Tier:
+    """The richest tier this machine has the memory and cores for (else the lightest)."""
+    ram_mb = (machine.ram_bytes or 0) / 1e6
+    fitting = [t for t in tiers if ram_mb >= t.min_ram_mb and machine.cores >= t.min_cores]
+    return fitting[-1] if fitting else tiers[0]
+
+
+@dataclass
+class QueueState:
+    file: str = ""
+    file_done: int = 0
+    file_total: int | None = None
+    overall_done: int = 0
+    overall_total: int = 0
+    bytes_per_s: float = 0.0
+    finished: list[str] = field(default_factory=list)
+    error: str | None = None
+    state: str = "idle"  # idle | running | paused | cancelled | done | failed
+
+
+class DownloadQueue:
+    """Installs a list of catalog entries one after the other on a worker thread. Pause keeps
+    the partial file (resume continues it, also after a restart); cancel deletes it."""
+
+    def __init__(self, entries: list[CatalogEntry], inventory: Inventory,
+                 on_change: Callable[[QueueState], None] = lambda _s: None,
+                 client=None) -> None:
+        self.entries = entries
+        self.inventory = inventory
+        self.on_change = on_change
+        self.client = client
+        self.status = QueueState(overall_total=sum(_approx_mb(e) for e in entries) * 1_000_000)
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._discard = False
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._cancel = threading.Event()
+        self._discard = False
+        self.status.state, self.status.error = "running", None
+        self._thread = threading.Thread(target=self._run, name="downloads", daemon=True)
+        self._thread.start()
+
+    def pause(self) -> None:
+        self._cancel.set()
+
+    def cancel(self) -> None:
+        self._discard = True
+        self._cancel.set()
+        if self._thread is None or not self._thread.is_alive():
+            self._discard_parts()
+            self.status.state = "cancelled"
+            self.on_change(self.status)
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        done_before = 0
+        for entry in self.entries:
+            target = entry.destination(self.inventory)
+            if target.is_file() and entry.id not in self.status.finished:
+                self.status.finished.append(entry.id)
+            if entry.id in self.status.finished:
+                done_before += _approx_mb(entry) * 1_000_000
+                continue
+            self.status.file = entry.file
+
+            def progress(p: Progress, base: int = done_before) -> None:
+                self.status.file_done, self.status.file_total = p.done, p.total
+                self.status.overall_done = base + p.done
+                self.status.bytes_per_s = p.bytes_per_s
+                self.on_change(self.status)
+
+            downloader = Downloader(self.client, progress=progress, cancel=self._cancel)
+            try:
+                install(entry, self.inventory, downloader)
+            except DownloadCancelled:
+                if self._discard:
+                    self._discard_parts()
+                self.status.state = "cancelled" if self._discard else "paused"
+                self.on_change(self.status)
+                return
+            except HearthError as error:
+                self.status.state, self.status.error = "failed", str(error)
+                self.on_change(self.status)
+                return
+            self.status.finished.append(entry.id)
+            done_before += _approx_mb(entry) * 1_000_000
+        self.status.state = "done"
+        self.on_change(self.status)
+
+    def _discard_parts(self) -> None:
+        for entry in self.entries:
+            target = entry.destination(self.inventory)
+            for path in (target, Path(f"{target}.json")):
+                path.with_name(path.name + ".part").unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class SelfTest:
+    first_token_ms: float
+    tokens_per_s: float
+    tts_first_chunk_ms: float | None
+    tts_real_time_factor: float | None
+    estimated_first_audio_ms: float
+    verdict: str
+    fast_enough: bool
+
+
+def self_test(llm_path: Path, voice_path: Path | None, budget=None,
+              seconds: float = 20.0) -> SelfTest:
+    """About ``seconds`` of measuring the chosen models the way a call uses them: the warm
+    first token and decode speed of the LLM, piper's first chunk and speed. First audio is
+    then first token + a 6-word first clause + the voice's first chunk."""
+    from desktop.brain.llm import LocalLLM, Sampling
+    from desktop.brain.prompt import Message, PersonaPrompt
+    from desktop.budget import CpuBudget
+
+    budget = budget or CpuBudget.for_machine()
+    persona = PersonaPrompt("org.hearth.selftest", "Sam", "A friendly test persona.", "Warm.",
+                            ("Hello there!",))
+    llm = LocalLLM.load(llm_path, budget.llm, n_ctx=1024)
+    llm.warm(persona, None)
+    deadline = time.monotonic() + seconds * 0.7
+    firsts, rates = [], []
+    end = llm.token_id("<|im_end|>")
+    sampling = Sampling(max_tokens=24, seed=1, logit_bias={end: -100.0})
+    while time.monotonic() < deadline or not firsts:
+        started = time.monotonic()
+        first = None
+        count = 0
+        for _piece in llm.stream(persona, [Message("user", f"Tell me about day {len(firsts)}")],
+                                 sampling=sampling):
+            first = first or time.monotonic()
+            count += 1
+        firsts.append(((first or time.monotonic()) - started) * 1000)
+        if count > 1 and first is not None:
+            rates.append((count - 1) / max(time.monotonic() - first, 1e-6))
+    first_token = sorted(firsts)[len(firsts) // 2]
+    rate = sorted(rates)[len(rates) // 2] if rates else 0.0
+    tts_first = rtf = None
+    if voice_path is not None:
+        from desktop.voice.tts import PiperTTS
+
+        tts = PiperTTS.load(voice_path, threads=budget.tts_threads)
+        started = time.monotonic()
+        chunks = tts.synthesize("Hello, it is so good to hear from you today.")
+        chunk = next(iter(chunks))
+        tts_first = (time.monotonic() - started) * 1000
+        rtf = (tts_first / 1000) / max(len(chunk.audio) / chunk.sample_rate, 1e-6)
+    clause_ms = 6 / rate * 1000 if rate > 0 else 10_000
+    estimate = first_token + clause_ms + (tts_first or 0)
+    fast = estimate <= 1500
+    if fast:
+        verdict = (f"Calls will feel natural here: the persona starts speaking about "
+                   f"{estimate / 1000:.1f} s after you finish.")
+    else:
+        verdict = (f"Calls will feel slow here: about {estimate / 1000:.1f} s before the "
+                   "persona starts speaking. Choose the lighter tier, or use a stronger "
+                   "computer on your network as a remote engine.")
+    return SelfTest(round(first_token, 1), round(rate, 1),
+                    None if tts_first is None else round(tts_first, 1),
+                    None if rtf is None else round(rtf, 3), round(estimate, 1), verdict, fast)

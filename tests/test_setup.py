@@ -1,0 +1,96 @@
+"""First run, engine side: tiers that fit the machine, the download queue (pause, resume,
+cancel) against a loopback server, and the self-test on the fixture models."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from pathlib import Path
+
+from desktop.models.inventory import CatalogEntry, Inventory, load_catalog
+from desktop.models.setup import DownloadQueue, Machine, QueueState, recommend, self_test, tiers_for
+from desktop.paths import DataDirs
+from tests.helpers.http_server import Behaviour, FileServer
+
+
+def machine(ram_gb: float, cores: int) -> Machine:
+    return Machine(cores, int(ram_gb * 1e9), 100 * 10**9, frozenset({"avx2"}))
+
+
+def test_tiers_bundle_a_brain_with_a_voice_per_language_and_fit_the_machine() -> None:
+    tiers = tiers_for(load_catalog(), ["en", "zh"])
+    assert [t.name for t in tiers] == ["Light", "Standard", "Rich"]
+    assert [e.kind for e in tiers[1].entries] == ["llm", "voice", "voice"]
+    assert tiers[1].download_mb() == 1117 + 63 + 63
+    assert recommend(tiers, machine(2, 2)).name == "Light"
+    assert recommend(tiers, machine(8, 4)).name == "Standard"
+    assert recommend(tiers, machine(32, 16)).name == "Rich"
+
+
+def entry_for(server: FileServer, body: bytes, file: str, path: str = "/model.gguf"
+              ) -> CatalogEntry:
+    return CatalogEntry(file, "llm", file, ("en",), "test", server.base + path, size=len(body),
+                        sha256=hashlib.sha256(body).hexdigest(), approx_mb=1)
+
+
+def test_the_queue_pauses_resumes_and_finishes(fixture_models: Path, tmp_path: Path) -> None:
+    body = (fixture_models / "llm" / "hearth-tiny.gguf").read_bytes()
+    inventory = Inventory(DataDirs(tmp_path).ensure())
+    states: list[str] = []
+    paused = threading.Event()
+
+    def watch(state: QueueState) -> None:
+        states.append(state.state)
+        if state.state == "running" and state.file_done > 0 and not paused.is_set():
+            paused.set()
+            queue.pause()
+
+    behaviour = Behaviour(body=body)
+    with FileServer(behaviour) as server:
+        queue = DownloadQueue([entry_for(server, body, "a.gguf")], inventory, watch)
+        queue.start()
+        queue.join(30)
+        assert queue.status.state == "paused"
+        assert (inventory.llm_dir / "a.gguf.part").exists()
+        assert not (inventory.llm_dir / "a.gguf").exists()
+        queue.start()  # resume
+        queue.join(30)
+    assert queue.status.state == "done" and queue.status.finished == ["a.gguf"]
+    assert (inventory.llm_dir / "a.gguf").read_bytes() == body
+    assert behaviour.requests[-1] is not None  # the second request resumed with a Range
+
+
+def test_cancel_deletes_the_partial_file(fixture_models: Path, tmp_path: Path) -> None:
+    body = (fixture_models / "llm" / "hearth-tiny.gguf").read_bytes()
+    inventory = Inventory(DataDirs(tmp_path).ensure())
+
+    def watch(state: QueueState) -> None:
+        if state.state == "running" and state.file_done > 0:
+            queue.cancel()
+
+    with FileServer(Behaviour(body=body)) as server:
+        queue = DownloadQueue([entry_for(server, body, "a.gguf")], inventory, watch)
+        queue.start()
+        queue.join(30)
+    assert queue.status.state == "cancelled"
+    assert list(inventory.llm_dir.glob("a.gguf*")) == []
+
+
+def test_a_failed_download_says_why(fixture_models: Path, tmp_path: Path) -> None:
+    body = (fixture_models / "llm" / "hearth-tiny.gguf").read_bytes()
+    inventory = Inventory(DataDirs(tmp_path).ensure())
+    with FileServer(Behaviour(body=body, status=404)) as server:
+        queue = DownloadQueue([entry_for(server, body, "a.gguf")], inventory)
+        queue.start()
+        queue.join(30)
+    assert queue.status.state == "failed" and "HTTP 404" in queue.status.error
+
+
+def test_the_self_test_measures_the_chosen_models(fixture_models: Path) -> None:
+    result = self_test(fixture_models / "llm" / "hearth-tiny.gguf",
+                       fixture_models / "voices" / "en_US-hearth-fixture.onnx", seconds=2)
+    assert result.first_token_ms > 0 and result.tokens_per_s > 0
+    assert result.tts_first_chunk_ms > 0 and result.tts_real_time_factor > 0
+    assert result.estimated_first_audio_ms > result.first_token_ms
+    assert ("natural" in result.verdict) == result.fast_enough
+    assert "s " in result.verdict  # says how long the wait will be
