@@ -40,6 +40,7 @@ from desktop.personas.library import Persona
 from desktop.ui.bridge import EngineBridge
 from desktop.ui.face_widget import FaceWidget
 from desktop.ui.memory_view import MemoryDialog
+from desktop.ui.setup_view import SetupDialog
 
 
 @dataclass
@@ -162,6 +163,11 @@ class MainWindow(QMainWindow):
         self.call_button = QPushButton(self.tr("Call view"))
         self.memory_button = QPushButton(self.tr("Memory"))
         self.memory_button.clicked.connect(self.open_memory)
+        self.setup_button = QPushButton(self.tr("Setup"))
+        self.setup_button.clicked.connect(self.open_setup)
+        self.setup_dialog: SetupDialog | None = None
+        self._setup_offered = False
+        self.catalog_path = None  # tests point the setup screen at a loopback catalog
         self.chat_button.clicked.connect(lambda: self.show_page(0))
         self.call_button.clicked.connect(lambda: self.show_page(1))
         self.banner = QLabel("")
@@ -182,6 +188,7 @@ class MainWindow(QMainWindow):
         header.addWidget(self.chat_button)
         header.addWidget(self.call_button)
         header.addWidget(self.memory_button)
+        header.addWidget(self.setup_button)
         right = QVBoxLayout()
         right.addLayout(header)
         right.addWidget(self.banner)
@@ -281,6 +288,9 @@ class MainWindow(QMainWindow):
             self._render_transcript()
             self._show_problems(problems)
             self._set_ready(conversation.llm is not None)
+            if conversation.llm is None and not self._setup_offered:
+                self._setup_offered = True  # first run: offer setup once, never nag
+                self.open_setup()
         elif isinstance(event, tuple) and event[0] == "store":
             self._store_problem = event[1]
             self._show_problems_text([])
@@ -385,6 +395,19 @@ class MainWindow(QMainWindow):
                                           before_forget=self._end_conversation)
         self.memory_dialog.forgotten.connect(self._forgotten)
         self.memory_dialog.show()
+
+    def open_setup(self) -> None:
+        if self.setup_dialog is not None and self.setup_dialog.isVisible():
+            self.setup_dialog.raise_()
+            return
+        languages = self.persona.languages if self.persona else ["en"]
+        self.setup_dialog = SetupDialog(self.hearth.dirs, languages, self, self.catalog_path)
+        self.setup_dialog.accepted.connect(self._setup_done)
+        self.setup_dialog.show()
+
+    def _setup_done(self) -> None:
+        if self.persona is not None:
+            self.open_persona(self.persona)  # load the new engines
 
     def _end_conversation(self) -> None:
         """Hang up and close the conversation, whose threads use the model and the store."""

@@ -1,0 +1,286 @@
+"""The setup screen: what this computer can do, a tier of models that fits it, downloads with
+progress (pause, resume, cancel), files from disk, a server on the network, and a self-test
+that says whether calls will feel fast. Shown on first run and from the header's Setup button.
+
+All work runs on worker threads (desktop.models.setup); results come back through the bridge.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.models.inventory import CatalogEntry, Inventory, load_catalog
+from desktop.models.setup import (
+    DownloadQueue,
+    Machine,
+    QueueState,
+    Tier,
+    recommend,
+    self_test,
+    tiers_for,
+)
+from desktop.paths import DataDirs
+from desktop.settings import Settings
+from desktop.ui.bridge import EngineBridge
+
+
+def _mb(value: float) -> str:
+    return f"{value / 1000:.1f} GB" if value >= 1000 else f"{value:.0f} MB"
+
+
+class SetupDialog(QDialog):
+    def __init__(self, dirs: DataDirs, languages: list[str], parent: QWidget | None = None,
+                 catalog_path: Path | None = None) -> None:
+        super().__init__(parent)
+        self.dirs = dirs
+        self.inventory = Inventory(dirs)
+        self.catalog = load_catalog(catalog_path)
+        self.tiers = tiers_for(self.catalog, languages)
+        self.queue: DownloadQueue | None = None
+        self.bridge = EngineBridge(self)
+        self.bridge.event.connect(self._on_result)
+        self.setWindowTitle(self.tr("Set up Hearth"))
+        self.resize(720, 560)
+
+        self.machine_label = QLabel(self.tr("Checking this computer…"))
+        self.machine_label.setWordWrap(True)
+        machine_box = QGroupBox(self.tr("This computer"))
+        QVBoxLayout(machine_box).addWidget(self.machine_label)
+
+        self.tier_group = QButtonGroup(self)
+        tier_box = QGroupBox(self.tr("How Hearth thinks and speaks"))
+        tier_layout = QVBoxLayout(tier_box)
+        self.tier_buttons: list[QRadioButton] = []
+        for index, tier in enumerate(self.tiers):
+            button = QRadioButton(self._tier_text(tier, recommended=False))
+            self.tier_group.addButton(button, index)
+            tier_layout.addWidget(button)
+            self.tier_buttons.append(button)
+        self.download_button = QPushButton(self.tr("Download"))
+        self.pause_button = QPushButton(self.tr("Pause"))
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.file_bar, self.total_bar = QProgressBar(), QProgressBar()
+        self.progress_label = QLabel("")
+        row = QHBoxLayout()
+        for button in (self.download_button, self.pause_button, self.cancel_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        tier_layout.addLayout(row)
+        tier_layout.addWidget(self.file_bar)
+        tier_layout.addWidget(self.total_bar)
+        tier_layout.addWidget(self.progress_label)
+
+        self.disk_button = QPushButton(self.tr("Choose files on disk…"))
+        self.remote_button = QPushButton(self.tr("Use a computer on my network…"))
+        other = QHBoxLayout()
+        other.addWidget(self.disk_button)
+        other.addWidget(self.remote_button)
+        other.addStretch(1)
+
+        self.test_button = QPushButton(self.tr("Test this computer"))
+        self.verdict = QLabel("")
+        self.verdict.setWordWrap(True)
+        self.start_button = QPushButton(self.tr("Start"))
+        self.start_button.setObjectName("call")
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.test_button)
+        bottom.addWidget(self.verdict, 1)
+        bottom.addWidget(self.start_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(machine_box)
+        layout.addWidget(tier_box)
+        layout.addLayout(other)
+        layout.addLayout(bottom)
+
+        self.download_button.clicked.connect(self.download)
+        self.pause_button.clicked.connect(self.pause_or_resume)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.disk_button.clicked.connect(self.choose_files)
+        self.remote_button.clicked.connect(self.use_remote)
+        self.test_button.clicked.connect(self.run_self_test)
+        self.start_button.clicked.connect(self.accept)
+        self._refresh_buttons()
+        self._background(lambda: Machine.here(dirs.root), self._show_machine)
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _background(self, work: Callable[[], object], done: Callable[[object], None]) -> None:
+        def run() -> None:
+            try:
+                result = work()
+            except Exception as error:  # shown in the dialog, never raised into Qt
+                result = error
+            self.bridge.post((done, result))
+
+        threading.Thread(target=run, name="setup", daemon=True).start()
+
+    def _on_result(self, item: object) -> None:
+        done, result = item
+        if isinstance(result, Exception):
+            self.progress_label.setText(str(result))
+            self._refresh_buttons()
+            return
+        done(result)
+
+    def _tier_text(self, tier: Tier, recommended: bool) -> str:
+        mark = self.tr(" (recommended for this computer)") if recommended else ""
+        return (f"{tier.name}{mark} · {_mb(tier.download_mb())} · {tier.feel}")
+
+    def _show_machine(self, machine: Machine) -> None:
+        ram = f"{machine.ram_bytes / 1e9:.0f} GB" if machine.ram_bytes else "?"
+        features = ", ".join(sorted(machine.features & {"avx2", "avx512f", "fma", "neon"}))
+        self.machine_label.setText(self.tr(
+            "{cores} cores, {ram} of memory, {disk} free on disk; CPU features: {features}")
+            .format(cores=machine.cores, ram=ram, disk=f"{machine.free_disk_bytes / 1e9:.0f} GB",
+                    features=features or "-"))
+        best = recommend(self.tiers, machine)
+        for tier, button in zip(self.tiers, self.tier_buttons, strict=True):
+            button.setText(self._tier_text(tier, tier is best))
+            if tier is best:
+                button.setChecked(True)
+        self._refresh_buttons()
+
+    def chosen_tier(self) -> Tier | None:
+        index = self.tier_group.checkedId()
+        return self.tiers[index] if 0 <= index < len(self.tiers) else None
+
+    def has_brain(self) -> bool:
+        return bool(Settings.load(self.dirs.root).remote_url or self.inventory.llm_files())
+
+    def _refresh_buttons(self) -> None:
+        running = self.queue is not None and self.queue.status.state == "running"
+        paused = self.queue is not None and self.queue.status.state == "paused"
+        self.download_button.setEnabled(not running and self.chosen_tier() is not None)
+        self.pause_button.setEnabled(running or paused)
+        self.pause_button.setText(self.tr("Resume") if paused else self.tr("Pause"))
+        self.cancel_button.setEnabled(running or paused)
+        self.test_button.setEnabled(not running and bool(self.inventory.llm_files()))
+        self.start_button.setEnabled(not running and self.has_brain())
+
+    # -- downloads ------------------------------------------------------------------------
+    def download(self) -> None:
+        tier = self.chosen_tier()
+        if tier is None:
+            return
+        entries: list[CatalogEntry] = list(tier.entries)
+        self.queue = DownloadQueue(entries, self.inventory,
+                                   on_change=lambda s: self.bridge.post((self._progress, s)))
+        settings = Settings.load(self.dirs.root)
+        settings.llm_file = entries[0].file
+        settings.save(self.dirs.root)
+        self.queue.start()
+        self._refresh_buttons()
+
+    def pause_or_resume(self) -> None:
+        if self.queue is None:
+            return
+        if self.queue.status.state == "paused":
+            self.queue.start()
+        else:
+            self.queue.pause()
+        self._refresh_buttons()
+
+    def cancel(self) -> None:
+        if self.queue is not None:
+            self.queue.cancel()
+
+    def _progress(self, state: QueueState) -> None:
+        if state.file_total:
+            self.file_bar.setMaximum(1000)
+            self.file_bar.setValue(int(1000 * state.file_done / state.file_total))
+        if state.overall_total:
+            self.total_bar.setMaximum(1000)
+            self.total_bar.setValue(min(1000, int(1000 * state.overall_done
+                                                  / state.overall_total)))
+        speed = state.bytes_per_s / 1e6
+        left = ""
+        if state.bytes_per_s > 0 and state.overall_total > state.overall_done:
+            left = self.tr(", about {s} s left").format(
+                s=int((state.overall_total - state.overall_done) / state.bytes_per_s))
+        texts = {
+            "running": self.tr("Downloading {file} at {speed:.1f} MB/s{left}").format(
+                file=state.file, speed=speed, left=left),
+            "paused": self.tr("Paused. Resume continues where it stopped, also after a "
+                              "restart."),
+            "cancelled": self.tr("Cancelled; the partial files were deleted."),
+            "done": self.tr("All models are installed and verified."),
+            "failed": state.error or "",
+        }
+        self.progress_label.setText(texts.get(state.state, ""))
+        self._refresh_buttons()
+        if state.state == "done":
+            self.total_bar.setValue(self.total_bar.maximum())
+            self.run_self_test()
+
+    # -- other sources ----------------------------------------------------------------------
+    def choose_files(self) -> None:
+        files, _filter = QFileDialog.getOpenFileNames(
+            self, self.tr("Choose a GGUF model or a piper voice"), str(Path.home()),
+            self.tr("Models (*.gguf *.onnx)"))
+        if not files:
+            return
+        from desktop.models.sideload import accept_local_file
+
+        self.progress_label.setText(self.tr("Checking the files…"))
+
+        def check() -> list[str]:
+            return [accept_local_file(Path(f), self.dirs.models).name for f in files]
+
+        self._background(check, lambda names: (self.progress_label.setText(
+            self.tr("Checked and installed: {names}").format(names=", ".join(names))),
+            self._refresh_buttons()))
+
+    def use_remote(self) -> None:
+        url, ok = QInputDialog.getText(
+            self, self.tr("A computer on your network"),
+            self.tr("Address of an OpenAI-compatible server (llama.cpp, Ollama, vLLM).\n"
+                    "Your conversation text will leave this computer for it."),
+            text="http://")
+        if not ok or not url.strip():
+            return
+        from desktop.brain.remote import RemoteLLM
+
+        settings = Settings.load(self.dirs.root)
+        settings.remote_url = url.strip()
+        settings.save(self.dirs.root)
+        self.progress_label.setText(RemoteLLM(url.strip()).disclosure())
+        self._refresh_buttons()
+
+    # -- the self-test --------------------------------------------------------------------
+    def run_self_test(self) -> None:
+        llm = self.inventory.choose_llm(Settings.load(self.dirs.root).llm_file)
+        if llm is None:
+            return
+        voices = self.inventory.voices()
+        voice = self.inventory.voice_dir / f"{next(iter(voices))}.onnx" if voices else None
+        self.verdict.setText(self.tr("Testing this computer (about 20 seconds)…"))
+        self.test_button.setEnabled(False)
+        self._background(lambda: self_test(llm, voice, seconds=self.self_test_seconds),
+                         self._show_verdict)
+
+    self_test_seconds = 20.0
+
+    def _show_verdict(self, result) -> None:
+        detail = self.tr("first word {first:.0f} ms · {rate:.1f} words/s").format(
+            first=result.first_token_ms, rate=result.tokens_per_s)
+        self.verdict.setText(f"{result.verdict}\n{detail}")
+        self.verdict.setAlignment(Qt.AlignmentFlag.AlignLeft)
+        self._refresh_buttons()
