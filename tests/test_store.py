@@ -62,18 +62,26 @@ def test_a_full_disk_keeps_the_turn_pending_says_so_and_saves_it_when_space_retu
     store.close()
 
 
-def test_each_reading_thread_gets_its_own_connection_and_ended_threads_release_theirs(
-    tmp_path: Path,
-) -> None:
+def test_closing_the_store_while_another_thread_reads_is_safe(tmp_path: Path) -> None:
+    """A window closing while a worker still loads a conversation: the worker's connection
+    must not be closed under it (that crashes SQLite), and the worker may finish its read."""
     import threading
 
     store = Store(tmp_path / "hearth.db").open()
-    store.append_turn("p", "user", "hello").result(timeout=5)
-    for _ in range(20):  # like a window's short-lived background reads
-        worker = threading.Thread(target=lambda: store.turns("p"))
-        worker.start()
-        worker.join()
-    store.turns("p")
-    assert len(store._open_readers) <= 2  # ours, and at most the last worker's
+    for index in range(200):
+        store.append_turn("p", "user", f"turn {index}")
+    store.append_turn("p", "user", "last").result(timeout=10)
+    reads: list[int] = []
+    started = threading.Event()
+
+    def keep_reading() -> None:
+        for _ in range(200):
+            reads.append(len(store.turns("p", limit=500)))
+            started.set()
+
+    worker = threading.Thread(target=keep_reading)
+    worker.start()
+    started.wait(10)
     store.close()
-    assert store._open_readers == []
+    worker.join(30)
+    assert reads and set(reads) == {201}

@@ -125,9 +125,6 @@ class Store:
         self._thread: threading.Thread | None = None
         self._writer: sqlite3.Connection | None = None
         self._readers = threading.local()
-        # Every reading thread's connection, to close when the thread ends or the store closes.
-        self._open_readers: list[tuple[threading.Thread, sqlite3.Connection]] = []
-        self._readers_lock = threading.Lock()
         self._closing = threading.Event()
         self._lock: InstanceLock | None = None
         self.on_problem = on_problem
@@ -235,11 +232,13 @@ class Store:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-        with self._readers_lock:
-            for _thread, reader in self._open_readers:
-                reader.close()
-            self._open_readers.clear()
-        self._readers = threading.local()
+        # Only this thread's reader is closed here: closing a connection another thread is
+        # using crashes SQLite. Other threads' readers close when their thread ends (the
+        # thread-local that holds them is released with it).
+        reader = getattr(self._readers, "conn", None)
+        if reader is not None:
+            reader.close()
+            self._readers.conn = None
         self._release_lock()
 
     def _release_lock(self) -> None:
@@ -513,11 +512,6 @@ class Store:
         if conn is None:
             conn = connect(self.path, read_only=True)
             self._readers.conn = conn
-            with self._readers_lock:
-                for thread, old in [r for r in self._open_readers if not r[0].is_alive()]:
-                    old.close()  # its thread is gone: nobody can use it any more
-                    self._open_readers.remove((thread, old))
-                self._open_readers.append((threading.current_thread(), conn))
         return conn
 
 

@@ -247,4 +247,4 @@ def self_test(llm_path: Path, voice_path: Path | None, budget=None,
                    "computer on your network as a remote engine.")
     return SelfTest(round(first_token, 1), round(rate, 1),
                     None if tts_first is None else round(tts_first, 1),
-                    None if rtf is None else round(rtf, 3), round(estimate, 1), verdict, fast)
+                    rtf, round(estimate, 1), verdict, fast)

@@ -145,6 +145,7 @@ class MainWindow(QMainWindow):
         self._store_problem: str | None = None
         self._library_problems: list[str] = []  # installed personas that could not be read
         self._generation = 0
+        self._loaders: list[threading.Thread] = []
         self.setWindowTitle("Hearth")
         self.resize(1100, 720)
         self.setStyleSheet(STYLE)
@@ -259,8 +260,10 @@ class MainWindow(QMainWindow):
         loading = self.tr("Loading…")
         self.chat.transcript.setHtml(f"<p><i>{html.escape(loading)}</i></p>")
         # Loading a model takes seconds: never on the Qt thread.
-        threading.Thread(target=self._load_conversation, args=(persona, generation),
-                         name="open-persona", daemon=True).start()
+        loader = threading.Thread(target=self._load_conversation, args=(persona, generation),
+                                  name="open-persona", daemon=True)
+        self._loaders = [t for t in self._loaders if t.is_alive()] + [loader]
+        loader.start()
 
     def _load_conversation(self, persona: Persona, generation: int) -> None:
         conversation = self.hearth.conversation(persona, self.bridge.post, self.animator)
@@ -423,9 +426,13 @@ class MainWindow(QMainWindow):
             self.open_persona(self.persona)
 
     def closeEvent(self, event) -> None:
-        self.hang_up()
-        if self.conversation is not None:
-            self.conversation.close()
+        self._end_conversation()
+        # A conversation still loading would open the speaker and start threads after the
+        # app closed its engines: wait for it, then close what it delivered.
+        self._generation += 1
+        for loader in self._loaders:
+            loader.join(timeout=60)
+        self.bridge.drain()  # stale "ready" events close their conversations
         super().closeEvent(event)
 
     # -- rendering helpers --------------------------------------------------------------------

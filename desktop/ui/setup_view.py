@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -135,6 +136,7 @@ class SetupDialog(QDialog):
     def _on_result(self, item: object) -> None:
         done, result = item
         if isinstance(result, Exception):
+            self._testing = False
             self.progress_label.setText(str(result))
             self._refresh_buttons()
             return
@@ -181,8 +183,9 @@ class SetupDialog(QDialog):
         if tier is None:
             return
         entries: list[CatalogEntry] = list(tier.entries)
-        self.queue = DownloadQueue(entries, self.inventory,
-                                   on_change=lambda s: self.bridge.post((self._progress, s)))
+        # Each event carries a copy: the queue keeps changing its state on its own thread.
+        self.queue = DownloadQueue(entries, self.inventory, on_change=lambda s: self.bridge.post(
+            (self._progress, replace(s, finished=list(s.finished)))))
         settings = Settings.load(self.dirs.root)
         settings.llm_file = entries[0].file
         settings.save(self.dirs.root)
@@ -267,8 +270,9 @@ class SetupDialog(QDialog):
     # -- the self-test --------------------------------------------------------------------
     def run_self_test(self) -> None:
         llm = self.inventory.choose_llm(Settings.load(self.dirs.root).llm_file)
-        if llm is None:
+        if llm is None or self._testing:
             return
+        self._testing = True  # one at a time: it measures this machine's whole CPU
         voices = self.inventory.voices()
         voice = self.inventory.voice_dir / f"{next(iter(voices))}.onnx" if voices else None
         self.verdict.setText(self.tr("Testing this computer (about 20 seconds)…"))
@@ -277,8 +281,10 @@ class SetupDialog(QDialog):
                          self._show_verdict)
 
     self_test_seconds = 20.0
+    _testing = False
 
     def _show_verdict(self, result) -> None:
+        self._testing = False
         detail = self.tr("first word {first:.0f} ms · {rate:.1f} words/s").format(
             first=result.first_token_ms, rate=result.tokens_per_s)
         self.verdict.setText(f"{result.verdict}\n{detail}")
