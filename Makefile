@@ -28,6 +28,7 @@ bench: $(STAMP)
 # The call-view screenshot in docs/, taken from a real window under Xvfb.
 screenshot: $(STAMP)
 	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m desktop.ui.screenshot docs/call-view.png
+	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m desktop.ui.screenshot docs/setup-screen.png setup
 
 translations: $(STAMP)
 	$(BIN)/pyside6-lupdate desktop/ui/*.py -ts desktop/assets/i18n/hearth_zh_CN.ts

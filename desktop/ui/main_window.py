@@ -67,6 +67,14 @@ QLabel#banner { background: #5a4a1e; border-radius: 8px; padding: 10px; color: #
 QLabel#caption { font-size: 18px; padding: 8px; color: #fdfcf8; }
 QLabel#badge { color: #9fd8b5; }
 QLabel#meter { color: #9a98a0; font-size: 12px; }
+QGroupBox { border: 1px solid #3b3d4a; border-radius: 8px; margin-top: 14px; padding: 10px; }
+QGroupBox::title { subcontrol-origin: margin; left: 10px; color: #9fd8b5; }
+QProgressBar { background: #1e1f26; border: 1px solid #3b3d4a; border-radius: 6px;
+    text-align: center; }
+QProgressBar::chunk { background: #2e7d5b; border-radius: 6px; }
+QRadioButton::indicator { width: 12px; height: 12px; border-radius: 7px;
+    border: 2px solid #9fd8b5; }
+QRadioButton::indicator:checked { background: #9fd8b5; }
 """
 
 

@@ -1,6 +1,7 @@
-"""Takes the call-view screenshot for docs/: a real window (run under Xvfb), mid-reply.
+"""Takes the screenshots for docs/ from real windows (run under Xvfb).
 
-    xvfb-run -a python -m desktop.ui.screenshot docs/call-view.png
+    xvfb-run -a python -m desktop.ui.screenshot docs/call-view.png         (mid-reply)
+    xvfb-run -a python -m desktop.ui.screenshot docs/setup-screen.png setup  (first run)
 
 Uses the fixture models (built on the fly) in a temporary data folder.
 """
@@ -14,6 +15,31 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
+
+
+def setup_screen(target: str) -> int:
+    """The first-run screen as a new user sees it: an empty data folder, the real catalog."""
+    home = Path(tempfile.mkdtemp(prefix="hearth-setup-shot-"))
+    os.environ["HEARTH_HOME"] = str(home)
+    from desktop.paths import DataDirs
+    from desktop.ui.main_window import STYLE
+    from desktop.ui.setup_view import SetupDialog
+
+    app = QApplication(sys.argv)
+    dialog = SetupDialog(DataDirs(home).ensure(), ["en", "zh"])
+    dialog.setStyleSheet(STYLE)  # as it looks over the main window, whose style it inherits
+    dialog.show()
+
+    def shoot() -> None:
+        if "cores" not in dialog.machine_label.text():
+            QTimer.singleShot(200, shoot)
+            return
+        dialog.grab().save(target)
+        app.quit()
+
+    QTimer.singleShot(500, shoot)
+    app.exec()
+    return 0
 
 
 def main(target: str) -> int:
@@ -61,4 +87,6 @@ def main(target: str) -> int:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[2] == "setup":
+        raise SystemExit(setup_screen(sys.argv[1]))
     raise SystemExit(main(sys.argv[1] if len(sys.argv) > 1 else "call-view.png"))

@@ -79,7 +79,9 @@ class SetupDialog(QDialog):
         self.pause_button = QPushButton(self.tr("Pause"))
         self.cancel_button = QPushButton(self.tr("Cancel"))
         self.file_bar, self.total_bar = QProgressBar(), QProgressBar()
-        self.progress_label = QLabel("")
+        self.progress_label = QLabel(self.tr(
+            "Nothing leaves this computer except the downloads you start here."))
+        self.progress_label.setWordWrap(True)
         row = QHBoxLayout()
         for button in (self.download_button, self.pause_button, self.cancel_button):
             row.addWidget(button)
@@ -106,10 +108,13 @@ class SetupDialog(QDialog):
         bottom.addWidget(self.verdict, 1)
         bottom.addWidget(self.start_button)
 
+        self.file_bar.hide()  # shown once a download starts
+        self.total_bar.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(machine_box)
         layout.addWidget(tier_box)
         layout.addLayout(other)
+        layout.addStretch(1)
         layout.addLayout(bottom)
 
         self.download_button.clicked.connect(self.download)
@@ -190,6 +195,8 @@ class SetupDialog(QDialog):
         settings.llm_file = entries[0].file
         settings.save(self.dirs.root)
         self.queue.start()
+        self.file_bar.show()
+        self.total_bar.show()
         self._refresh_buttons()
 
     def pause_or_resume(self) -> None:
