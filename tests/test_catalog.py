@@ -37,3 +37,12 @@ def test_the_schema_refuses_what_could_escape_the_models_folder() -> None:
         pass
     else:
         raise AssertionError("a plain-http URL was accepted")
+
+
+def test_entries_for_a_newer_hearth_are_not_offered(tmp_path) -> None:
+    catalog = json.loads(asset("catalog", "models.json").read_text(encoding="utf-8"))
+    catalog["models"][0]["min_app_version"] = "99.0"
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(catalog))
+    ids = [e.id for e in load_catalog(path)]
+    assert catalog["models"][0]["id"] not in ids and len(ids) == len(catalog["models"]) - 1

@@ -65,6 +65,12 @@ def test_first_run_setup_downloads_a_tier_tests_it_and_the_chat_works(
         assert (empty_home.models / "llm" / "light.gguf").read_bytes() == gguf
         assert (empty_home.models / "voices" / "en_US-lessac-medium.onnx.json").is_file()
         assert dialog.start_button.isEnabled()
+        qtbot.waitUntil(lambda: dialog.installed_list.count() == 2, timeout=10000)
+        assert "light.gguf" in dialog.installed_list.item(0).text()
+        dialog.installed_list.setCurrentRow(1)  # the voice
+        dialog.remove_button.click()
+        qtbot.waitUntil(lambda: dialog.installed_list.count() == 1, timeout=10000)
+        assert not (empty_home.models / "voices" / "en_US-lessac-medium.onnx").exists()
         old = win.conversation
         dialog.start_button.click()
         qtbot.waitUntil(lambda: win.conversation not in (None, old), timeout=30000)

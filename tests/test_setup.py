@@ -94,3 +94,20 @@ def test_the_self_test_measures_the_chosen_models(fixture_models: Path) -> None:
     assert result.estimated_first_audio_ms > result.first_token_ms
     assert ("natural" in result.verdict) == result.fast_enough
     assert "s " in result.verdict  # says how long the wait will be
+
+
+def test_installed_models_are_listed_with_sizes_and_can_be_removed(fixture_models: Path,
+                                                                  tmp_path: Path) -> None:
+    import shutil
+
+    from desktop.models.setup import installed_models, remove_model
+
+    dirs = DataDirs(tmp_path).ensure()
+    shutil.copytree(fixture_models, dirs.models, dirs_exist_ok=True)
+    inventory = Inventory(dirs)
+    found = installed_models(inventory)
+    assert {i.kind for i in found} == {"llm", "voice"} and all(i.size_bytes > 0 for i in found)
+    voice = next(i for i in found if i.kind == "voice")
+    remove_model(voice)
+    assert not voice.path.exists() and not Path(f"{voice.path}.json").exists()
+    assert len(installed_models(inventory)) == len(found) - 1

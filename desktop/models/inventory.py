@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop import __version__
 from desktop.paths import DataDirs, asset
 
 
@@ -58,7 +59,13 @@ def load_catalog(path: Path | None = None) -> list[CatalogEntry]:
                      m["url"], m.get("chat_format", "chatml"), m.get("size"), m.get("sha256"),
                      m.get("license", ""), m.get("ram_mb"), m.get("approx_mb"))
         for m in data["models"]
+        # An entry for a newer Hearth (a new format or engine) is not offered to this one.
+        if _version(m.get("min_app_version", "0")) <= _version(__version__)
     ]
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(".") if part.isdigit())
 
 
 @dataclass

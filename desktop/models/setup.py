@@ -248,3 +248,25 @@ def self_test(llm_path: Path, voice_path: Path | None, budget=None,
     return SelfTest(round(first_token, 1), round(rate, 1),
                     None if tts_first is None else round(tts_first, 1),
                     rtf, round(estimate, 1), verdict, fast)
+
+
+@dataclass(frozen=True)
+class Installed:
+    path: Path
+    kind: str
+    size_bytes: int
+
+
+def installed_models(inventory: Inventory) -> list[Installed]:
+    found = [Installed(p, "llm", p.stat().st_size) for p in inventory.llm_files()]
+    for name in inventory.voices():
+        path = inventory.voice_dir / f"{name}.onnx"
+        found.append(Installed(path, "voice", path.stat().st_size))
+    return found
+
+
+def remove_model(item: Installed) -> None:
+    """Delete an installed model (a voice with its settings file, and any partial download)."""
+    for path in (item.path, Path(f"{item.path}.json"),
+                 item.path.with_name(item.path.name + ".part")):
+        path.unlink(missing_ok=True)

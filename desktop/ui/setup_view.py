@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QListWidget,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -31,10 +32,13 @@ from PySide6.QtWidgets import (
 from desktop.models.inventory import CatalogEntry, Inventory, load_catalog
 from desktop.models.setup import (
     DownloadQueue,
+    Installed,
     Machine,
     QueueState,
     Tier,
+    installed_models,
     recommend,
+    remove_model,
     self_test,
     tiers_for,
 )
@@ -56,6 +60,7 @@ class SetupDialog(QDialog):
         self.catalog = load_catalog(catalog_path)
         self.tiers = tiers_for(self.catalog, languages)
         self.queue: DownloadQueue | None = None
+        self.installed: list[Installed] = []
         self.bridge = EngineBridge(self)
         self.bridge.event.connect(self._on_result)
         self.setWindowTitle(self.tr("Set up Hearth"))
@@ -91,6 +96,14 @@ class SetupDialog(QDialog):
         tier_layout.addWidget(self.total_bar)
         tier_layout.addWidget(self.progress_label)
 
+        self.installed_list = QListWidget()
+        self.installed_list.setMaximumHeight(110)
+        self.remove_button = QPushButton(self.tr("Remove"))
+        installed_box = QGroupBox(self.tr("Installed models"))
+        installed_layout = QHBoxLayout(installed_box)
+        installed_layout.addWidget(self.installed_list, 1)
+        installed_layout.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignTop)
+
         self.disk_button = QPushButton(self.tr("Choose files on disk…"))
         self.remote_button = QPushButton(self.tr("Use a computer on my network…"))
         other = QHBoxLayout()
@@ -114,6 +127,7 @@ class SetupDialog(QDialog):
         layout.addWidget(machine_box)
         layout.addWidget(tier_box)
         layout.addLayout(other)
+        layout.addWidget(installed_box)
         layout.addStretch(1)
         layout.addLayout(bottom)
 
@@ -124,7 +138,10 @@ class SetupDialog(QDialog):
         self.remote_button.clicked.connect(self.use_remote)
         self.test_button.clicked.connect(self.run_self_test)
         self.start_button.clicked.connect(self.accept)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.installed_list.currentRowChanged.connect(lambda _row: self._refresh_buttons())
         self._refresh_buttons()
+        self.reload_installed()
         self._background(lambda: Machine.here(dirs.root), self._show_machine)
 
     # -- plumbing -------------------------------------------------------------------------
@@ -172,8 +189,28 @@ class SetupDialog(QDialog):
     def has_brain(self) -> bool:
         return bool(Settings.load(self.dirs.root).remote_url or self.inventory.llm_files())
 
+    def reload_installed(self) -> None:
+        self._background(lambda: installed_models(self.inventory), self._show_installed)
+
+    def _show_installed(self, items: list[Installed]) -> None:
+        self.installed = items
+        self.installed_list.clear()
+        for item in items:
+            kind = self.tr("language model") if item.kind == "llm" else self.tr("voice")
+            self.installed_list.addItem(f"{item.path.name} · {kind} · "
+                                        f"{_mb(item.size_bytes / 1e6)}")
+        self._refresh_buttons()
+
+    def remove_selected(self) -> None:
+        row = self.installed_list.currentRow()
+        if not 0 <= row < len(self.installed):
+            return
+        item = self.installed[row]
+        self._background(lambda: remove_model(item), lambda _r: self.reload_installed())
+
     def _refresh_buttons(self) -> None:
         running = self.queue is not None and self.queue.status.state == "running"
+        self.remove_button.setEnabled(not running and self.installed_list.currentRow() >= 0)
         paused = self.queue is not None and self.queue.status.state == "paused"
         self.download_button.setEnabled(not running and self.chosen_tier() is not None)
         self.pause_button.setEnabled(running or paused)
@@ -238,6 +275,7 @@ class SetupDialog(QDialog):
         self._refresh_buttons()
         if state.state == "done":
             self.total_bar.setValue(self.total_bar.maximum())
+            self.reload_installed()
             self.run_self_test()
 
     # -- other sources ----------------------------------------------------------------------
@@ -256,7 +294,7 @@ class SetupDialog(QDialog):
 
         self._background(check, lambda names: (self.progress_label.setText(
             self.tr("Checked and installed: {names}").format(names=", ".join(names))),
-            self._refresh_buttons()))
+            self.reload_installed()))
 
     def use_remote(self) -> None:
         url, ok = QInputDialog.getText(
