@@ -93,3 +93,37 @@ def test_models_download_installs_a_verified_model_and_a_voice(empty_home: DataD
     assert "tiny" in listing and "installed" in listing
     assert "[ok  ] language model: tiny.gguf" in hearth(
         empty_home, "doctor", "--catalog", str(listed)).stdout
+
+
+def test_a_download_killed_with_the_app_resumes_and_nothing_half_is_installed(
+    empty_home: DataDirs, fixture_models: Path, tmp_path: Path
+) -> None:
+    """RELIABILITY.md T18: the app is killed mid-download; the next start resumes the part."""
+    import signal
+    import time
+
+    gguf = (fixture_models / "llm" / "hearth-tiny.gguf").read_bytes()
+    behaviour = Behaviour(body=gguf, chunk_delay_s=0.02)
+    part = empty_home.models / "llm" / "tiny.gguf.part"
+    with FileServer(behaviour) as server:
+        listed = catalog(tmp_path / "catalog.json", [
+            entry("tiny", "llm", "tiny.gguf", server.url, gguf)])
+        env = {**os.environ, "HEARTH_HOME": str(empty_home.root)}
+        child = subprocess.Popen([sys.executable, "-m", "desktop.cli", "models", "download",
+                                  "tiny", "--catalog", str(listed)], cwd=ROOT, env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (part.exists() and part.stat().st_size
+                                                   > 100_000):
+            time.sleep(0.02)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+        kept = part.stat().st_size
+        assert 0 < kept < len(gguf)
+        assert not (empty_home.models / "llm" / "tiny.gguf").exists()
+        behaviour.chunk_delay_s = 0.0
+        done = hearth(empty_home, "models", "download", "tiny", "--catalog", str(listed))
+    assert done.returncode == 0, done.stderr
+    assert (empty_home.models / "llm" / "tiny.gguf").read_bytes() == gguf
+    resumed_at = int(behaviour.requests[-1].removeprefix("bytes=").rstrip("-"))
+    assert 0 < resumed_at <= kept

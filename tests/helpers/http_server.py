@@ -21,6 +21,7 @@ class Behaviour:
     served_body: bytes | None = None  # what is actually sent, if not ``body``
     requests: list[str | None] = field(default_factory=list)  # Range header of each
     files: dict[str, bytes] = field(default_factory=dict)  # other paths, served plainly
+    chunk_delay_s: float = 0.0  # a slow network: pause after every 16 KiB
 
 
 class FileServer:
@@ -66,6 +67,14 @@ class FileServer:
                     self.wfile.write(chunk[: b.drop_after])
                     self.wfile.flush()
                     self.close_connection = True
+                    return
+                if b.chunk_delay_s:
+                    import time
+
+                    for start in range(0, len(chunk), 16384):
+                        self.wfile.write(chunk[start:start + 16384])
+                        self.wfile.flush()
+                        time.sleep(b.chunk_delay_s)
                     return
                 self.wfile.write(chunk)
 
