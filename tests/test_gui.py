@@ -94,7 +94,7 @@ def test_the_interface_is_translated_to_simplified_chinese(qtbot, empty_home) ->
         win = MainWindow(hearth, language="zh")
         qtbot.addWidget(win)
         assert win.chat_button.text() == "聊天" and win.call.hangup.text() == "挂断"
-        assert win.memory_button.text() == "记忆"
+        assert win.memory_button.text() == "记忆" and win.setup_button.text() == "设置"
         assert "任" in win.library.item(0).text()  # the persona's own Chinese name
         win.close()
         hearth.close()

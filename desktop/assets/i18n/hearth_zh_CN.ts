@@ -4,22 +4,22 @@
 <context>
     <name>CallPage</name>
     <message>
-        <location filename="../../ui/main_window.py" line="107"/>
+        <location filename="../../ui/main_window.py" line="116"/>
         <source>Say something (type it)…</source>
         <translation>说点什么（请输入）…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="108"/>
+        <location filename="../../ui/main_window.py" line="117"/>
         <source>Call</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="110"/>
+        <location filename="../../ui/main_window.py" line="119"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="112"/>
+        <location filename="../../ui/main_window.py" line="121"/>
         <source>Hang up</source>
         <translation>挂断</translation>
     </message>
@@ -27,17 +27,17 @@
 <context>
     <name>ChatPage</name>
     <message>
-        <location filename="../../ui/main_window.py" line="78"/>
+        <location filename="../../ui/main_window.py" line="87"/>
         <source>Write a message…</source>
         <translation>写一条消息…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="79"/>
+        <location filename="../../ui/main_window.py" line="88"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="80"/>
+        <location filename="../../ui/main_window.py" line="89"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
@@ -45,92 +45,97 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="161"/>
+        <location filename="../../ui/main_window.py" line="171"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="162"/>
+        <location filename="../../ui/main_window.py" line="172"/>
         <source>Call view</source>
         <translation>通话视图</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="163"/>
+        <location filename="../../ui/main_window.py" line="173"/>
         <source>Memory</source>
         <translation>记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="218"/>
+        <location filename="../../ui/main_window.py" line="175"/>
+        <source>Setup</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="234"/>
         <source>Verified</source>
         <translation>已验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="218"/>
+        <location filename="../../ui/main_window.py" line="234"/>
         <source>Unverified</source>
         <translation>未验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="244"/>
+        <location filename="../../ui/main_window.py" line="257"/>
         <source>Verified · likeness by {owner}</source>
         <translation>已验证 · 肖像授权方：{owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="245"/>
+        <location filename="../../ui/main_window.py" line="258"/>
         <source>Unverified · {owner}</source>
         <translation>未验证 · {owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="248"/>
+        <location filename="../../ui/main_window.py" line="261"/>
         <source>You are talking to an AI persona. {text}</source>
         <translation>你正在与 AI 角色交谈。{text}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="255"/>
+        <location filename="../../ui/main_window.py" line="268"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="314"/>
+        <location filename="../../ui/main_window.py" line="332"/>
         <source> (interrupted)</source>
         <translation>（已打断）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="366"/>
+        <location filename="../../ui/main_window.py" line="384"/>
         <source>No voice or speaker: replies appear as captions.</source>
         <translation>没有语音或扬声器：回复将以字幕显示。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="420"/>
+        <location filename="../../ui/main_window.py" line="464"/>
         <source>Remembered:</source>
         <translation>记得：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="421"/>
+        <location filename="../../ui/main_window.py" line="465"/>
         <source>saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="424"/>
+        <location filename="../../ui/main_window.py" line="468"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="452"/>
+        <location filename="../../ui/main_window.py" line="497"/>
         <source>Some parts are missing</source>
         <translation>缺少部分组件</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="453"/>
+        <location filename="../../ui/main_window.py" line="498"/>
         <source>Open the models folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="466"/>
+        <location filename="../../ui/main_window.py" line="511"/>
         <source>first word</source>
         <translation>首个词</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="467"/>
+        <location filename="../../ui/main_window.py" line="512"/>
         <source>first sound</source>
         <translation>首个声音</translation>
     </message>
@@ -138,162 +143,328 @@
 <context>
     <name>MemoryDialog</name>
     <message>
-        <location filename="../../ui/memory_view.py" line="60"/>
+        <location filename="../../ui/memory_view.py" line="62"/>
         <source>What {name} remembers</source>
         <translation>{name} 记得的事</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="65"/>
+        <location filename="../../ui/memory_view.py" line="67"/>
         <source>Search memories and calls…</source>
         <translation>搜索记忆和通话…</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="66"/>
+        <location filename="../../ui/memory_view.py" line="68"/>
         <source>Show replaced memories</source>
         <translation>显示已被替换的记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="71"/>
+        <location filename="../../ui/memory_view.py" line="73"/>
         <source>Add…</source>
         <translation>添加…</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="72"/>
+        <location filename="../../ui/memory_view.py" line="74"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="73"/>
-        <location filename="../../ui/memory_view.py" line="222"/>
+        <location filename="../../ui/memory_view.py" line="75"/>
+        <location filename="../../ui/memory_view.py" line="224"/>
         <source>Pin</source>
         <translation>置顶</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="74"/>
+        <location filename="../../ui/memory_view.py" line="76"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="93"/>
+        <location filename="../../ui/memory_view.py" line="95"/>
         <source>Memories</source>
         <translation>记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="94"/>
+        <location filename="../../ui/memory_view.py" line="96"/>
         <source>Past calls</source>
         <translation>过往通话</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="95"/>
+        <location filename="../../ui/memory_view.py" line="97"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="96"/>
+        <location filename="../../ui/memory_view.py" line="98"/>
         <source>Forget everything…</source>
         <translation>全部忘记…</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="141"/>
+        <location filename="../../ui/memory_view.py" line="143"/>
         <source>Could not do that: {error}</source>
         <translation>无法完成：{error}</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="172"/>
+        <location filename="../../ui/memory_view.py" line="174"/>
         <source> (replaced)</source>
         <translation>（已替换）</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="173"/>
+        <location filename="../../ui/memory_view.py" line="175"/>
         <source>you wrote it</source>
         <translation>你写的</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="174"/>
+        <location filename="../../ui/memory_view.py" line="176"/>
         <source>from a conversation</source>
         <translation>来自对话</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="187"/>
+        <location filename="../../ui/memory_view.py" line="189"/>
         <source>(no summary yet)</source>
         <translation>（尚无摘要）</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="190"/>
+        <location filename="../../ui/memory_view.py" line="192"/>
         <source>Memories ({count})</source>
         <translation>记忆（{count}）</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="191"/>
+        <location filename="../../ui/memory_view.py" line="193"/>
         <source>Past calls ({count})</source>
         <translation>过往通话（{count}）</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="204"/>
+        <location filename="../../ui/memory_view.py" line="206"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="222"/>
+        <location filename="../../ui/memory_view.py" line="224"/>
         <source>Unpin</source>
         <translation>取消置顶</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="225"/>
+        <location filename="../../ui/memory_view.py" line="227"/>
         <source>Add a memory</source>
         <translation>添加记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="226"/>
+        <location filename="../../ui/memory_view.py" line="228"/>
         <source>What should {name} remember about you?</source>
         <translation>希望 {name} 记住你的什么？</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="230"/>
-        <location filename="../../ui/memory_view.py" line="240"/>
-        <location filename="../../ui/memory_view.py" line="246"/>
+        <location filename="../../ui/memory_view.py" line="232"/>
+        <location filename="../../ui/memory_view.py" line="242"/>
+        <location filename="../../ui/memory_view.py" line="248"/>
         <source>Saved.</source>
         <translation>已保存。</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="236"/>
+        <location filename="../../ui/memory_view.py" line="238"/>
         <source>Edit memory</source>
         <translation>编辑记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="236"/>
+        <location filename="../../ui/memory_view.py" line="238"/>
         <source>Memory:</source>
         <translation>记忆：</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="251"/>
+        <location filename="../../ui/memory_view.py" line="253"/>
         <source>Deleted.</source>
         <translation>已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="255"/>
+        <location filename="../../ui/memory_view.py" line="257"/>
         <source>Export memories</source>
         <translation>导出记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="266"/>
+        <location filename="../../ui/memory_view.py" line="268"/>
         <source>Exported to {path}</source>
         <translation>已导出到 {path}</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="271"/>
+        <location filename="../../ui/memory_view.py" line="273"/>
         <source>Forget everything?</source>
         <translation>全部忘记？</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="272"/>
+        <location filename="../../ui/memory_view.py" line="274"/>
         <source>Delete every memory, call and message of your conversations with {name}? Nothing of it will remain on this computer. This cannot be undone.</source>
         <translation>删除你与 {name} 的所有记忆、通话和消息？这台电脑上将不留任何痕迹。此操作无法撤销。</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="284"/>
+        <location filename="../../ui/memory_view.py" line="287"/>
         <source>Forgotten: {facts} memories, {turns} messages, {calls} calls.</source>
         <translation>已忘记：{facts} 条记忆、{turns} 条消息、{calls} 次通话。</translation>
+    </message>
+</context>
+<context>
+    <name>SetupDialog</name>
+    <message>
+        <location filename="../../ui/setup_view.py" line="66"/>
+        <source>Set up Hearth</source>
+        <translation>设置 Hearth</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="69"/>
+        <source>Checking this computer…</source>
+        <translation>正在检查这台电脑…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="71"/>
+        <source>This computer</source>
+        <translation>这台电脑</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="75"/>
+        <source>How Hearth thinks and speaks</source>
+        <translation>Hearth 如何思考和说话</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="83"/>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="84"/>
+        <location filename="../../ui/setup_view.py" line="217"/>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="85"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="88"/>
+        <source>Nothing leaves this computer except the downloads you start here.</source>
+        <translation>除了你在这里开始的下载，没有任何内容离开这台电脑。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="101"/>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="102"/>
+        <source>Installed models</source>
+        <translation>已安装的模型</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="107"/>
+        <source>Choose files on disk…</source>
+        <translation>从磁盘选择文件…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="108"/>
+        <source>Use a computer on my network…</source>
+        <translation>使用我网络中的电脑…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="114"/>
+        <source>Test this computer</source>
+        <translation>测试这台电脑</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="117"/>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="168"/>
+        <source> (recommended for this computer)</source>
+        <translation>（推荐用于这台电脑）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="175"/>
+        <source>{cores} cores, {ram} of memory, {disk} free on disk; CPU features: {features}</source>
+        <translation>{cores} 核，{ram} 内存，磁盘剩余 {disk}；CPU 特性：{features}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="199"/>
+        <source>language model</source>
+        <translation>语言模型</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="199"/>
+        <source>voice</source>
+        <translation>语音</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="217"/>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="263"/>
+        <source>, about {s} s left</source>
+        <translation>，约剩 {s} 秒</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="266"/>
+        <source>Downloading {file} at {speed:.1f} MB/s{left}</source>
+        <translation>正在下载 {file}，{speed:.1f} MB/秒{left}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="268"/>
+        <source>Paused. Resume continues where it stopped, also after a restart.</source>
+        <translation>已暂停。继续会从中断处接着下载，重启后也一样。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="270"/>
+        <source>Cancelled; the partial files were deleted.</source>
+        <translation>已取消；未完成的文件已删除。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="271"/>
+        <source>All models are installed and verified.</source>
+        <translation>所有模型已安装并校验。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="284"/>
+        <source>Choose a GGUF model or a piper voice</source>
+        <translation>选择 GGUF 模型或 piper 语音</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="285"/>
+        <source>Models (*.gguf *.onnx)</source>
+        <translation>模型 (*.gguf *.onnx)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="290"/>
+        <source>Checking the files…</source>
+        <translation>正在检查文件…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="296"/>
+        <source>Checked and installed: {names}</source>
+        <translation>已检查并安装：{names}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="301"/>
+        <source>A computer on your network</source>
+        <translation>你网络中的电脑</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="302"/>
+        <source>Address of an OpenAI-compatible server (llama.cpp, Ollama, vLLM).
+Your conversation text will leave this computer for it.</source>
+        <translation>兼容 OpenAI 的服务器地址（llama.cpp、Ollama、vLLM）。
+你的对话文字将离开这台电脑发送到那里。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="323"/>
+        <source>Testing this computer (about 20 seconds)…</source>
+        <translation>正在测试这台电脑（约 20 秒）…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="333"/>
+        <source>first word {first:.0f} ms · {rate:.1f} words/s</source>
+        <translation>首词 {first:.0f} 毫秒 · 每秒 {rate:.1f} 词</translation>
     </message>
 </context>
 </TS>
