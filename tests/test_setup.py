@@ -87,8 +87,13 @@ def test_a_failed_download_says_why(fixture_models: Path, tmp_path: Path) -> Non
 
 
 def test_the_self_test_measures_the_chosen_models(fixture_models: Path) -> None:
+    from desktop.personas.library import PersonaLibrary
+
+    persona = PersonaLibrary(DataDirs(fixture_models.parent / "no-home")).list()[0]
     result = self_test(fixture_models / "llm" / "hearth-tiny.gguf",
-                       fixture_models / "voices" / "en_US-hearth-fixture.onnx", seconds=2)
+                       fixture_models / "voices" / "en_US-hearth-fixture.onnx", seconds=2,
+                       face_persona=persona)
+    assert result.face_fps > 0
     assert result.first_token_ms > 0 and result.tokens_per_s > 0
     assert result.tts_first_chunk_ms > 0 and result.tts_real_time_factor > 0
     assert result.estimated_first_audio_ms > result.first_token_ms

@@ -189,16 +189,18 @@ class SelfTest:
     tokens_per_s: float
     tts_first_chunk_ms: float | None
     tts_real_time_factor: float | None
+    face_fps: float | None
     estimated_first_audio_ms: float
     verdict: str
     fast_enough: bool
 
 
 def self_test(llm_path: Path, voice_path: Path | None, budget=None,
-              seconds: float = 20.0) -> SelfTest:
+              seconds: float = 20.0, face_persona=None) -> SelfTest:
     """About ``seconds`` of measuring the chosen models the way a call uses them: the warm
-    first token and decode speed of the LLM, piper's first chunk and speed. First audio is
-    then first token + a 6-word first clause + the voice's first chunk."""
+    first token and decode speed of the LLM, piper's first chunk and speed, and (given a
+    ``face_persona``) how many face frames per second the built-in renderer draws at 256 px. First
+    audio is then first token + a 6-word first clause + the voice's first chunk."""
     from desktop.brain.llm import LocalLLM, Sampling
     from desktop.brain.prompt import Message, PersonaPrompt
     from desktop.budget import CpuBudget
@@ -235,9 +237,24 @@ def self_test(llm_path: Path, voice_path: Path | None, budget=None,
         chunk = next(iter(chunks))
         tts_first = (time.monotonic() - started) * 1000
         rtf = (tts_first / 1000) / max(len(chunk.audio) / chunk.sample_rate, 1e-6)
+    face_fps = None
+    if face_persona is not None:
+        from desktop.app import load_builtin_renderer
+        from desktop.face.contract import FaceParams
+
+        renderer = load_builtin_renderer(face_persona, 256, budget.render_threads)
+        frames, started = 0, time.monotonic()
+        while time.monotonic() - started < max(1.0, seconds * 0.1):
+            params = FaceParams()
+            params["jaw_open"] = (frames % 10) / 10
+            renderer.render(params)
+            frames += 1
+        face_fps = round(frames / (time.monotonic() - started), 1)
     clause_ms = 6 / rate * 1000 if rate > 0 else 10_000
     estimate = first_token + clause_ms + (tts_first or 0)
     fast = estimate <= 1500
+    if face_fps is not None and face_fps < 25:
+        fast = False
     if fast:
         verdict = (f"Calls will feel natural here: the persona starts speaking about "
                    f"{estimate / 1000:.1f} s after you finish.")
@@ -247,7 +264,7 @@ def self_test(llm_path: Path, voice_path: Path | None, budget=None,
                    "computer on your network as a remote engine.")
     return SelfTest(round(first_token, 1), round(rate, 1),
                     None if tts_first is None else round(tts_first, 1),
-                    rtf, round(estimate, 1), verdict, fast)
+                    rtf, face_fps, round(estimate, 1), verdict, fast)
 
 
 @dataclass(frozen=True)

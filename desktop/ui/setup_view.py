@@ -322,8 +322,15 @@ class SetupDialog(QDialog):
         voice = self.inventory.voice_dir / f"{next(iter(voices))}.onnx" if voices else None
         self.verdict.setText(self.tr("Testing this computer (about 20 seconds)…"))
         self.test_button.setEnabled(False)
-        self._background(lambda: self_test(llm, voice, seconds=self.self_test_seconds),
-                         self._show_verdict)
+        persona = self._persona()
+        self._background(lambda: self_test(llm, voice, seconds=self.self_test_seconds,
+                                           face_persona=persona), self._show_verdict)
+
+    def _persona(self):
+        from desktop.personas.library import PersonaLibrary
+
+        personas = PersonaLibrary(self.dirs).list()
+        return personas[0] if personas else None
 
     self_test_seconds = 20.0
     _testing = False
@@ -332,6 +339,8 @@ class SetupDialog(QDialog):
         self._testing = False
         detail = self.tr("first word {first:.0f} ms · {rate:.1f} words/s").format(
             first=result.first_token_ms, rate=result.tokens_per_s)
+        if result.face_fps is not None:
+            detail += f" · {result.face_fps:.0f} fps"
         self.verdict.setText(f"{result.verdict}\n{detail}")
         self.verdict.setAlignment(Qt.AlignmentFlag.AlignLeft)
         self._refresh_buttons()
