@@ -26,6 +26,7 @@ from desktop.face.renderer import FaceRenderer
 from desktop.memory.store import ForgetReport, Store
 from desktop.models.inventory import Inventory, Missing
 from desktop.paths import DataDirs, asset_path
+from desktop.personas.bundle import Imported, import_bundle, trusted_publishers
 from desktop.personas.library import Persona, PersonaLibrary
 from desktop.settings import Settings
 from desktop.voice.audio_out import AudioOutput, AudioUnavailable
@@ -156,11 +157,24 @@ class Hearth:
                 engines.problems.append(Problem("speaker", str(error)))
         return engines
 
+    def import_bundle(self, path: Path) -> Imported:
+        """Check and install a .persona bundle (desktop.personas.bundle)."""
+        settings = Settings.load(self.dirs.root)
+        return import_bundle(path, self.dirs.personas,
+                             trusted_publishers(settings.trusted_publishers))
+
     def conversation(self, persona: Persona, listener: Listener,
                      animator: FaceAnimator | None = None) -> Conversation:
         engines = self.load_engines(persona)
+        blocked = persona.license_problem()
+        if blocked:
+            # Enforced here, outside the prompt: no engine is given to a persona whose
+            # license does not allow use now.
+            engines.problems.append(Problem(
+                "license", f"{persona.name()} cannot be used: {blocked}. Your conversations "
+                           "with it are kept; you can export or delete them."))
         return Conversation(
-            persona, self.store, engines.llm, listener, tts=engines.tts,
+            persona, self.store, None if blocked else engines.llm, listener, tts=engines.tts,
             output=engines.output, animator=animator, cache_dir=self.dirs.cache,
             budget=self.budget,
         )

@@ -56,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     remote_set.add_argument("--model", default="default", help="the model name it serves")
     remote_sub.add_parser("off", help="go back to the local model")
     remote_sub.add_parser("test", help="ask the server one short question")
+    importer = sub.add_parser("import", help="check and install a .persona bundle")
+    importer.add_argument("file")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) == 1 and argv[0].endswith(".persona"):
+        argv = ["import", *argv]  # `hearth FILE.persona`, as the installers register it
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     if args.command == "bench":
@@ -78,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_models(args)
     if args.command == "remote":
         return run_remote(args)
+    if args.command == "import":
+        return run_import(args)
     from desktop.ui.run import run_gui
 
     return run_gui(args.lang)
@@ -227,6 +234,38 @@ def run_remote(args: argparse.Namespace) -> int:
     print("".join(pieces).strip())
     if first is not None:
         print(f"first token after {(first - started) * 1000:.0f} ms", file=sys.stderr)
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from desktop.app import Hearth
+    from desktop.errors import HearthError
+    from desktop.paths import DataDirs
+
+    try:
+        hearth = Hearth(DataDirs.default()).open()
+    except HearthError as error:
+        print(f"hearth: {error}", file=sys.stderr)
+        return 1
+    try:
+        done = hearth.import_bundle(Path(args.file))
+    except HearthError as error:
+        print(f"hearth: {error}", file=sys.stderr)
+        return 1
+    finally:
+        hearth.close()
+    persona = hearth.library.get(done.persona_id)
+    status = (f"verified (publisher: {done.verification.publisher})"
+              if done.verification.verified else "unverified")
+    license_ = persona.license
+    print(f"Installed {persona.name()} ({done.persona_id}) version {done.version}: {status}.")
+    print(f"Owner of the likeness: {persona.owner}; subject: {license_.get('subject', '?')}; "
+          f"allowed: {', '.join(license_.get('modes', ['text']))}; valid until: "
+          f"{license_.get('valid_until', 'no end date')}.")
+    if done.replaced_version is not None:
+        print(f"It replaces version {done.replaced_version}; your memories of it are kept.")
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 
@@ -15,6 +15,8 @@ class Settings:
     remote_model: str = "default"
     # The language model file chosen at setup (None: the catalog's order decides).
     llm_file: str | None = None
+    # Publisher keys the user chose to trust (name -> base64 Ed25519 public key).
+    trusted_publishers: dict[str, str] = field(default_factory=dict)
 
     @staticmethod
     def path_in(root: Path) -> Path:

@@ -42,6 +42,7 @@ class Persona:
     license: dict = field(default_factory=dict)
     builtin: bool = False
     lore: list[LoreEntry] = field(default_factory=list)
+    signed: bool = False  # licensor signature and a trusted publisher (desktop.personas.bundle)
 
     def name(self, language: str = "en") -> str:
         return self.names.get(language) or self.names.get("en") or next(iter(self.names.values()))
@@ -51,7 +52,18 @@ class Persona:
 
     @property
     def verified(self) -> bool:
-        return self.builtin
+        return self.builtin or self.signed
+
+    def license_problem(self) -> str | None:
+        """Why this persona may not be used now (expired, not yet valid), or None."""
+        from desktop.personas.bundle import license_problem
+
+        return license_problem(self.license)
+
+    def allows(self, mode: str) -> bool:
+        """Whether the license permits ``mode`` ("text", "voice_call", "video_call")."""
+        modes = self.license.get("modes")
+        return modes is None or mode in modes
 
     @property
     def owner(self) -> str:
@@ -82,11 +94,20 @@ def load_persona(folder: Path | Traversable, builtin: bool = False) -> Persona:
             license=dict(data.get("license", {})), builtin=builtin,
             lore=[LoreEntry(tuple(str(k) for k in entry.get("keys", [])), str(entry["text"]))
                   for entry in data.get("lore", []) if str(entry.get("text", "")).strip()],
+            signed=_signed(folder),
         )
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise PersonaInvalid(f"The persona in {folder} cannot be read ({error}).",
                              "Reinstall it from its .persona file.") from error
     return persona
+
+
+def _signed(folder: Path | Traversable) -> bool:
+    marker = folder / "install.json"
+    try:
+        return bool(json.loads(marker.read_text(encoding="utf-8")).get("verified"))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 class PersonaLibrary:

@@ -1,0 +1,502 @@
+"""``.persona`` bundles: one zip per persona, every member listed with its size and SHA-256 in
+``manifest.json``, signed with Ed25519 by the licensor (the rights holder) and by a publisher
+who verified the licensor (docs/persona-bundle.md). Every bundle is treated as hostile
+(RELIABILITY.md §1): the archive structure, the names and the manifest are checked before a
+single member is extracted, members are extracted into a private staging folder while being
+hashed and counted, and only a bundle that passed everything is moved into the library, in one
+``os.replace``. A failed import leaves the library exactly as it was.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import itertools
+import json
+import os
+import re
+import shutil
+import struct
+import time
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from desktop.errors import HearthError
+
+FORMAT = "hearth-persona-1"
+MAX_BUNDLE_BYTES = 512 << 20
+MAX_ENTRIES = 64
+MAX_MANIFEST_BYTES = 256 << 10
+MAX_MEMBER_BYTES = {"image/png": 16 << 20, "image/jpeg": 16 << 20,
+                    "application/onnx": 256 << 20, "application/json": 1 << 20,
+                    "text/plain": 1 << 20}
+MAX_TOTAL_BYTES = 600 << 20
+MAX_RATIO = 100
+MAX_SECONDS = 60.0
+MAX_JSON_DEPTH = 32
+MAX_JSON_STRING = 64 << 10
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+                     *(f"lpt{i}" for i in range(1, 10))}
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+CONTROL_NAMES = ("manifest.json", "signatures.json")
+
+
+class BundleRejected(HearthError):
+    def __init__(self, problem: str, fix: str = "Ask its publisher for a new copy. Nothing was "
+                                                "installed.") -> None:
+        super().__init__(problem, fix)
+
+
+# -- strict JSON ---------------------------------------------------------------------------
+def strict_json(data: bytes, what: str) -> object:
+    """JSON with no duplicate keys, no NaN/Infinity, nesting ≤ 32, strings ≤ 64 KiB."""
+    def pairs(items: list[tuple[str, object]]) -> dict:
+        keys = [k for k, _ in items]
+        if len(keys) != len(set(keys)):
+            raise BundleRejected(f"The {what} repeats a key, so its meaning is ambiguous.")
+        return dict(items)
+
+    def constant(name: str) -> None:
+        raise BundleRejected(f"The {what} contains {name}, which is not valid JSON.")
+
+    try:
+        value = json.loads(data.decode("utf-8"), object_pairs_hook=pairs,
+                           parse_constant=constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise BundleRejected(f"The {what} is not valid JSON ({error}).") from error
+    _check_shape(value, what, 0)
+    return value
+
+
+def _check_shape(value: object, what: str, depth: int) -> None:
+    if depth > MAX_JSON_DEPTH:
+        raise BundleRejected(f"The {what} is nested too deeply.")
+    if isinstance(value, str) and len(value) > MAX_JSON_STRING:
+        raise BundleRejected(f"The {what} has a text field that is too long.")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_shape(key, what, depth + 1)
+            _check_shape(item, what, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_shape(item, what, depth + 1)
+
+
+def canonical(manifest: dict) -> bytes:
+    """The exact bytes a bundle's manifest is stored and signed as."""
+    return json.dumps(manifest, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      allow_nan=False).encode("utf-8")
+
+
+# -- names --------------------------------------------------------------------------------------
+def check_name(name: str) -> str:
+    """A member name that is safe on every OS, or BundleRejected."""
+    for candidate in (name, unicodedata.normalize("NFC", name)):
+        problem = _name_problem(candidate)
+        if problem:
+            raise BundleRejected(f"The bundle contains a file named {name!r}, which is not "
+                                 f"allowed ({problem}).")
+    return unicodedata.normalize("NFC", name)
+
+
+def _name_problem(name: str) -> str | None:
+    if not name or len(name) > 200:
+        return "empty or too long"
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or "\\" in name:
+        return "an absolute or Windows path"
+    if any(ord(c) < 32 or ord(c) == 127 for c in name) or _BIDI.search(name):
+        return "control or direction characters"
+    for segment in name.split("/"):
+        if segment in ("", ".", ".."):
+            return "an empty or parent segment"
+        if len(segment.encode("utf-8")) > 255:
+            return "a segment over 255 bytes"
+        if segment.split(".")[0].lower() in _WINDOWS_RESERVED:
+            return "a reserved Windows name"
+        if segment.endswith((".", " ")):
+            return "a trailing dot or space"
+    if name.startswith("__MACOSX/") or name.split("/")[-1].startswith("._"):
+        return "macOS metadata"
+    return None
+
+
+# -- the archive's structure ----------------------------------------------------------------------
+def _inspect_zip(data: bytes) -> zipfile.ZipFile:
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise BundleRejected("The bundle is larger than any persona should be.")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise BundleRejected(f"The file is not a persona bundle (not a zip archive: {error}).",
+                             "Choose a .persona file.") from error
+    entries = archive.infolist()
+    if len(entries) > MAX_ENTRIES:
+        raise BundleRejected(f"The bundle has {len(entries)} files; a persona needs far fewer.")
+    seen: dict[str, str] = {}
+    spans = []
+    for info in entries:
+        name = check_name(info.filename)
+        folded = name.casefold()
+        if folded in seen:
+            raise BundleRejected(f"The bundle contains {name!r} twice (names differing only by "
+                                 "case or accents).")
+        seen[folded] = name
+        mode = info.external_attr >> 16
+        if mode and (mode & 0o170000) not in (0o100000, 0):
+            raise BundleRejected(f"{name!r} in the bundle is a link or a device, not a file.")
+        if info.flag_bits & 0x1:
+            raise BundleRejected(f"{name!r} in the bundle is encrypted.")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise BundleRejected(f"{name!r} uses a compression method Hearth does not accept.")
+        if info.file_size > MAX_RATIO * max(info.compress_size, 1) and info.file_size > 1 << 20:
+            raise BundleRejected(f"{name!r} expands {info.file_size // max(info.compress_size, 1)}"
+                                 " times: the bundle looks like a zip bomb.")
+        local = data[info.header_offset:info.header_offset + 30]
+        if len(local) < 30 or local[:4] != b"PK\x03\x04":
+            raise BundleRejected("The bundle's index points outside its data.")
+        name_length, extra_length = struct.unpack("<HH", local[26:30])
+        local_name = data[info.header_offset + 30:info.header_offset + 30 + name_length]
+        if local_name != info.orig_filename.encode("utf-8" if info.flag_bits & 0x800
+                                                   else "cp437"):
+            raise BundleRejected(f"{name!r}: the bundle's index and its data disagree.")
+        start = info.header_offset
+        end = info.header_offset + 30 + name_length + extra_length + info.compress_size
+        spans.append((start, end, name))
+    spans.sort()
+    if spans and spans[0][0] != 0:
+        raise BundleRejected("The bundle has unexplained data before its first file.")
+    for (_s1, end1, name1), (start2, _e2, name2) in itertools.pairwise(spans):
+        if start2 < end1:
+            raise BundleRejected(f"{name1!r} and {name2!r} overlap in the bundle: it was "
+                                 "crafted to be read differently by different programs.")
+    eocd = data.rfind(b"PK\x05\x06")
+    if eocd < 0 or eocd + 22 + struct.unpack("<H", data[eocd + 20:eocd + 22])[0] != len(data):
+        raise BundleRejected("The bundle has unexplained data after its end.")
+    return archive
+
+
+def _read_small(archive: zipfile.ZipFile, name: str, cap: int) -> bytes:
+    try:
+        info = archive.getinfo(name)
+    except KeyError as error:
+        raise BundleRejected(f"The bundle has no {name}.") from error
+    if info.file_size > cap:
+        raise BundleRejected(f"The bundle's {name} is too large.")
+    with archive.open(info) as handle:
+        data = handle.read(cap + 1)
+    if len(data) > cap:
+        raise BundleRejected(f"The bundle's {name} is too large.")
+    return data
+
+
+# -- signatures ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Signer:
+    """An Ed25519 key pair (the private half only where we sign)."""
+
+    name: str
+    private_key: object | None
+    public_key: bytes
+
+    @staticmethod
+    def generate(name: str) -> Signer:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        key = Ed25519PrivateKey.generate()
+        return Signer(name, key, _raw_public(key.public_key()))
+
+    def key_id(self) -> str:
+        return hashlib.sha256(self.public_key).hexdigest()[:16]
+
+    def sign(self, data: bytes) -> str:
+        return base64.b64encode(self.private_key.sign(data)).decode()
+
+
+def _raw_public(public_key) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def verify_signature(public_key: bytes, signature_b64: str, data: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        key = Ed25519PublicKey.from_public_bytes(public_key)
+        key.verify(base64.b64decode(signature_b64, validate=True), data)
+        return True
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+
+
+@dataclass(frozen=True)
+class Verification:
+    licensor_signed: bool
+    publisher: str | None  # the trusted publisher who vouched for the licensor
+
+    @property
+    def verified(self) -> bool:
+        return self.licensor_signed and self.publisher is not None
+
+
+def verify(manifest_bytes: bytes, manifest: dict, signatures: list,
+           trusted_publishers: dict[str, bytes]) -> Verification:
+    """The licensor signs the manifest with the key the manifest names; a publisher signs the
+    same bytes with a key the app trusts."""
+    licensor_key = base64.b64decode(manifest.get("license", {}).get("licensor_key", "") or "")
+    licensor_ok = publisher = None
+    for entry in signatures if isinstance(signatures, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        role, signature = entry.get("role"), str(entry.get("signature", ""))
+        if role == "licensor" and licensor_key:
+            licensor_ok = verify_signature(licensor_key, signature, manifest_bytes)
+            if not licensor_ok:
+                raise BundleRejected("The licensor's signature does not match this bundle: it "
+                                     "was changed after it was signed.")
+        elif role == "publisher":
+            key = trusted_publishers.get(str(entry.get("publisher", "")))
+            if key is not None:
+                if not verify_signature(key, signature, manifest_bytes):
+                    raise BundleRejected("The publisher's signature does not match this "
+                                         "bundle: it was changed after it was signed.")
+                publisher = str(entry["publisher"])
+    return Verification(bool(licensor_ok), publisher)
+
+
+def trusted_publishers(user_keys: dict[str, str] | None = None) -> dict[str, bytes]:
+    """The publisher keys that ship with the app, plus the ones the user added (Settings)."""
+    from desktop.paths import asset
+
+    shipped = json.loads(asset("keys", "publishers.json").read_text(encoding="utf-8"))
+    keys = {**shipped["publishers"], **(user_keys or {})}
+    return {name: base64.b64decode(key) for name, key in keys.items()}
+
+
+# -- building (the creator's export, and tests) ---------------------------------------------------
+def build_bundle(target: Path, manifest: dict, files: dict[str, bytes],
+                 licensor: Signer | None = None,
+                 publisher: tuple[str, Signer] | None = None) -> Path:
+    """Write a .persona: the manifest gains every file's path, size, SHA-256 and media type."""
+    manifest = dict(manifest)
+    manifest["format"] = FORMAT
+    manifest["files"] = [{"path": path, "size": len(data),
+                          "sha256": hashlib.sha256(data).hexdigest(),
+                          "media_type": _media_type(path)} for path, data in sorted(files.items())]
+    if licensor is not None:
+        license_ = dict(manifest.get("license", {}))
+        license_["licensor_key"] = base64.b64encode(licensor.public_key).decode()
+        manifest["license"] = license_
+    manifest_bytes = canonical(manifest)
+    signatures = []
+    if licensor is not None:
+        signatures.append({"role": "licensor", "key_id": licensor.key_id(),
+                           "signature": licensor.sign(manifest_bytes)})
+    if publisher is not None:
+        name, signer = publisher
+        signatures.append({"role": "publisher", "publisher": name,
+                           "signature": signer.sign(manifest_bytes)})
+    partial = target.with_name(target.name + ".part")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("manifest.json", manifest_bytes)
+        archive.writestr("signatures.json", json.dumps(signatures, indent=1))
+        for path, data in sorted(files.items()):
+            archive.writestr(path, data)
+    os.replace(partial, target)
+    return target
+
+
+def _media_type(path: str) -> str:
+    suffix = path.rsplit(".", 1)[-1].lower()
+    return {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
+            "onnx": "application/onnx", "json": "application/json"}.get(suffix, "text/plain")
+
+
+# -- importing -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Imported:
+    persona_id: str
+    version: int
+    folder: Path
+    verification: Verification
+    replaced_version: int | None
+
+
+def _check_manifest(manifest: object) -> dict:
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BundleRejected("The bundle's manifest is not a Hearth persona manifest.")
+    for key, kind in (("id", str), ("version", int), ("names", dict), ("languages", list),
+                      ("description", str), ("files", list), ("license", dict)):
+        if not isinstance(manifest.get(key), kind):
+            raise BundleRejected(f"The bundle's manifest lacks a valid {key!r}.")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{2,63}", manifest["id"]):
+        raise BundleRejected(f"The persona id {manifest['id']!r} is not allowed.")
+    return manifest
+
+
+def license_problem(license_: dict, now: datetime | None = None) -> str | None:
+    """Why this license does not allow use right now, or None."""
+    now = now or datetime.now(UTC)
+    until = license_.get("valid_until")
+    if until:
+        try:
+            end = datetime.fromisoformat(str(until).replace("Z", "+00:00"))
+        except ValueError:
+            return "its license has an unreadable end date"
+        if end.tzinfo is None:
+            end = end.replace(tzinfo=UTC)
+        if now > end:
+            return f"its license expired on {end.date().isoformat()}"
+    start = license_.get("valid_from")
+    if start:
+        try:
+            begin = datetime.fromisoformat(str(start).replace("Z", "+00:00"))
+        except ValueError:
+            return "its license has an unreadable start date"
+        if begin.tzinfo is None:
+            begin = begin.replace(tzinfo=UTC)
+        if now < begin:
+            return f"its license only starts on {begin.date().isoformat()}"
+    return None
+
+
+def import_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[str, bytes],
+                  now: datetime | None = None) -> Imported:
+    started = time.monotonic()
+    data = source.read_bytes() if source.stat().st_size <= MAX_BUNDLE_BYTES else b"x" * (
+        MAX_BUNDLE_BYTES + 1)
+    archive = _inspect_zip(data)
+    manifest_bytes = _read_small(archive, "manifest.json", MAX_MANIFEST_BYTES)
+    manifest = _check_manifest(strict_json(manifest_bytes, "manifest"))
+    signatures = strict_json(_read_small(archive, "signatures.json", 64 << 10), "signature list")
+    verification = verify(manifest_bytes, manifest, signatures, trusted_publishers)
+    license_ = manifest["license"]
+    if license_.get("subject") == "real_person" and not verification.verified:
+        raise BundleRejected(
+            "This persona portrays a real person, but its license is not signed by the person "
+            "(or their representative) and vouched for by a publisher Hearth trusts.",
+            "Hearth installs likenesses of real people only with proof of their consent. Ask "
+            "the publisher for a signed bundle.")
+    problem = license_problem(license_, now)
+    if problem:
+        raise BundleRejected(f"This persona cannot be used: {problem}.",
+                             "Ask the licensor for a renewed bundle.")
+    listed = {}
+    for entry in manifest["files"]:
+        if not isinstance(entry, dict):
+            raise BundleRejected("The bundle's file list is malformed.")
+        path = check_name(str(entry.get("path", "")))
+        if path in CONTROL_NAMES or path in listed:
+            raise BundleRejected(f"The bundle's file list names {path!r} twice or reserved.")
+        size, digest = entry.get("size"), str(entry.get("sha256", ""))
+        cap = MAX_MEMBER_BYTES.get(str(entry.get("media_type")), 1 << 20)
+        if not isinstance(size, int) or not 0 <= size <= cap:
+            raise BundleRejected(f"{path!r} is larger than a persona file may be.")
+        listed[path] = (size, digest)
+    present = {check_name(i.filename) for i in archive.infolist()} - set(CONTROL_NAMES)
+    if present - set(listed):
+        raise BundleRejected(f"The bundle contains files its manifest does not list: "
+                             f"{', '.join(sorted(present - set(listed)))}.")
+    if set(listed) - present:
+        raise BundleRejected(f"The bundle lacks files its manifest lists: "
+                             f"{', '.join(sorted(set(listed) - present))}.")
+    if sum(size for size, _ in listed.values()) > MAX_TOTAL_BYTES:
+        raise BundleRejected("The bundle's files add up to more than a persona may take.")
+
+    persona_id, version = manifest["id"], manifest["version"]
+    target = personas_dir / persona_id
+    replaced = _installed_version(target)
+    if replaced is not None and version <= replaced:
+        raise BundleRejected(
+            f"Version {replaced} of this persona is already installed; this bundle is "
+            f"version {version}.", "Nothing was changed. Import a newer version to update it.")
+
+    personas_dir.mkdir(parents=True, exist_ok=True)
+    staging = personas_dir / f".import-{os.getpid()}-{time.monotonic_ns()}"
+    staging.mkdir(mode=0o700)
+    try:
+        for path, (size, digest) in listed.items():
+            if time.monotonic() - started > MAX_SECONDS:
+                raise BundleRejected("Checking the bundle took too long.")
+            _extract(archive, path, staging, size, digest)
+        (staging / "manifest.json").write_bytes(manifest_bytes)
+        (staging / "persona.json").write_text(json.dumps(
+            _persona_json(manifest), ensure_ascii=False, indent=1), encoding="utf-8")
+        (staging / "install.json").write_text(json.dumps({
+            "verified": verification.verified, "publisher": verification.publisher,
+            "licensor_signed": verification.licensor_signed,
+            "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }), encoding="utf-8")
+        _check_images(staging, manifest)
+        from desktop.personas.library import load_persona
+
+        load_persona(staging)  # the installed folder must load, or nothing is installed
+        if target.exists():
+            old = personas_dir / f".replaced-{persona_id}-{time.monotonic_ns()}"
+            os.replace(target, old)
+            os.replace(staging, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Imported(persona_id, version, target, verification, replaced)
+
+
+def _installed_version(folder: Path) -> int | None:
+    try:
+        return int(json.loads((folder / "persona.json").read_text(encoding="utf-8"))["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _extract(archive: zipfile.ZipFile, path: str, staging: Path, size: int,
+             digest: str) -> None:
+    destination = staging / path
+    destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    hasher = hashlib.sha256()
+    produced = 0
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    descriptor = os.open(destination, flags, 0o600)
+    with os.fdopen(descriptor, "wb") as out, archive.open(path) as member:
+        while True:
+            block = member.read(1 << 16)
+            if not block:
+                break
+            produced += len(block)
+            if produced > size:  # counted on the bytes actually produced
+                raise BundleRejected(f"{path!r} is larger than its manifest says.")
+            hasher.update(block)
+            out.write(block)
+    if produced != size or hasher.hexdigest() != digest:
+        raise BundleRejected(f"{path!r} does not match its manifest (size or SHA-256): the "
+                             "bundle was changed or damaged after it was made.")
+
+
+def _check_images(staging: Path, manifest: dict) -> None:
+    """Decode every image in a child process with a pixel cap, and keep a re-encoded PNG."""
+    import subprocess
+    import sys
+
+    images = [e["path"] for e in manifest["files"]
+              if str(e.get("media_type", "")).startswith("image/")]
+    for path in images:
+        done = subprocess.run([sys.executable, "-m", "desktop.personas.image_check",
+                               str(staging / path)], capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            reason = (done.stderr.strip().splitlines() or ["it could not be decoded"])[-1]
+            raise BundleRejected(f"The image {path!r} was refused: {reason[:200]}.")
+
+
+def _persona_json(manifest: dict) -> dict:
+    """The library's persona.json, from the verified manifest."""
+    keys = ("id", "version", "names", "languages", "description", "personality", "greetings",
+            "sample_lines", "portrait", "face_rig", "voice", "license", "lore")
+    return {"format": "hearth-persona-installed-1",
+            **{k: manifest[k] for k in keys if k in manifest}}

@@ -1,0 +1,291 @@
+"""Persona bundles: a generated corpus of hostile and broken bundles (RELIABILITY.md §1, §3),
+each rejected with its own message and the library unchanged; valid bundles install, verify,
+update, and are usable in a chat."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import subprocess
+import sys
+import zipfile
+import zlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from desktop.app import Hearth
+from desktop.brain.llm import Sampling
+from desktop.call.events import ReplyFinished
+from desktop.paths import asset
+from desktop.personas.bundle import (
+    BundleRejected,
+    Signer,
+    build_bundle,
+    import_bundle,
+    strict_json,
+)
+from tests.test_first_call import Events
+
+ROOT = Path(__file__).resolve().parent.parent
+WREN = json.loads(asset("personas", "wren", "persona.json").read_text(encoding="utf-8"))
+PORTRAIT = asset("personas", "wren", "portrait.png").read_bytes()
+PUBLISHER = Signer.generate("Test Publisher")
+TRUSTED = {"Test Publisher": PUBLISHER.public_key}
+
+
+def manifest(**changes) -> dict:
+    data = {k: v for k, v in WREN.items() if k != "format"}
+    data["id"] = "org.example.ada"
+    data["names"] = {"en": "Ada Byron"}
+    data["license"] = {**WREN["license"], "licensor": "Example Estate"}
+    for key, value in changes.items():
+        if key == "license":
+            data["license"] = {**data["license"], **value}
+        else:
+            data[key] = value
+    return data
+
+
+def bundle(tmp_path: Path, name: str = "ada.persona", files: dict | None = None,
+           signed: bool = False, **changes) -> Path:
+    licensor = Signer.generate("Example Estate") if signed else None
+    return build_bundle(tmp_path / name, manifest(**changes),
+                        files if files is not None else {"portrait.png": PORTRAIT},
+                        licensor, ("Test Publisher", PUBLISHER) if signed else None)
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    folder = tmp_path / "personas"
+    folder.mkdir()
+    return folder
+
+
+def install(path: Path, library: Path):
+    return import_bundle(path, library, TRUSTED)
+
+
+def rejected(path: Path, library: Path, match: str) -> None:
+    before = sorted(p.name for p in library.iterdir())
+    with pytest.raises(BundleRejected, match=match):
+        install(path, library)
+    assert sorted(p.name for p in library.iterdir()) == before  # unchanged, no staging left
+
+
+def rewrite(path: Path, entries: list[tuple[zipfile.ZipInfo | str, bytes]]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in entries:
+            archive.writestr(info, data)
+    return path
+
+
+def members(path: Path) -> list[tuple[str, bytes]]:
+    with zipfile.ZipFile(path) as archive:
+        return [(name, archive.read(name)) for name in archive.namelist()]
+
+
+# -- valid bundles -----------------------------------------------------------------------------
+def test_a_fictional_unsigned_bundle_installs_as_unverified(tmp_path: Path, library: Path
+                                                            ) -> None:
+    done = install(bundle(tmp_path), library)
+    assert done.persona_id == "org.example.ada" and not done.verification.verified
+    installed = json.loads((library / "org.example.ada" / "persona.json").read_text())
+    assert installed["names"] == {"en": "Ada Byron"}
+
+
+def test_a_signed_real_person_bundle_installs_as_verified(tmp_path: Path, library: Path
+                                                          ) -> None:
+    path = bundle(tmp_path, signed=True, license={"subject": "real_person"})
+    done = install(path, library)
+    assert done.verification.verified and done.verification.publisher == "Test Publisher"
+
+
+def test_an_imported_persona_is_usable_in_a_chat_and_updates_keep_memories(
+    tmp_path: Path, hearth_home
+) -> None:
+    hearth = Hearth(hearth_home).open()
+    try:
+        hearth.import_bundle(bundle(tmp_path))
+        persona = hearth.library.get("org.example.ada")
+        assert not persona.verified and persona.owner == "Example Estate"
+        events = Events()
+        conversation = hearth.conversation(persona, events)
+        conversation.sampling = Sampling(seed=1, max_tokens=8)
+        conversation.start()
+        turn = conversation.say("Hello Ada")
+        assert events.wait_for(ReplyFinished, turn_id=turn).full_text
+        conversation.close()
+        update = bundle(tmp_path, "ada-2.persona", version=2,
+                        description="Ada, updated description.")
+        done = hearth.import_bundle(update)
+        assert done.replaced_version == 1
+        assert hearth.library.get("org.example.ada").description == "Ada, updated description."
+        assert hearth.store.turns("org.example.ada")[0].text == "Hello Ada"
+        with pytest.raises(BundleRejected, match="already installed"):
+            hearth.import_bundle(update)
+    finally:
+        hearth.close()
+
+
+def test_an_expired_license_blocks_use_after_install_but_keeps_memories(tmp_path: Path,
+                                                                        hearth_home) -> None:
+    hearth = Hearth(hearth_home).open()
+    try:
+        hearth.import_bundle(bundle(tmp_path))
+        installed = hearth_home.personas / "org.example.ada" / "persona.json"
+        data = json.loads(installed.read_text())
+        data["license"]["valid_until"] = "2020-01-31T00:00:00Z"
+        installed.write_text(json.dumps(data))
+        persona = hearth.library.get("org.example.ada")
+        conversation = hearth.conversation(persona, Events())
+        assert conversation.llm is None
+        assert any(p.part == "license" and "expired on 2020-01-31" in p.text
+                   for p in hearth.engines.problems)
+    finally:
+        hearth.close()
+
+
+# -- the hostile corpus ---------------------------------------------------------------------------
+def test_a_real_person_without_a_trusted_signature_chain_is_refused(tmp_path: Path,
+                                                                     library: Path) -> None:
+    rejected(bundle(tmp_path, license={"subject": "real_person"}), library, "real person")
+    licensor_only = build_bundle(tmp_path / "l.persona",
+                                 manifest(license={"subject": "real_person"}),
+                                 {"portrait.png": PORTRAIT}, Signer.generate("Estate"), None)
+    rejected(licensor_only, library, "real person")
+    stranger = Signer.generate("Unknown Publisher")
+    untrusted = build_bundle(tmp_path / "u.persona", manifest(license={"subject": "real_person"}),
+                             {"portrait.png": PORTRAIT}, Signer.generate("Estate"),
+                             ("Unknown Publisher", stranger))
+    rejected(untrusted, library, "real person")
+
+
+def test_a_bad_signature_and_a_changed_file_are_refused(tmp_path: Path, library: Path) -> None:
+    path = bundle(tmp_path, signed=True)
+    entries = members(path)
+    signatures = json.loads(dict(entries)["signatures.json"])
+    signatures[0]["signature"] = signatures[1]["signature"]  # someone else's signature
+    rejected(rewrite(tmp_path / "bad-sig.persona",
+                     [(n, json.dumps(signatures).encode() if n == "signatures.json" else d)
+                      for n, d in entries]), library, "signature does not match")
+    changed = bytearray(PORTRAIT)
+    changed[-20] ^= 0xFF  # one byte in a file; the signed manifest is untouched
+    rejected(rewrite(tmp_path / "changed.persona",
+                     [(n, bytes(changed) if n == "portrait.png" else d) for n, d in entries]),
+             library, "does not match its manifest")
+
+
+def test_an_expired_or_not_yet_valid_license_is_refused(tmp_path: Path, library: Path) -> None:
+    past = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    future = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    rejected(bundle(tmp_path, license={"valid_until": past}), library, "expired")
+    rejected(bundle(tmp_path, "f.persona", license={"valid_from": future}), library,
+             "only starts")
+
+
+@pytest.mark.parametrize("name, match", [
+    ("../evil.txt", "parent segment"), ("/etc/passwd", "absolute"),
+    ("a\\b.txt", "Windows path"), ("gnp.\u202etxt", "direction"), ("CON.txt", "reserved"),
+    ("notes. ", "trailing"), ("__MACOSX/._portrait.png", "macOS"), ("a//b", "empty"),
+])
+def test_unsafe_member_names_are_refused(tmp_path: Path, library: Path, name: str,
+                                         match: str) -> None:
+    path = bundle(tmp_path)
+    rejected(rewrite(tmp_path / "n.persona", [*members(path), (zipfile.ZipInfo(name), b"x")]),
+             library, match)
+
+
+def test_case_colliding_names_symlinks_and_extra_or_missing_files_are_refused(
+    tmp_path: Path, library: Path
+) -> None:
+    entries = members(bundle(tmp_path))
+    rejected(rewrite(tmp_path / "case.persona", [*entries, ("PORTRAIT.png", b"x")]), library,
+             "twice")
+    link = zipfile.ZipInfo("link.png")
+    link.external_attr = (0o120777 << 16)
+    rejected(rewrite(tmp_path / "link.persona", [*entries, (link, b"/etc/passwd")]), library,
+             "link")
+    rejected(rewrite(tmp_path / "extra.persona", [*entries, ("extra.txt", b"hi")]), library,
+             "does not list")
+    rejected(rewrite(tmp_path / "missing.persona",
+                     [(n, d) for n, d in entries if n != "portrait.png"]), library, "lacks")
+
+
+def test_a_zip_bomb_is_refused_before_extraction(tmp_path: Path, library: Path) -> None:
+    bomb = b"\0" * (20 << 20)
+    path = bundle(tmp_path, files={"portrait.png": PORTRAIT, "notes.txt": bomb})
+    rejected(path, library, "zip bomb|larger than")
+
+
+def test_overlapping_entries_prepended_and_trailing_data_are_refused(tmp_path: Path,
+                                                                     library: Path) -> None:
+    data = bundle(tmp_path).read_bytes()
+    (tmp_path / "pre.persona").write_bytes(b"MZ" + b"\0" * 100 + data)
+    rejected(tmp_path / "pre.persona", library, "before its first file|index")
+    (tmp_path / "post.persona").write_bytes(data + b"trailing garbage")
+    rejected(tmp_path / "post.persona", library, "after its end")
+    # Point the second central-directory entry at the first entry's local header.
+    central = data.find(b"PK\x01\x02")
+    second = data.find(b"PK\x01\x02", central + 4)
+    forged = bytearray(data)
+    forged[second + 42:second + 46] = forged[central + 42:central + 46]
+    (tmp_path / "overlap.persona").write_bytes(bytes(forged))
+    rejected(tmp_path / "overlap.persona", library, "overlap|disagree")
+
+
+def test_a_png_decompression_bomb_is_refused(tmp_path: Path, library: Path) -> None:
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+
+    huge = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 100_000, 100_000,
+                                                                8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + chunk(b"IEND", b""))
+    rejected(bundle(tmp_path, files={"portrait.png": huge}), library, "100000 x 100000")
+
+
+def test_strict_json_refuses_duplicates_nan_and_deep_nesting() -> None:
+    with pytest.raises(BundleRejected, match="repeats a key"):
+        strict_json(b'{"id": "a", "id": "b"}', "manifest")
+    with pytest.raises(BundleRejected, match="NaN"):
+        strict_json(b'{"x": NaN}', "manifest")
+    with pytest.raises(BundleRejected, match="nested too deeply"):
+        strict_json(b"[" * 40 + b"]" * 40, "manifest")
+
+
+def test_a_manifest_with_duplicate_keys_inside_a_bundle_is_refused(tmp_path: Path,
+                                                                   library: Path) -> None:
+    entries = members(bundle(tmp_path))
+    text = dict(entries)["manifest.json"].decode()
+    doubled = text.replace('"id":"org.example.ada"', '"id":"org.example.ada","id":"x.y.z"')
+    rejected(rewrite(tmp_path / "dup.persona",
+                     [(n, doubled.encode() if n == "manifest.json" else d) for n, d in entries]),
+             library, "repeats a key")
+
+
+def test_not_a_zip_is_refused(tmp_path: Path, library: Path) -> None:
+    path = tmp_path / "x.persona"
+    path.write_bytes(b"\x89PNG not a zip")
+    rejected(path, library, "not a persona bundle")
+
+
+def test_hearth_import_and_hearth_file_on_the_command_line(tmp_path: Path, empty_home) -> None:
+    env = {**os.environ, "HEARTH_HOME": str(empty_home.root)}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "desktop.cli", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    done = run("import", str(bundle(tmp_path)))
+    assert done.returncode == 0, done.stderr
+    assert "Installed Ada Byron" in done.stdout and "unverified" in done.stdout
+    assert "Example Estate" in done.stdout
+    again = run(str(bundle(tmp_path, "ada3.persona", version=3)))  # hearth FILE.persona
+    assert again.returncode == 0 and "replaces version 1" in again.stdout
+    bad = tmp_path / "bad.persona"
+    bad.write_bytes(b"nope")
+    refused = run("import", str(bad))
+    assert refused.returncode == 1 and "not a persona bundle" in refused.stderr
