@@ -39,6 +39,7 @@ from desktop.call.frames import (
     TurnControl,
     UserText,
 )
+from desktop.call.guard import REFUSALS, OutputGuard
 from desktop.call.sentences import SentenceSplitter
 from desktop.face.animator import FaceAnimator
 from desktop.face.visemes import VisemeTrack
@@ -165,6 +166,7 @@ class Conversation:
         self._call_id = None  # Future of the current call's row id
         self._last_call_summary = ""
         self.memory_budget_tokens = MEMORY_BUDGET_TOKENS
+        self.guard = OutputGuard.for_license(persona.license)
 
     # -- lifecycle --------------------------------------------------------------
     def start(self) -> Conversation:
@@ -357,6 +359,23 @@ class Conversation:
         if sprinting:
             self.llm.set_threads(self.budget.llm_alone())
         retried = False
+        generated = ""  # what the model wrote; ``reply.full_text`` is what passed the guard
+        blocked = None
+
+        def release(text: str) -> None:
+            nonlocal sprinting
+            if not text:
+                return
+            with self._lock:
+                reply.full_text += text
+            self.listener(ReplyToken(turn_id, text))
+            if reply.spoken:
+                for sentence in splitter.push(text):
+                    self._queue_sentence(reply, sentence)
+                    if sprinting:
+                        self.llm.set_threads(self.budget.llm)
+                        sprinting = False
+
         while True:
             try:
                 for piece in self.llm.stream(self.persona.prompt(), history,
@@ -366,15 +385,13 @@ class Conversation:
                         break
                     if times.first_token is None:
                         times.first_token = time.monotonic()
-                    with self._lock:
-                        reply.full_text += piece
-                    self.listener(ReplyToken(turn_id, piece))
-                    if reply.spoken:
-                        for sentence in splitter.push(piece):
-                            self._queue_sentence(reply, sentence)
-                            if sprinting:
-                                self.llm.set_threads(self.budget.llm)
-                                sprinting = False
+                    generated += piece
+                    blocked = self.guard.violation(generated)
+                    if blocked:
+                        break
+                    release(generated[len(reply.full_text):self.guard.releasable(generated)])
+                if not blocked:
+                    release(generated[len(reply.full_text):])  # the held-back tail passed
                 break
             except EngineUnavailable as error:
                 if not retried and times.first_token is None and live():
@@ -383,14 +400,16 @@ class Conversation:
                     continue
                 self.listener(Notice("warning", str(error)))
                 apology = APOLOGIES.get(self.language, APOLOGIES["en"])
-                piece = (" " if reply.full_text else "") + apology
-                with self._lock:
-                    reply.full_text += piece
-                self.listener(ReplyToken(turn_id, piece))
-                if reply.spoken and live():
-                    for sentence in splitter.push(piece):
-                        self._queue_sentence(reply, sentence)
+                release((" " if reply.full_text else "") + apology)
                 break
+        if blocked and live():
+            # Nothing of the violation was shown or spoken: what passed stays, then the
+            # persona declines in its own voice. The log names the rule, never the text.
+            log.warning("Reply of %s stopped by the license guard: %s", self.persona.id,
+                        blocked)
+            refusal = str(self.persona.license.get("refusal") or REFUSALS.get(
+                self.language, REFUSALS["en"]))
+            release((" " if reply.full_text else "") + refusal)
         if sprinting:
             self.llm.set_threads(self.budget.llm)
         if not live():

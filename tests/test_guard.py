@@ -1,0 +1,49 @@
+"""The license's output rules, on the guard alone and in a conversation whose fixture model is
+forced (by logit bias) to say a forbidden word."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from desktop.brain.llm import LocalLLM, Sampling
+from desktop.call.events import ReplyFinished, ReplyToken
+from desktop.call.guard import REFUSALS, OutputGuard
+from desktop.call.session import Conversation
+from desktop.paths import DataDirs
+from desktop.personas.library import PersonaLibrary
+from tests.test_first_call import Events
+
+
+def test_the_guard_matches_whole_words_phrases_and_chinese() -> None:
+    guard = OutputGuard(["Rain", "the secret code"], ["胡说"])
+    assert guard.violation("I love the RAIN.") == "never-say phrase 1"
+    assert guard.violation("I took the train.") is None  # not a whole word
+    assert guard.violation("that is THE  secret\ncode") == "never-say phrase 2"
+    assert guard.violation("别胡说八道") == "forbidden topic '胡说'"
+    assert guard.hold == len("the secret code")
+    assert guard.releasable("x" * 40) == 40 - guard.hold
+    assert guard.releasable("x" * 40, final=True) == 40
+    assert not OutputGuard([], []).active and OutputGuard([], []).releasable("abc") == 3
+
+
+def test_a_forced_forbidden_word_never_reaches_the_screen(fixture_models: Path, tmp_path: Path,
+                                                          caplog) -> None:
+    llm = LocalLLM.load(fixture_models / "llm" / "hearth-tiny.gguf")
+    (rain,) = llm.model.tokenize(b" rain", add_bos=False)
+    persona = PersonaLibrary(DataDirs(tmp_path)).get("org.hearth.wren")
+    persona.license = {**persona.license, "never_say": ["rain"]}
+    events = Events()
+    conversation = Conversation(persona, None, llm, events, sampling=Sampling(
+        seed=1, max_tokens=12, logit_bias={rain: 100.0})).start()
+    caplog.set_level(logging.WARNING, logger="desktop.call.session")
+    try:
+        turn = conversation.say("Tell me about the weather")
+        finished = events.wait_for(ReplyFinished, turn_id=turn)
+    finally:
+        conversation.close()
+    shown = "".join(e.text for e in events.of(ReplyToken))
+    assert "rain" not in shown.lower()
+    assert finished.full_text.endswith(REFUSALS["en"])
+    assert conversation.history[-1].text == finished.full_text
+    assert "never-say phrase 1" in caplog.text and "Tell me" not in caplog.text
