@@ -28,6 +28,7 @@ from desktop.models.inventory import Inventory, Missing
 from desktop.paths import DataDirs, asset_path
 from desktop.personas.bundle import Imported, import_bundle, trusted_publishers
 from desktop.personas.library import Persona, PersonaLibrary
+from desktop.personas.revocation import Revocations
 from desktop.settings import Settings
 from desktop.voice.audio_out import AudioOutput, AudioUnavailable
 from desktop.voice.tts import PiperTTS
@@ -157,6 +158,11 @@ class Hearth:
                 engines.problems.append(Problem("speaker", str(error)))
         return engines
 
+    def import_revocations(self, path: Path) -> int:
+        settings = Settings.load(self.dirs.root)
+        return Revocations(self.dirs.root).import_list(
+            path, trusted_publishers(settings.trusted_publishers))
+
     def import_bundle(self, path: Path) -> Imported:
         """Check and install a .persona bundle (desktop.personas.bundle)."""
         settings = Settings.load(self.dirs.root)
@@ -166,7 +172,14 @@ class Hearth:
     def conversation(self, persona: Persona, listener: Listener,
                      animator: FaceAnimator | None = None) -> Conversation:
         engines = self.load_engines(persona)
-        blocked = persona.license_problem()
+        revocations = Revocations(self.dirs.root)
+        revoked = revocations.revoked().get(str(persona.license.get("revocation_id", "")))
+        blocked = persona.license_problem() or (
+            f"its license was revoked on {revoked.since[:10]} ({revoked.reason})"
+            if revoked else None)
+        stale = revocations.staleness_warning()
+        if stale:
+            engines.problems.append(Problem("revocations", stale))
         if blocked:
             # Enforced here, outside the prompt: no engine is given to a persona whose
             # license does not allow use now.

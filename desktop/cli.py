@@ -56,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     remote_set.add_argument("--model", default="default", help="the model name it serves")
     remote_sub.add_parser("off", help="go back to the local model")
     remote_sub.add_parser("test", help="ask the server one short question")
-    importer = sub.add_parser("import", help="check and install a .persona bundle")
+    importer = sub.add_parser("import", help="check and install a .persona bundle, or a "
+                                             "signed revocation list (.json)")
     importer.add_argument("file")
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) == 1 and argv[0].endswith(".persona"):
@@ -250,6 +251,11 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"hearth: {error}", file=sys.stderr)
         return 1
     try:
+        if args.file.endswith(".json"):
+            version = hearth.import_revocations(Path(args.file))
+            print(f"Installed revocation list version {version}; revoked personas stop "
+                  "working now, their memories are kept.")
+            return 0
         done = hearth.import_bundle(Path(args.file))
     except HearthError as error:
         print(f"hearth: {error}", file=sys.stderr)
