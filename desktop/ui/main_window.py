@@ -5,16 +5,19 @@ from __future__ import annotations
 import html
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QTextBrowser,
@@ -35,6 +38,7 @@ from desktop.call.events import (
 )
 from desktop.call.session import Conversation
 from desktop.call.video import FaceLoop, FrameMailbox
+from desktop.errors import HearthError
 from desktop.face.animator import FaceAnimator
 from desktop.personas.library import Persona
 from desktop.ui.bridge import EngineBridge
@@ -161,6 +165,10 @@ class MainWindow(QMainWindow):
         self.library = QListWidget()
         self.library.setFixedWidth(260)
         self.library.currentItemChanged.connect(self._persona_chosen)
+        self.import_button = QPushButton(self.tr("Import persona…"))
+        self.import_button.clicked.connect(self.choose_bundle)
+        self.setAcceptDrops(True)  # drop a .persona file anywhere on the window
+        self.last_import_text = ""
         self.title = QLabel("")
         title_font = QFont()
         title_font.setPointSize(16)
@@ -204,7 +212,10 @@ class MainWindow(QMainWindow):
         right.addWidget(self.pages, 1)
         root = QWidget()
         body = QHBoxLayout(root)
-        body.addWidget(self.library)
+        left = QVBoxLayout()
+        left.addWidget(self.library, 1)
+        left.addWidget(self.import_button)
+        body.addLayout(left)
         body.addLayout(right, 1)
         self.setCentralWidget(root)
 
@@ -228,17 +239,76 @@ class MainWindow(QMainWindow):
         self.populate_library()
 
     # -- library ----------------------------------------------------------------------
-    def populate_library(self) -> None:
+    def populate_library(self, select: str | None = None) -> None:
         self.library.clear()
         for persona in self.hearth.library.list():
             status = self.tr("Verified") if persona.verified else self.tr("Unverified")
-            item = QListWidgetItem(f"{persona.name(self.language)}\n{status} · {persona.owner}")
+            until = persona.license.get("valid_until")
+            extra = self.tr(" · until {date}").format(date=str(until)[:10]) if until else ""
+            blocked = persona.license_problem()
+            if blocked:
+                extra += "\n" + self.tr("Not available: {why}").format(why=blocked)
+            item = QListWidgetItem(f"{persona.name(self.language)}\n{status} · "
+                                   f"{persona.owner}{extra}")
             item.setData(Qt.ItemDataRole.UserRole, persona.id)
             self.library.addItem(item)
+            if persona.id == select:
+                self.library.setCurrentItem(item)
         self._library_problems = list(self.hearth.library.problems)
         self._show_problems_text([])
-        if self.library.count():
+        if self.library.count() and self.library.currentRow() < 0:
             self.library.setCurrentRow(0)
+
+    # -- importing persona bundles ----------------------------------------------------------------
+    def choose_bundle(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, self.tr("Import a persona"), "", self.tr("Persona bundles (*.persona)"))
+        if path:
+            self.import_files([path])
+
+    def import_files(self, paths: list[str]) -> None:
+        def work() -> None:
+            for path in paths:
+                try:
+                    done = self.hearth.import_bundle(Path(path))
+                    self.bridge.post(("imported", done, None))
+                except HearthError as error:
+                    self.bridge.post(("imported", None, error))
+
+        threading.Thread(target=work, name="import", daemon=True).start()
+
+    def _imported(self, done, error) -> None:
+        if error is not None:
+            self.last_import_text = str(error)
+            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Not imported"), str(error),
+                              QMessageBox.StandardButton.Ok, self)
+            box.open()  # not modal: the window keeps working
+            return
+        persona = self.hearth.library.get(done.persona_id)
+        license_ = persona.license
+        who = (self.tr("verified by {publisher}").format(publisher=done.verification.publisher)
+               if done.verification.verified else self.tr("unverified"))
+        self.last_import_text = self.tr(
+            "{name} is installed ({who}). Likeness owned by {owner}; subject: {subject}; "
+            "allowed: {modes}; valid until: {until}.").format(
+            name=persona.name(self.language), who=who, owner=persona.owner,
+            subject=license_.get("subject", "?"), modes=", ".join(license_.get("modes", [])),
+            until=license_.get("valid_until", self.tr("no end date")))
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Persona imported"),
+                          self.last_import_text, QMessageBox.StandardButton.Ok, self)
+        box.open()  # not modal: the window keeps working
+        self.populate_library(select=done.persona_id)
+
+    def dragEnterEvent(self, event) -> None:
+        if any(url.toLocalFile().endswith(".persona") for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = [url.toLocalFile() for url in event.mimeData().urls()
+                 if url.toLocalFile().endswith(".persona")]
+        if paths:
+            event.acceptProposedAction()
+            self.import_files(paths)
 
     def _persona_chosen(self, item: QListWidgetItem | None, _previous: object = None) -> None:
         if item is None:
@@ -302,6 +372,8 @@ class MainWindow(QMainWindow):
             if conversation.llm is None and not self._setup_offered:
                 self._setup_offered = True  # first run: offer setup once, never nag
                 self.open_setup()
+        elif isinstance(event, tuple) and event[0] == "imported":
+            self._imported(event[1], event[2])
         elif isinstance(event, tuple) and event[0] == "store":
             self._store_problem = event[1]
             self._show_problems_text([])
@@ -445,8 +517,15 @@ class MainWindow(QMainWindow):
 
     # -- rendering helpers --------------------------------------------------------------------
     def _set_ready(self, ready: bool) -> None:
-        for widget in (self.chat.send, self.chat.input, self.call.input, self.call.start):
-            widget.setEnabled(ready)
+        # The license's permitted modes gate the controls, outside the prompt.
+        persona = self.persona
+        text_ok = persona is None or persona.allows("text")
+        call_ok = persona is None or persona.allows("voice_call")
+        for widget in (self.chat.send, self.chat.input):
+            widget.setEnabled(ready and text_ok)
+        for widget in (self.call.input, self.call.start):
+            widget.setEnabled(ready and call_ok)
+        self.call_button.setEnabled(call_ok)
 
     def _append_line(self, who: str, text: str) -> None:
         self._lines.append(TranscriptLine(who, text))

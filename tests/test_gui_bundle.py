@@ -1,0 +1,63 @@
+"""Importing a persona in the window: dropped or chosen, shown with its license, refused with
+words when hostile; the license's modes gate the controls."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from desktop.app import Hearth
+from desktop.ui.main_window import MainWindow
+from tests.test_bundle import bundle
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def window(qtbot, hearth_home, pulse):
+    hearth = Hearth(hearth_home).open()
+    win = MainWindow(hearth)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.conversation is not None, timeout=30000)
+    yield win
+    win.close()
+    hearth.close()
+
+
+def drop(win: MainWindow, path: Path) -> None:
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, data,
+                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    win.dropEvent(event)
+
+
+def test_a_dropped_bundle_is_installed_shown_and_gated_by_its_modes(window, qtbot,
+                                                                    tmp_path: Path) -> None:
+    path = bundle(tmp_path, license={"modes": ["text"], "valid_until": "2099-12-31T00:00:00Z"})
+    drop(window, path)
+    qtbot.waitUntil(lambda: "is installed" in window.last_import_text, timeout=30000)
+    assert "unverified" in window.last_import_text and "Example Estate" in window.last_import_text
+    texts = [window.library.item(i).text() for i in range(window.library.count())]
+    assert any("Ada Byron" in t and "until 2099-12-31" in t for t in texts)
+    qtbot.waitUntil(lambda: window.persona.id == "org.example.ada"
+                    and window.conversation is not None
+                    and window.chat.send.isEnabled(), timeout=30000)
+    assert not window.call.start.isEnabled() and not window.call_button.isEnabled()
+
+
+def test_a_hostile_bundle_is_refused_with_words(window, qtbot, tmp_path: Path) -> None:
+    bad = tmp_path / "evil.persona"
+    bad.write_bytes(b"not a zip at all")
+    before = window.library.count()
+    window.import_files([str(bad)])
+    qtbot.waitUntil(lambda: "not a persona bundle" in window.last_import_text, timeout=30000)
+    assert window.library.count() == before
