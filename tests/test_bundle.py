@@ -289,3 +289,17 @@ def test_hearth_import_and_hearth_file_on_the_command_line(tmp_path: Path, empty
     bad.write_bytes(b"nope")
     refused = run("import", str(bad))
     assert refused.returncode == 1 and "not a persona bundle" in refused.stderr
+
+
+def test_built_manifests_follow_the_published_schema(tmp_path: Path) -> None:
+    import jsonschema
+
+    schema = json.loads(asset("schemas", "persona-manifest.schema.json").read_text())
+    for path in (bundle(tmp_path), bundle(tmp_path, "s.persona", signed=True,
+                                          license={"subject": "real_person"})):
+        manifest_data = json.loads(dict(members(path))["manifest.json"])
+        jsonschema.validate(manifest_data, schema)
+    broken = json.loads(dict(members(bundle(tmp_path, "b.persona")))["manifest.json"])
+    broken["license"]["subject"] = "celebrity"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)
