@@ -8,6 +8,7 @@ language model means the app opens and says where to put one.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -162,6 +163,22 @@ class Hearth:
         settings = Settings.load(self.dirs.root)
         return Revocations(self.dirs.root).import_list(
             path, trusted_publishers(settings.trusted_publishers))
+
+    def import_file(self, path: Path) -> str:
+        """Import whatever the user dropped or named: a .persona bundle, a character card
+        (PNG, JSON, CHARX) or a revocation list. Returns a sentence for the user."""
+        if path.suffix == ".persona":
+            done = self.import_bundle(path)
+            return done.persona_id
+        if path.suffix == ".json" and b"hearth-revocations-1" in path.read_bytes()[:4096]:
+            version = self.import_revocations(path)
+            return f"revocations:{version}"
+        from desktop.paths import asset
+        from desktop.personas.cards import import_card
+
+        wren = json.loads(asset("personas", "wren", "persona.json").read_text(encoding="utf-8"))
+        placeholder = (asset("personas", "wren", "portrait.png").read_bytes(), wren["face_rig"])
+        return import_card(path, self.dirs.personas, placeholder)
 
     def import_bundle(self, path: Path) -> Imported:
         """Check and install a .persona bundle (desktop.personas.bundle)."""

@@ -251,10 +251,15 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"hearth: {error}", file=sys.stderr)
         return 1
     try:
-        if args.file.endswith(".json"):
-            version = hearth.import_revocations(Path(args.file))
-            print(f"Installed revocation list version {version}; revoked personas stop "
-                  "working now, their memories are kept.")
+        if not args.file.endswith(".persona"):
+            result = hearth.import_file(Path(args.file))
+            if result.startswith("revocations:"):
+                print(f"Installed revocation list version {result.split(':')[1]}; revoked "
+                      "personas stop working now, their memories are kept.")
+            else:
+                card = hearth.library.get(result)
+                print(f"Installed {card.name()} ({result}) from a character card: "
+                      "unverified, fictional.")
             return 0
         done = hearth.import_bundle(Path(args.file))
     except HearthError as error:

@@ -480,18 +480,21 @@ def _extract(archive: zipfile.ZipFile, path: str, staging: Path, size: int,
 
 
 def _check_images(staging: Path, manifest: dict) -> None:
-    """Decode every image in a child process with a pixel cap, and keep a re-encoded PNG."""
+    for entry in manifest["files"]:
+        if str(entry.get("media_type", "")).startswith("image/"):
+            _check_image(staging / entry["path"], entry["path"])
+
+
+def _check_image(path: Path, name: str) -> None:
+    """Decode an image in a child process with a pixel cap; it is re-encoded as PNG there."""
     import subprocess
     import sys
 
-    images = [e["path"] for e in manifest["files"]
-              if str(e.get("media_type", "")).startswith("image/")]
-    for path in images:
-        done = subprocess.run([sys.executable, "-m", "desktop.personas.image_check",
-                               str(staging / path)], capture_output=True, text=True, timeout=60)
-        if done.returncode != 0:
-            reason = (done.stderr.strip().splitlines() or ["it could not be decoded"])[-1]
-            raise BundleRejected(f"The image {path!r} was refused: {reason[:200]}.")
+    done = subprocess.run([sys.executable, "-m", "desktop.personas.image_check", str(path)],
+                          capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or ["it could not be decoded"])[-1]
+        raise BundleRejected(f"The image {name!r} was refused: {reason[:200]}.")
 
 
 def _persona_json(manifest: dict) -> dict:

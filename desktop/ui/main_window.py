@@ -46,6 +46,9 @@ from desktop.ui.face_widget import FaceWidget
 from desktop.ui.memory_view import MemoryDialog
 from desktop.ui.setup_view import SetupDialog
 
+# What can be dropped on the window: bundles, character cards, revocation lists.
+IMPORTABLE = (".persona", ".png", ".json", ".charx")
+
 
 @dataclass
 class TranscriptLine:
@@ -262,7 +265,8 @@ class MainWindow(QMainWindow):
     # -- importing persona bundles ----------------------------------------------------------------
     def choose_bundle(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
-            self, self.tr("Import a persona"), "", self.tr("Persona bundles (*.persona)"))
+            self, self.tr("Import a persona"), "",
+            self.tr("Personas and character cards (*.persona *.png *.json *.charx)"))
         if path:
             self.import_files([path])
 
@@ -270,7 +274,10 @@ class MainWindow(QMainWindow):
         def work() -> None:
             for path in paths:
                 try:
-                    done = self.hearth.import_bundle(Path(path))
+                    if path.endswith(".persona"):
+                        done = self.hearth.import_bundle(Path(path))
+                    else:  # a character card (or a revocation list)
+                        done = self.hearth.import_file(Path(path))
                     self.bridge.post(("imported", done, None))
                 except HearthError as error:
                     self.bridge.post(("imported", None, error))
@@ -283,6 +290,15 @@ class MainWindow(QMainWindow):
             box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Not imported"), str(error),
                               QMessageBox.StandardButton.Ok, self)
             box.open()  # not modal: the window keeps working
+            return
+        if isinstance(done, str):  # a character card, or a revocation list
+            self.last_import_text = (self.tr("The revocation list is installed.")
+                                     if done.startswith("revocations:") else self.tr(
+                "{name} is installed from a character card (unverified, fictional).").format(
+                name=self.hearth.library.get(done).name(self.language)))
+            QMessageBox(QMessageBox.Icon.Information, self.tr("Imported"),
+                        self.last_import_text, QMessageBox.StandardButton.Ok, self).open()
+            self.populate_library(select=None if done.startswith("revocations:") else done)
             return
         persona = self.hearth.library.get(done.persona_id)
         license_ = persona.license
@@ -300,12 +316,12 @@ class MainWindow(QMainWindow):
         self.populate_library(select=done.persona_id)
 
     def dragEnterEvent(self, event) -> None:
-        if any(url.toLocalFile().endswith(".persona") for url in event.mimeData().urls()):
+        if any(url.toLocalFile().endswith(IMPORTABLE) for url in event.mimeData().urls()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
         paths = [url.toLocalFile() for url in event.mimeData().urls()
-                 if url.toLocalFile().endswith(".persona")]
+                 if url.toLocalFile().endswith(IMPORTABLE)]
         if paths:
             event.acceptProposedAction()
             self.import_files(paths)

@@ -1,0 +1,193 @@
+"""Character Card V2 / V3 import: PNG with a ``chara`` (V2) or ``ccv3`` (V3) tEXt chunk, plain
+JSON, or a CHARX zip with ``card.json``. A card carries no license, consent or signature, so it
+becomes an *unverified fictional* persona. Every field of the card is kept verbatim in
+``card.json`` beside the persona (the specs ask importers to preserve what they do not use,
+``extensions`` included); the lorebook becomes the persona's background knowledge.
+
+Same hostility rules as bundles (RELIABILITY.md §1.8): tEXt chunks only, CRCs checked, base64
+and JSON size caps, strict JSON, images decoded in a child process, atomic install.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import struct
+import time
+import unicodedata
+import zipfile
+import zlib
+from pathlib import Path
+
+from desktop.personas.bundle import BundleRejected, check_name, strict_json
+
+MAX_CARD_FILE = 32 << 20
+MAX_CARD_JSON = 2 << 20
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# Where the face usually sits in a card's portrait (centred, head and shoulders). A card has no
+# face landmarks; the persona creator lets the user move these points onto the real face.
+DEFAULT_RIG = {"left_eye": [-0.15, -0.13], "right_eye": [0.15, -0.13],
+               "mouth_center": [0.0, 0.14], "mouth_size": [0.26, 0.06],
+               "face_center": [0.0, -0.08], "face_size": [0.75, 1.0]}
+
+
+def png_text_chunks(data: bytes) -> dict[str, bytes]:
+    """The tEXt chunks of a PNG, with every chunk's CRC checked."""
+    if not data.startswith(PNG_MAGIC):
+        raise BundleRejected("The file is not a PNG image.", "Choose a character card.")
+    chunks: dict[str, bytes] = {}
+    index = len(PNG_MAGIC)
+    while index + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[index:index + 4])
+        kind = data[index + 4:index + 8]
+        body = data[index + 8:index + 8 + length]
+        if len(body) != length or index + 12 + length > len(data):
+            raise BundleRejected("The card image is truncated.")
+        (crc,) = struct.unpack(">I", data[index + 8 + length:index + 12 + length])
+        if zlib.crc32(kind + body) & 0xFFFFFFFF != crc:
+            raise BundleRejected("The card image is damaged (a chunk's checksum is wrong).")
+        if kind == b"tEXt":
+            keyword, _, text = body.partition(b"\0")
+            chunks[keyword.decode("latin-1")] = text
+        if kind == b"IEND":
+            break
+        index += 12 + length
+    return chunks
+
+
+def read_card(path: Path) -> tuple[dict, bytes | None]:
+    """The card's JSON (V3 preferred over V2) and its image, if it came as one."""
+    if path.stat().st_size > MAX_CARD_FILE:
+        raise BundleRejected("The character card file is too large.")
+    data = path.read_bytes()
+    image = None
+    if data.startswith(PNG_MAGIC):
+        chunks = png_text_chunks(data)
+        encoded = chunks.get("ccv3") or chunks.get("chara")
+        if encoded is None:
+            raise BundleRejected("This PNG has no character card inside.",
+                                 "Choose a card exported by a character card editor.")
+        if len(encoded) > MAX_CARD_JSON * 4 // 3 + 4:
+            raise BundleRejected("The card's text is too large.")
+        try:
+            raw = base64.b64decode(encoded, validate=True)
+        except ValueError as error:
+            raise BundleRejected("The card's text is not valid base64.") from error
+        card, image = strict_json(raw, "character card"), data
+    elif data[:2] == b"PK":
+        card, image = _read_charx(data)
+    else:
+        if len(data) > MAX_CARD_JSON:
+            raise BundleRejected("The card's JSON is too large.")
+        card = strict_json(data, "character card")
+    if not isinstance(card, dict):
+        raise BundleRejected("The file is not a character card.")
+    return card, image
+
+
+def _read_charx(data: bytes) -> tuple[dict, bytes | None]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as error:
+        raise BundleRejected("The CHARX file is not a valid zip.") from error
+    names = [check_name(i.filename) for i in archive.infolist()]
+    if len(names) > 256 or "card.json" not in names:
+        raise BundleRejected("The CHARX file has no card.json.")
+    info = archive.getinfo("card.json")
+    if info.file_size > MAX_CARD_JSON:
+        raise BundleRejected("The CHARX card.json is too large.")
+    card = strict_json(archive.read(info), "character card")
+    image = None
+    for asset in (card.get("data", {}).get("assets") or []) if isinstance(card, dict) else []:
+        uri = str(asset.get("uri", "")) if isinstance(asset, dict) else ""
+        if asset.get("type") == "icon" and uri.startswith("embeded://"):
+            inner = uri.removeprefix("embeded://")
+            if inner in names and archive.getinfo(inner).file_size <= 16 << 20:
+                image = archive.read(inner)
+                break
+    return card, image
+
+
+def _text(value: object, cap: int = 8000) -> str:
+    return str(value or "")[:cap]
+
+
+def _macros(text: str, name: str) -> str:
+    return re.sub(r"\{\{char\}\}", name, re.sub(r"\{\{user\}\}", "you", text, flags=re.I),
+                  flags=re.I)
+
+
+def card_to_persona(card: dict) -> dict:
+    """The library's persona.json for a card (unverified, fictional)."""
+    spec = card.get("spec")
+    data = card.get("data") if spec in ("chara_card_v2", "chara_card_v3") else card
+    if not isinstance(data, dict) or not _text(data.get("name")).strip():
+        raise BundleRejected("The character card has no name.")
+    name = _text(data["name"], 80).strip()
+    language = "zh" if re.search(r"[\u4e00-\u9fff]", name + _text(data.get("description"))) \
+        else "en"
+    samples = [_macros(line.split(":", 1)[1].strip(), name)
+               for line in _text(data.get("mes_example"), 20000).splitlines()
+               if line.lower().startswith("{{char}}:") and line.split(":", 1)[1].strip()][:12]
+    book = data.get("character_book") if isinstance(data.get("character_book"), dict) else {}
+    lore = [{"keys": [str(k) for k in entry.get("keys", [])][:20],
+             "text": _macros(_text(entry.get("content"), 2000), name)}
+            for entry in (book.get("entries") or [])[:200]
+            if isinstance(entry, dict) and entry.get("enabled", True) and entry.get("content")]
+    digest = hashlib.sha256(json.dumps(card, sort_keys=True).encode()).hexdigest()[:10]
+    slug = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", name).encode(
+        "ascii", "ignore").decode().lower()).strip("-")[:30] or "card"
+    description = "\n\n".join(part for part in (
+        _macros(_text(data.get("description")), name),
+        _macros(_text(data.get("scenario")), name)) if part.strip())
+    return {
+        "format": "hearth-persona-installed-1",
+        "id": f"card.{slug}-{digest}", "version": 1, "names": {language: name},
+        "languages": [language], "description": description or name,
+        "personality": _macros(_text(data.get("personality")), name),
+        "greetings": {language: _macros(_text(data.get("first_mes"), 1000), name)},
+        "sample_lines": samples, "portrait": "portrait.png", "face_rig": DEFAULT_RIG,
+        "voice": {}, "lore": lore,
+        "license": {"subject": "fictional",
+                    "licensor": _text(data.get("creator"), 120) or "unknown (character card)",
+                    "modes": ["text", "voice_call", "video_call"],
+                    "disclosure": f"{name} is a fictional AI character from a character card."},
+    }
+
+
+def import_card(path: Path, personas_dir: Path, placeholder: tuple[bytes, dict]) -> str:
+    """Install a character card; returns the new persona id. A card without an image gets
+    ``placeholder`` (Hearth's drawn portrait and its face rig) until the user sets one."""
+    card, image = read_card(path)
+    persona = card_to_persona(card)
+    if image is None:
+        persona["face_rig"] = placeholder[1]
+    target = personas_dir / persona["id"]
+    if target.exists():
+        raise BundleRejected(f"{persona['names']} is already installed.", "Nothing was changed.")
+    personas_dir.mkdir(parents=True, exist_ok=True)
+    staging = personas_dir / f".import-{os.getpid()}-{time.monotonic_ns()}"
+    staging.mkdir(mode=0o700)
+    try:
+        portrait = staging / "portrait.png"
+        portrait.write_bytes(image or placeholder[0])
+        from desktop.personas.bundle import _check_image
+
+        _check_image(portrait, "portrait.png")
+        (staging / "card.json").write_text(json.dumps(card, ensure_ascii=False, indent=1),
+                                           encoding="utf-8")
+        (staging / "persona.json").write_text(json.dumps(persona, ensure_ascii=False, indent=1),
+                                              encoding="utf-8")
+        from desktop.personas.library import load_persona
+
+        load_persona(staging)
+        os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return persona["id"]
