@@ -47,3 +47,18 @@ def test_a_forced_forbidden_word_never_reaches_the_screen(fixture_models: Path, 
     assert finished.full_text.endswith(REFUSALS["en"])
     assert conversation.history[-1].text == finished.full_text
     assert "never-say phrase 1" in caplog.text and "Tell me" not in caplog.text
+
+
+def test_every_call_starts_by_saying_the_persona_is_an_ai(tmp_path: Path) -> None:
+    from desktop.call.session import AI_NOTICES
+
+    persona = PersonaLibrary(DataDirs(tmp_path)).get("org.hearth.wren")
+    events = Events()
+    conversation = Conversation(persona, None, None, events).start()
+    try:
+        turn = conversation.greet()
+        finished = events.wait_for(ReplyFinished, turn_id=turn)
+    finally:
+        conversation.close()
+    assert finished.full_text.startswith(persona.greeting())
+    assert finished.full_text.endswith(AI_NOTICES["en"])
