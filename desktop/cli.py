@@ -56,6 +56,18 @@ def main(argv: list[str] | None = None) -> int:
     remote_set.add_argument("--model", default="default", help="the model name it serves")
     remote_sub.add_parser("off", help="go back to the local model")
     remote_sub.add_parser("test", help="ask the server one short question")
+    create = sub.add_parser("create", help="make a persona of your own from a photo and a "
+                                           "description, exported as a .persona signed with "
+                                           "your key")
+    create.add_argument("--name", required=True)
+    create.add_argument("--photo", required=True, help="a PNG or JPEG")
+    create.add_argument("--description", required=True, help="about 200 characters")
+    create.add_argument("--greeting", default="")
+    create.add_argument("--sample", action="append", default=[], help="how it writes (repeat)")
+    create.add_argument("--language", default="en")
+    create.add_argument("--voice", help="a catalog voice id")
+    create.add_argument("--out", required=True, help="the .persona file to write")
+    create.add_argument("--install", action="store_true", help="also install it")
     importer = sub.add_parser("import", help="check and install a .persona bundle, or a "
                                              "signed revocation list (.json)")
     importer.add_argument("file")
@@ -86,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_remote(args)
     if args.command == "import":
         return run_import(args)
+    if args.command == "create":
+        return run_create(args)
     from desktop.ui.run import run_gui
 
     return run_gui(args.lang)
@@ -235,6 +249,31 @@ def run_remote(args: argparse.Namespace) -> int:
     print("".join(pieces).strip())
     if first is not None:
         print(f"first token after {(first - started) * 1000:.0f} ms", file=sys.stderr)
+    return 0
+
+
+def run_create(args: argparse.Namespace) -> int:
+    import re
+    from pathlib import Path
+
+    from desktop.errors import HearthError
+    from desktop.paths import DataDirs
+    from desktop.personas.creator import PersonaDraft, export_draft, user_signer
+
+    dirs = DataDirs.default().ensure()
+    slug = re.sub(r"[^a-z0-9]+", "-", args.name.lower()).strip("-")[:40] or "persona"
+    draft = PersonaDraft(f"user.{slug}", args.name, args.description,
+                         Path(args.photo).read_bytes(), args.language,
+                         sample_lines=args.sample, greeting=args.greeting, voice=args.voice)
+    try:
+        path = export_draft(draft, Path(args.out), user_signer(dirs.root / "keys"))
+    except HearthError as error:
+        print(f"hearth: {error}", file=sys.stderr)
+        return 1
+    print(f"Wrote {path}, signed with your key.")
+    if args.install:
+        args.file = str(path)
+        return run_import(args)
     return 0
 
 
