@@ -34,17 +34,17 @@ def empty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DataDirs:
     return dirs
 
 
-@pytest.fixture(scope="session")
-def pulse():
-    """A private PulseAudio server with a null sink, for real PortAudio output."""
+@pytest.fixture(scope="session", autouse=True)
+def audio_server():
+    """A private PulseAudio server with a null sink, started before any test: PortAudio lists
+    devices once per process, so whichever test first touches audio must find it running."""
     from desktop.fixtures.pulse import PulseServer
 
     try:
         server = PulseServer().start()
     except RuntimeError as error:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(str(error))
+        yield error  # tests that need audio skip (or fail in CI) through ``pulse``
+        return
     saved = {k: os.environ.get(k) for k in ("XDG_RUNTIME_DIR", "PULSE_SERVER")}
     server.apply_to_environment()
     yield server
@@ -54,3 +54,13 @@ def pulse():
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def pulse(audio_server):
+    """The PulseAudio server, for tests that need real audio output."""
+    if isinstance(audio_server, Exception):
+        if os.environ.get("CI"):
+            raise audio_server
+        pytest.skip(str(audio_server))
+    return audio_server
