@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,6 +164,22 @@ class Hearth:
         settings = Settings.load(self.dirs.root)
         return Revocations(self.dirs.root).import_list(
             path, trusted_publishers(settings.trusted_publishers))
+
+    def remove_persona(self, persona_id: str) -> None:
+        """Remove an installed persona from the library. Its memories stay (export or forget
+        them separately); a bundled persona cannot be removed."""
+        import shutil
+
+        folder = self.dirs.personas / persona_id
+        if not (folder / "persona.json").is_file():
+            raise HearthError(f"{persona_id} is not an installed persona.",
+                              "Only personas you imported can be removed.")
+        trash = self.dirs.personas / f".removed-{persona_id}"
+        shutil.rmtree(trash, ignore_errors=True)
+        os.replace(folder, trash)  # out of the library in one step, then deleted
+        shutil.rmtree(trash, ignore_errors=True)
+        for cached in (self.dirs.cache / "llm-state").glob(f"{persona_id}-*.kv"):
+            cached.unlink(missing_ok=True)
 
     def import_file(self, path: Path) -> str:
         """Import whatever the user dropped or named: a .persona bundle, a character card

@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--voice", help="a catalog voice id")
     create.add_argument("--out", required=True, help="the .persona file to write")
     create.add_argument("--install", action="store_true", help="also install it")
+    remover = sub.add_parser("remove", help="remove an installed persona (its memories stay)")
+    remover.add_argument("persona_id")
     importer = sub.add_parser("import", help="check and install a .persona bundle, or a "
                                              "signed revocation list (.json)")
     importer.add_argument("file")
@@ -100,6 +102,20 @@ def main(argv: list[str] | None = None) -> int:
         return run_import(args)
     if args.command == "create":
         return run_create(args)
+    if args.command == "remove":
+        from desktop.app import Hearth
+        from desktop.errors import HearthError
+        from desktop.paths import DataDirs
+
+        hearth = Hearth(DataDirs.default())
+        try:
+            hearth.remove_persona(args.persona_id)
+        except HearthError as error:
+            print(f"hearth: {error}", file=sys.stderr)
+            return 1
+        print(f"Removed {args.persona_id}. Its memories are kept: hearth memory export or "
+              "forget --persona to handle them.")
+        return 0
     from desktop.ui.run import run_gui
 
     return run_gui(args.lang)

@@ -303,3 +303,30 @@ def test_built_manifests_follow_the_published_schema(tmp_path: Path) -> None:
     broken["license"]["subject"] = "celebrity"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, schema)
+
+
+def test_a_bundle_carrying_an_unsafe_onnx_model_is_refused(tmp_path: Path, library: Path,
+                                                           fixture_models: Path) -> None:
+    import onnx
+
+    voice = fixture_models / "voices" / "en_US-hearth-fixture.onnx"
+    model = onnx.load(str(voice))
+    model.graph.node[0].domain = "com.evil.ops"
+    rejected(bundle(tmp_path, files={"portrait.png": PORTRAIT,
+                                     "voice.onnx": model.SerializeToString()}),
+             library, "custom operators")
+
+
+def test_an_installed_persona_can_be_removed_and_its_memories_stay(tmp_path: Path,
+                                                                   hearth_home) -> None:
+    hearth = Hearth(hearth_home).open()
+    try:
+        hearth.import_bundle(bundle(tmp_path))
+        hearth.store.append_turn("org.example.ada", "user", "keep me").result(timeout=5)
+        hearth.remove_persona("org.example.ada")
+        assert [p.id for p in hearth.library.list()] == ["org.hearth.wren"]
+        assert [t.text for t in hearth.store.turns("org.example.ada")] == ["keep me"]
+        with pytest.raises(Exception, match="not an installed persona"):
+            hearth.remove_persona("org.hearth.wren")
+    finally:
+        hearth.close()

@@ -433,6 +433,7 @@ def import_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[str
             "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }), encoding="utf-8")
         _check_images(staging, manifest)
+        _check_models(staging, manifest)
         from desktop.personas.library import load_persona
 
         load_persona(staging)  # the installed folder must load, or nothing is installed
@@ -483,6 +484,19 @@ def _check_images(staging: Path, manifest: dict) -> None:
     for entry in manifest["files"]:
         if str(entry.get("media_type", "")).startswith("image/"):
             _check_image(staging / entry["path"], entry["path"])
+
+
+def _check_models(staging: Path, manifest: dict) -> None:
+    """ONNX members (a voice, a renderer): single-file, no custom operators (T24)."""
+    from desktop.models.sideload import ModelRejected, check_onnx
+
+    for entry in manifest["files"]:
+        if entry.get("media_type") == "application/onnx":
+            try:
+                check_onnx(staging / entry["path"])
+            except ModelRejected as error:
+                raise BundleRejected(f"The model {entry['path']!r} in the bundle was refused: "
+                                     f"{error.problem}") from error
 
 
 def _check_image(path: Path, name: str) -> None:
