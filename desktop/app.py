@@ -28,7 +28,13 @@ from desktop.face.renderer import FaceRenderer
 from desktop.memory.store import ForgetReport, Store
 from desktop.models.inventory import Inventory, Missing
 from desktop.paths import DataDirs, asset_path
-from desktop.personas.bundle import Imported, import_bundle, trusted_publishers
+from desktop.personas.bundle import (
+    Imported,
+    Inspection,
+    import_bundle,
+    inspect_bundle,
+    trusted_publishers,
+)
 from desktop.personas.library import Persona, PersonaLibrary
 from desktop.personas.revocation import Revocations
 from desktop.settings import Settings
@@ -196,6 +202,12 @@ class Hearth:
         wren = json.loads(asset("personas", "wren", "persona.json").read_text(encoding="utf-8"))
         placeholder = (asset("personas", "wren", "portrait.png").read_bytes(), wren["face_rig"])
         return import_card(path, self.dirs.personas, placeholder)
+
+    def inspect_bundle(self, path: Path) -> Inspection:
+        """Check a .persona without installing it (for the confirmation screen)."""
+        settings = Settings.load(self.dirs.root)
+        return inspect_bundle(path, self.dirs.personas,
+                              trusted_publishers(settings.trusted_publishers))
 
     def import_bundle(self, path: Path) -> Imported:
         """Check and install a .persona bundle (desktop.personas.bundle)."""

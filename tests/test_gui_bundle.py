@@ -44,6 +44,12 @@ def test_a_dropped_bundle_is_installed_shown_and_gated_by_its_modes(window, qtbo
                                                                     tmp_path: Path) -> None:
     path = bundle(tmp_path, license={"modes": ["text"], "valid_until": "2099-12-31T00:00:00Z"})
     drop(window, path)
+    qtbot.waitUntil(lambda: window.pending_import is not None, timeout=30000)
+    box, install = window.pending_import
+    assert "Example Estate" in box.text() and "2099-12-31" in box.text()
+    assert "unverified" in box.text() and "text" in box.text()
+    assert window.library.count() == 1  # nothing installed before the user agrees
+    install.click()
     qtbot.waitUntil(lambda: "is installed" in window.last_import_text, timeout=30000)
     assert "unverified" in window.last_import_text and "Example Estate" in window.last_import_text
     texts = [window.library.item(i).text() for i in range(window.library.count())]
@@ -61,3 +67,15 @@ def test_a_hostile_bundle_is_refused_with_words(window, qtbot, tmp_path: Path) -
     window.import_files([str(bad)])
     qtbot.waitUntil(lambda: "not a persona bundle" in window.last_import_text, timeout=30000)
     assert window.library.count() == before
+
+
+def test_cancelling_the_confirmation_installs_nothing(window, qtbot, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    window.import_files([str(bundle(tmp_path))])
+    qtbot.waitUntil(lambda: window.pending_import is not None, timeout=30000)
+    box, _install = window.pending_import
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    qtbot.wait(300)
+    assert window.pending_import is None and window.library.count() == 1
+    assert not (window.hearth.dirs.personas / "org.example.ada").exists()

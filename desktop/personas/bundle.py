@@ -365,9 +365,34 @@ def license_problem(license_: dict, now: datetime | None = None) -> str | None:
     return None
 
 
-def import_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[str, bytes],
-                  now: datetime | None = None) -> Imported:
-    started = time.monotonic()
+@dataclass(frozen=True)
+class Inspection:
+    """Everything checked about a bundle before anything is written."""
+
+    archive: zipfile.ZipFile
+    manifest_bytes: bytes
+    manifest: dict
+    verification: Verification
+    listed: dict[str, tuple[int, str]]
+    replaced_version: int | None
+
+    @property
+    def persona_id(self) -> str:
+        return self.manifest["id"]
+
+    @property
+    def version(self) -> int:
+        return self.manifest["version"]
+
+    def name(self) -> str:
+        names = self.manifest["names"]
+        return str(names.get("en") or next(iter(names.values()), self.persona_id))
+
+
+def inspect_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[str, bytes],
+                   now: datetime | None = None) -> Inspection:
+    """All the checks that need no extraction: structure, manifest, signatures, license,
+    file list, version. The window shows the result before the user confirms."""
     data = source.read_bytes() if source.stat().st_size <= MAX_BUNDLE_BYTES else b"x" * (
         MAX_BUNDLE_BYTES + 1)
     archive = _inspect_zip(data)
@@ -409,12 +434,23 @@ def import_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[str
         raise BundleRejected("The bundle's files add up to more than a persona may take.")
 
     persona_id, version = manifest["id"], manifest["version"]
-    target = personas_dir / persona_id
-    replaced = _installed_version(target)
+    replaced = _installed_version(personas_dir / persona_id)
     if replaced is not None and version <= replaced:
         raise BundleRejected(
             f"Version {replaced} of this persona is already installed; this bundle is "
             f"version {version}.", "Nothing was changed. Import a newer version to update it.")
+    return Inspection(archive, manifest_bytes, manifest, verification, listed, replaced)
+
+
+def import_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[str, bytes],
+                  now: datetime | None = None) -> Imported:
+    started = time.monotonic()
+    checked = inspect_bundle(source, personas_dir, trusted_publishers, now)
+    archive, manifest, manifest_bytes = checked.archive, checked.manifest, checked.manifest_bytes
+    verification, listed, replaced = checked.verification, checked.listed, \
+        checked.replaced_version
+    persona_id, version = checked.persona_id, checked.version
+    target = personas_dir / persona_id
 
     personas_dir.mkdir(parents=True, exist_ok=True)
     staging = personas_dir / f".import-{os.getpid()}-{time.monotonic_ns()}"

@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
         self.import_button.clicked.connect(self.choose_bundle)
         self.setAcceptDrops(True)  # drop a .persona file anywhere on the window
         self.last_import_text = ""
+        self.pending_import = None  # (confirmation box, its Install button)
         self.title = QLabel("")
         title_font = QFont()
         title_font.setPointSize(16)
@@ -275,14 +276,50 @@ class MainWindow(QMainWindow):
             for path in paths:
                 try:
                     if path.endswith(".persona"):
-                        done = self.hearth.import_bundle(Path(path))
+                        # Checked first, installed only after the user has seen what it is.
+                        checked = self.hearth.inspect_bundle(Path(path))
+                        self.bridge.post(("inspected", path, checked))
                     else:  # a character card (or a revocation list)
                         done = self.hearth.import_file(Path(path))
-                    self.bridge.post(("imported", done, None))
+                        self.bridge.post(("imported", done, None))
                 except HearthError as error:
                     self.bridge.post(("imported", None, error))
 
         threading.Thread(target=work, name="import", daemon=True).start()
+
+    def _confirm_import(self, path: str, checked) -> None:
+        license_ = checked.manifest["license"]
+        verification = checked.verification
+        who = (self.tr("verified by {publisher}").format(publisher=verification.publisher)
+               if verification.verified else self.tr("unverified"))
+        update = (self.tr(" It replaces version {old}; your memories are kept.").format(
+            old=checked.replaced_version) if checked.replaced_version is not None else "")
+        text = self.tr(
+            "{name} ({who}). Likeness owned by {owner}; subject: {subject}; allowed: {modes}; "
+            "valid until: {until}.").format(
+            name=checked.name(), who=who, owner=license_.get("licensor", "?"),
+            subject=license_.get("subject", "?"), modes=", ".join(license_.get("modes", [])),
+            until=license_.get("valid_until", self.tr("no end date"))) + update
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Install this persona?"), text,
+                          QMessageBox.StandardButton.Cancel, self)
+        install = box.addButton(self.tr("Install"), QMessageBox.ButtonRole.AcceptRole)
+        self.pending_import = (box, install)
+
+        def chosen(button) -> None:
+            self.pending_import = None
+            if button is not install:
+                return
+
+            def work() -> None:
+                try:
+                    self.bridge.post(("imported", self.hearth.import_bundle(Path(path)), None))
+                except HearthError as error:
+                    self.bridge.post(("imported", None, error))
+
+            threading.Thread(target=work, name="import", daemon=True).start()
+
+        box.buttonClicked.connect(chosen)
+        box.open()  # not modal: the window keeps working
 
     def _imported(self, done, error) -> None:
         if error is not None:
@@ -388,6 +425,8 @@ class MainWindow(QMainWindow):
             if conversation.llm is None and not self._setup_offered:
                 self._setup_offered = True  # first run: offer setup once, never nag
                 self.open_setup()
+        elif isinstance(event, tuple) and event[0] == "inspected":
+            self._confirm_import(event[1], event[2])
         elif isinstance(event, tuple) and event[0] == "imported":
             self._imported(event[1], event[2])
         elif isinstance(event, tuple) and event[0] == "store":
