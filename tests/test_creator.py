@@ -70,3 +70,13 @@ def test_hearth_create_on_the_command_line(tmp_path: Path, empty_home) -> None:
     assert "signed with your key" in done.stdout and "Installed Sam" in done.stdout
     installed = json.loads((empty_home.personas / "user.sam" / "persona.json").read_text())
     assert installed["license"]["licensor"] == "You"
+
+
+def test_three_points_give_a_whole_rig_in_a_faces_proportions() -> None:
+    from desktop.personas.creator import rig_from_points
+
+    wren = json.loads(asset("personas", "wren", "persona.json").read_text())["face_rig"]
+    rig = rig_from_points(tuple(wren["left_eye"]), tuple(wren["right_eye"]),
+                          tuple(wren["mouth_center"]))
+    for key in ("mouth_size", "face_center", "face_size"):
+        assert rig[key] == pytest.approx(wren[key], abs=0.02), key

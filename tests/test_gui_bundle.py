@@ -79,3 +79,27 @@ def test_cancelling_the_confirmation_installs_nothing(window, qtbot, tmp_path: P
     qtbot.wait(300)
     assert window.pending_import is None and window.library.count() == 1
     assert not (window.hearth.dirs.personas / "org.example.ada").exists()
+
+
+def test_the_creator_makes_installs_and_previews_a_persona(window, qtbot) -> None:
+    from desktop.paths import asset
+
+    window.create_button.click()
+    creator = window.creator_dialog
+    creator.set_photo(asset("personas", "wren", "portrait.png").read_bytes())
+    qtbot.waitUntil(lambda: creator.editor.image is not None, timeout=10000)
+    creator.editor.move_point("mouth", (0.0, 0.2))  # as if dragged onto the mouth
+    creator.name.setText("Sam")
+    creator.description.setPlainText("Sam is a patient piano teacher who loves jazz.")
+    creator.samples.setPlainText("Let's play it slowly.\nAgain, with feeling.")
+    creator.greeting.setText("Hi, I'm Sam.")
+    creator.preview_button.click()
+    qtbot.waitUntil(lambda: creator.preview.pixmap() is not None
+                    and not creator.preview.pixmap().isNull(), timeout=20000)
+    creator.install_button.click()
+    qtbot.waitUntil(lambda: creator.status.text() == "Installed.", timeout=30000)
+    persona = window.hearth.library.get("user.sam")
+    assert persona.sample_lines == ["Let's play it slowly.", "Again, with feeling."]
+    assert persona.rig.mouth_center == (0.0, 0.2)
+    assert persona.owner == "You" and not persona.verified
+    qtbot.waitUntil(lambda: window.persona.id == "user.sam", timeout=30000)

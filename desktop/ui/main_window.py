@@ -42,6 +42,7 @@ from desktop.errors import HearthError
 from desktop.face.animator import FaceAnimator
 from desktop.personas.library import Persona
 from desktop.ui.bridge import EngineBridge
+from desktop.ui.creator_view import CreatorDialog
 from desktop.ui.face_widget import FaceWidget
 from desktop.ui.memory_view import MemoryDialog
 from desktop.ui.setup_view import SetupDialog
@@ -170,6 +171,9 @@ class MainWindow(QMainWindow):
         self.library.currentItemChanged.connect(self._persona_chosen)
         self.import_button = QPushButton(self.tr("Import persona…"))
         self.import_button.clicked.connect(self.choose_bundle)
+        self.create_button = QPushButton(self.tr("Create persona…"))
+        self.create_button.clicked.connect(self.open_creator)
+        self.creator_dialog: CreatorDialog | None = None
         self.setAcceptDrops(True)  # drop a .persona file anywhere on the window
         self.last_import_text = ""
         self.pending_import = None  # (confirmation box, its Install button)
@@ -219,6 +223,7 @@ class MainWindow(QMainWindow):
         left = QVBoxLayout()
         left.addWidget(self.library, 1)
         left.addWidget(self.import_button)
+        left.addWidget(self.create_button)
         body.addLayout(left)
         body.addLayout(right, 1)
         self.setCentralWidget(root)
@@ -264,6 +269,12 @@ class MainWindow(QMainWindow):
             self.library.setCurrentRow(0)
 
     # -- importing persona bundles ----------------------------------------------------------------
+    def open_creator(self) -> None:
+        self.creator_dialog = CreatorDialog(self.hearth, self)
+        self.creator_dialog.created.connect(lambda persona_id: self.populate_library(
+            select=persona_id))
+        self.creator_dialog.show()
+
     def choose_bundle(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
             self, self.tr("Import a persona"), "",

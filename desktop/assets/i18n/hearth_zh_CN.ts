@@ -4,22 +4,22 @@
 <context>
     <name>CallPage</name>
     <message>
-        <location filename="../../ui/main_window.py" line="123"/>
+        <location filename="../../ui/main_window.py" line="124"/>
         <source>Say something (type it)…</source>
         <translation>说点什么（请输入）…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="124"/>
+        <location filename="../../ui/main_window.py" line="125"/>
         <source>Call</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="126"/>
+        <location filename="../../ui/main_window.py" line="127"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="128"/>
+        <location filename="../../ui/main_window.py" line="129"/>
         <source>Hang up</source>
         <translation>挂断</translation>
     </message>
@@ -27,208 +27,346 @@
 <context>
     <name>ChatPage</name>
     <message>
-        <location filename="../../ui/main_window.py" line="94"/>
+        <location filename="../../ui/main_window.py" line="95"/>
         <source>Write a message…</source>
         <translation>写一条消息…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="95"/>
+        <location filename="../../ui/main_window.py" line="96"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="96"/>
+        <location filename="../../ui/main_window.py" line="97"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
 </context>
 <context>
-    <name>MainWindow</name>
+    <name>CreatorDialog</name>
     <message>
-        <location filename="../../ui/main_window.py" line="171"/>
-        <source>Import persona…</source>
-        <translation>导入角色…</translation>
+        <location filename="../../ui/creator_view.py" line="112"/>
+        <source>Create a persona</source>
+        <translation>创建角色</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="183"/>
-        <source>Chat</source>
-        <translation>聊天</translation>
+        <location filename="../../ui/creator_view.py" line="116"/>
+        <source>Preview appears here</source>
+        <translation>预览显示在这里</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="184"/>
-        <source>Call view</source>
-        <translation>通话视图</translation>
+        <location filename="../../ui/creator_view.py" line="119"/>
+        <source>Choose a photo…</source>
+        <translation>选择照片…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="185"/>
-        <source>Memory</source>
-        <translation>记忆</translation>
+        <location filename="../../ui/creator_view.py" line="120"/>
+        <source>Use the webcam</source>
+        <translation>使用摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="187"/>
-        <source>Setup</source>
-        <translation>设置</translation>
+        <location filename="../../ui/creator_view.py" line="121"/>
+        <source>Preview</source>
+        <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="249"/>
-        <source>Verified</source>
-        <translation>已验证</translation>
+        <location filename="../../ui/creator_view.py" line="126"/>
+        <source>Who is this persona? About 200 characters.</source>
+        <translation>这个角色是谁？大约 200 字。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="249"/>
-        <source>Unverified</source>
-        <translation>未验证</translation>
+        <location filename="../../ui/creator_view.py" line="129"/>
+        <source>How it writes: one line each.</source>
+        <translation>它的说话方式：每行一句。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="251"/>
-        <source> · until {date}</source>
-        <translation> · 有效期至 {date}</translation>
+        <location filename="../../ui/creator_view.py" line="132"/>
+        <source>(any voice in its language)</source>
+        <translation>（该语言的任意语音）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="254"/>
-        <source>Not available: {why}</source>
-        <translation>不可用：{why}</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="269"/>
-        <source>Import a persona</source>
-        <translation>导入角色</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="270"/>
-        <source>Personas and character cards (*.persona *.png *.json *.charx)</source>
-        <translation>角色包和角色卡 (*.persona *.png *.json *.charx)</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="295"/>
-        <source> It replaces version {old}; your memories are kept.</source>
-        <translation> 它将替换版本 {old}；你的记忆会保留。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="298"/>
-        <source>{name} ({who}). Likeness owned by {owner}; subject: {subject}; allowed: {modes}; valid until: {until}.</source>
-        <translation>{name}（{who}）。形象所有者：{owner}；对象：{subject}；允许：{modes}；有效期至：{until}。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="303"/>
-        <source>Install this persona?</source>
-        <translation>安装这个角色？</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="305"/>
+        <location filename="../../ui/creator_view.py" line="137"/>
         <source>Install</source>
         <translation>安装</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="327"/>
+        <location filename="../../ui/creator_view.py" line="138"/>
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="141"/>
+        <source>Name</source>
+        <translation>名字</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="142"/>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="143"/>
+        <source>Description</source>
+        <translation>描述</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="145"/>
+        <source>Samples</source>
+        <translation>示例</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="146"/>
+        <source>Greeting</source>
+        <translation>问候语</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="147"/>
+        <source>Voice</source>
+        <translation>语音</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="201"/>
+        <source>That photo cannot be read; choose a PNG or JPEG.</source>
+        <translation>无法读取这张照片；请选择 PNG 或 JPEG。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="211"/>
+        <source>Drag the points onto the eyes and the mouth.</source>
+        <translation>把这些点拖到眼睛和嘴上。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="216"/>
+        <source>Choose a photo</source>
+        <translation>选择照片</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="217"/>
+        <source>Images (*.png *.jpg *.jpeg)</source>
+        <translation>图片 (*.png *.jpg *.jpeg)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="231"/>
+        <source>No camera could be opened. Choose a photo instead.</source>
+        <translation>无法打开摄像头。请改为选择照片。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="254"/>
+        <source>Choose a photo first.</source>
+        <translation>请先选择照片。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="300"/>
+        <source>Installed.</source>
+        <translation>已安装。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="306"/>
+        <source>Export the persona</source>
+        <translation>导出角色</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="308"/>
+        <source>Persona bundles (*.persona)</source>
+        <translation>角色包 (*.persona)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="319"/>
+        <source>Exported to {path}, signed with your key.</source>
+        <translation>已导出到 {path}，并用你的密钥签名。</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../ui/main_window.py" line="172"/>
+        <source>Import persona…</source>
+        <translation>导入角色…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="174"/>
+        <source>Create persona…</source>
+        <translation>创建角色…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="187"/>
+        <source>Chat</source>
+        <translation>聊天</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="188"/>
+        <source>Call view</source>
+        <translation>通话视图</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="189"/>
+        <source>Memory</source>
+        <translation>记忆</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="191"/>
+        <source>Setup</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="254"/>
+        <source>Verified</source>
+        <translation>已验证</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="254"/>
+        <source>Unverified</source>
+        <translation>未验证</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="256"/>
+        <source> · until {date}</source>
+        <translation> · 有效期至 {date}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="259"/>
+        <source>Not available: {why}</source>
+        <translation>不可用：{why}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="280"/>
+        <source>Import a persona</source>
+        <translation>导入角色</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="281"/>
+        <source>Personas and character cards (*.persona *.png *.json *.charx)</source>
+        <translation>角色包和角色卡 (*.persona *.png *.json *.charx)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="306"/>
+        <source> It replaces version {old}; your memories are kept.</source>
+        <translation> 它将替换版本 {old}；你的记忆会保留。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="309"/>
+        <source>{name} ({who}). Likeness owned by {owner}; subject: {subject}; allowed: {modes}; valid until: {until}.</source>
+        <translation>{name}（{who}）。形象所有者：{owner}；对象：{subject}；允许：{modes}；有效期至：{until}。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="314"/>
+        <source>Install this persona?</source>
+        <translation>安装这个角色？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="316"/>
+        <source>Install</source>
+        <translation>安装</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="338"/>
         <source>Not imported</source>
         <translation>未导入</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="332"/>
+        <location filename="../../ui/main_window.py" line="343"/>
         <source>The revocation list is installed.</source>
         <translation>撤销列表已安装。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="334"/>
+        <location filename="../../ui/main_window.py" line="345"/>
         <source>{name} is installed from a character card (unverified, fictional).</source>
         <translation>{name} 已从角色卡安装（未验证，虚构）。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="336"/>
+        <location filename="../../ui/main_window.py" line="347"/>
         <source>Imported</source>
         <translation>已导入</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="293"/>
-        <location filename="../../ui/main_window.py" line="342"/>
+        <location filename="../../ui/main_window.py" line="304"/>
+        <location filename="../../ui/main_window.py" line="353"/>
         <source>verified by {publisher}</source>
         <translation>由 {publisher} 验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="294"/>
-        <location filename="../../ui/main_window.py" line="343"/>
+        <location filename="../../ui/main_window.py" line="305"/>
+        <location filename="../../ui/main_window.py" line="354"/>
         <source>unverified</source>
         <translation>未验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="345"/>
+        <location filename="../../ui/main_window.py" line="356"/>
         <source>{name} is installed ({who}). Likeness owned by {owner}; subject: {subject}; allowed: {modes}; valid until: {until}.</source>
         <translation>{name} 已安装（{who}）。形象所有者：{owner}；对象：{subject}；允许：{modes}；有效期至：{until}。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="302"/>
-        <location filename="../../ui/main_window.py" line="349"/>
+        <location filename="../../ui/main_window.py" line="313"/>
+        <location filename="../../ui/main_window.py" line="360"/>
         <source>no end date</source>
         <translation>无截止日期</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="350"/>
+        <location filename="../../ui/main_window.py" line="361"/>
         <source>Persona imported</source>
         <translation>角色已导入</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="380"/>
+        <location filename="../../ui/main_window.py" line="391"/>
         <source>Verified · likeness by {owner}</source>
         <translation>已验证 · 肖像授权方：{owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="381"/>
+        <location filename="../../ui/main_window.py" line="392"/>
         <source>Unverified · {owner}</source>
         <translation>未验证 · {owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="384"/>
+        <location filename="../../ui/main_window.py" line="395"/>
         <source>You are talking to an AI persona. {text}</source>
         <translation>你正在与 AI 角色交谈。{text}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="391"/>
+        <location filename="../../ui/main_window.py" line="402"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="459"/>
+        <location filename="../../ui/main_window.py" line="470"/>
         <source> (interrupted)</source>
         <translation>（已打断）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="511"/>
+        <location filename="../../ui/main_window.py" line="522"/>
         <source>No voice or speaker: replies appear as captions.</source>
         <translation>没有语音或扬声器：回复将以字幕显示。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="598"/>
+        <location filename="../../ui/main_window.py" line="609"/>
         <source>Remembered:</source>
         <translation>记得：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="599"/>
+        <location filename="../../ui/main_window.py" line="610"/>
         <source>saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="602"/>
+        <location filename="../../ui/main_window.py" line="613"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="631"/>
+        <location filename="../../ui/main_window.py" line="642"/>
         <source>Some parts are missing</source>
         <translation>缺少部分组件</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="632"/>
+        <location filename="../../ui/main_window.py" line="643"/>
         <source>Open the models folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="645"/>
+        <location filename="../../ui/main_window.py" line="656"/>
         <source>first word</source>
         <translation>首个词</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="646"/>
+        <location filename="../../ui/main_window.py" line="657"/>
         <source>first sound</source>
         <translation>首个声音</translation>
     </message>
