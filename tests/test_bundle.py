@@ -330,3 +330,61 @@ def test_an_installed_persona_can_be_removed_and_its_memories_stay(tmp_path: Pat
             hearth.remove_persona("org.hearth.wren")
     finally:
         hearth.close()
+
+
+def test_mutated_bundles_are_refused_cleanly_or_import_identically(tmp_path: Path) -> None:
+    """T08 in small: bit flips, truncations and chunk swaps of a valid signed bundle. Each
+    mutant is refused with words (BundleRejected) or, if the change hit padding, imports the
+    same persona; nothing else may happen."""
+    import random
+
+    rng = random.Random(11)
+    original = bundle(tmp_path, signed=True).read_bytes()
+    outcomes = {"refused": 0, "identical": 0}
+    for number in range(int(os.environ.get("HEARTH_FUZZ_RUNS", "150"))):
+        data = bytearray(original)
+        kind = number % 3
+        if kind == 0:
+            for _ in range(rng.randint(1, 4)):
+                data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+        elif kind == 1:
+            del data[rng.randrange(1, len(data)):]
+        else:
+            a, b = sorted(rng.sample(range(len(data)), 2))
+            width = min(32, len(data) - b)
+            data[a:a + width], data[b:b + width] = data[b:b + width], data[a:a + width]
+        path = tmp_path / f"mutant-{number}.persona"
+        path.write_bytes(bytes(data))
+        library = tmp_path / f"lib-{number}"
+        library.mkdir()
+        try:
+            done = import_bundle(path, library, TRUSTED)
+        except BundleRejected:
+            outcomes["refused"] += 1
+            assert [p.name for p in library.iterdir()] == []
+            continue
+        assert done.persona_id == "org.example.ada"
+        assert (library / done.persona_id / "portrait.png").is_file()
+        outcomes["identical"] += 1
+    assert outcomes["refused"] > 100
+
+
+def test_malformed_keys_signatures_versions_and_entry_counts_are_refused_with_words(
+    tmp_path: Path, library: Path
+) -> None:
+    entries = members(bundle(tmp_path, signed=True))
+    manifest_text = dict(entries)["manifest.json"].decode()
+    key = json.loads(manifest_text)["license"]["licensor_key"]
+    for bad_key, name in (("not base64!!", "k1"), (key[:-8], "k2")):
+        text = manifest_text.replace(key, bad_key)
+        rejected(rewrite(tmp_path / f"{name}.persona",
+                         [(n, text.encode() if n == "manifest.json" else d)
+                          for n, d in entries]), library, "malformed|does not match")
+    signatures = json.loads(dict(entries)["signatures.json"])
+    signatures[0]["signature"] = signatures[0]["signature"][:-4]  # a 63-byte signature
+    rejected(rewrite(tmp_path / "short.persona",
+                     [(n, json.dumps(signatures).encode() if n == "signatures.json" else d)
+                      for n, d in entries]), library, "signature does not match")
+    rejected(bundle(tmp_path, "big.persona", version=2**63), library, "out of range")
+    many = [*members(bundle(tmp_path, "m.persona")), *[(f"f{i}.txt", b"") for i in range(70)]]
+    rejected(rewrite(tmp_path / "many.persona", many), library, "70|files")

@@ -21,6 +21,7 @@ import struct
 import time
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -128,6 +129,12 @@ def _name_problem(name: str) -> str | None:
 def _inspect_zip(data: bytes) -> zipfile.ZipFile:
     if len(data) > MAX_BUNDLE_BYTES:
         raise BundleRejected("The bundle is larger than any persona should be.")
+    end = data.rfind(b"PK\x05\x06")
+    if end >= 0 and len(data) >= end + 22:
+        # Count entries from the end record before parsing a possibly huge central directory.
+        (total,) = struct.unpack("<H", data[end + 10:end + 12])
+        if total > MAX_ENTRIES:
+            raise BundleRejected(f"The bundle has {total} files; a persona needs far fewer.")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError) as error:
@@ -186,8 +193,11 @@ def _read_small(archive: zipfile.ZipFile, name: str, cap: int) -> bytes:
         raise BundleRejected(f"The bundle has no {name}.") from error
     if info.file_size > cap:
         raise BundleRejected(f"The bundle's {name} is too large.")
-    with archive.open(info) as handle:
-        data = handle.read(cap + 1)
+    try:
+        with archive.open(info) as handle:
+            data = handle.read(cap + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as error:
+        raise BundleRejected(f"The bundle's {name} is damaged ({error}).") from error
     if len(data) > cap:
         raise BundleRejected(f"The bundle's {name} is too large.")
     return data
@@ -248,7 +258,11 @@ def verify(manifest_bytes: bytes, manifest: dict, signatures: list,
            trusted_publishers: dict[str, bytes]) -> Verification:
     """The licensor signs the manifest with the key the manifest names; a publisher signs the
     same bytes with a key the app trusts."""
-    licensor_key = base64.b64decode(manifest.get("license", {}).get("licensor_key", "") or "")
+    try:
+        licensor_key = base64.b64decode(str(manifest["license"].get("licensor_key") or ""),
+                                        validate=True)
+    except ValueError as error:
+        raise BundleRejected("The licensor's key in the manifest is malformed.") from error
     licensor_ok = publisher = None
     for entry in signatures if isinstance(signatures, list) else []:
         if not isinstance(entry, dict):
@@ -336,6 +350,8 @@ def _check_manifest(manifest: object) -> dict:
             raise BundleRejected(f"The bundle's manifest lacks a valid {key!r}.")
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{2,63}", manifest["id"]):
         raise BundleRejected(f"The persona id {manifest['id']!r} is not allowed.")
+    if not 1 <= manifest["version"] < 1 << 31 or isinstance(manifest["version"], bool):
+        raise BundleRejected(f"The version {manifest['version']} is out of range.")
     return manifest
 
 
@@ -495,6 +511,14 @@ def _installed_version(folder: Path) -> int | None:
 
 def _extract(archive: zipfile.ZipFile, path: str, staging: Path, size: int,
              digest: str) -> None:
+    try:
+        _extract_member(archive, path, staging, size, digest)
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as error:
+        raise BundleRejected(f"{path!r} in the bundle is damaged ({error}).") from error
+
+
+def _extract_member(archive: zipfile.ZipFile, path: str, staging: Path, size: int,
+                    digest: str) -> None:
     destination = staging / path
     destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     hasher = hashlib.sha256()
