@@ -116,3 +116,10 @@ def test_a_message_shows_as_saving_until_its_commit_and_a_full_disk_says_so(wind
     qtbot.waitUntil(lambda: "saving…" not in window.chat.transcript.toPlainText(),
                     timeout=20000)
     qtbot.waitUntil(lambda: "disk is full" not in window.banner.text(), timeout=10000)
+
+
+def test_a_crisis_statement_shows_the_referral_in_the_window(window, qtbot) -> None:
+    window.chat.input.setText("I don't want to live anymore")
+    window.chat.send.click()
+    qtbot.waitUntil(lambda: "findahelpline.com" in window.banner.text(), timeout=30000)
+    assert window.banner.isVisible() and "not alone" in window.banner.text()

@@ -40,6 +40,13 @@ from desktop.call.frames import (
     UserText,
 )
 from desktop.call.guard import REFUSALS, OutputGuard
+from desktop.call.safety import (
+    AI_NOTICE_EVERY_S,
+    REFERRALS,
+    ROMANCE_WORDS,
+    needs_crisis_referral,
+    stated_minor,
+)
 from desktop.call.sentences import SentenceSplitter
 from desktop.face.animator import FaceAnimator
 from desktop.face.visemes import VisemeTrack
@@ -171,6 +178,9 @@ class Conversation:
         self._last_call_summary = ""
         self.memory_budget_tokens = MEMORY_BUDGET_TOKENS
         self.guard = OutputGuard.for_license(persona.license)
+        self.minor = False  # the user said they are under 18: teen ceiling, romance off
+        self.romance_words = list(ROMANCE_WORDS)
+        self._last_ai_notice = time.monotonic()
 
     # -- lifecycle --------------------------------------------------------------
     def start(self) -> Conversation:
@@ -244,8 +254,24 @@ class Conversation:
             self._replies[turn_id] = reply
             self.history.append(Message("user", text))
         reply.user_row = self._save(turn_id, "user", text)
+        self._safety_checks(text)
         self._brain_q.put(UserText(turn_id, text))
         return turn_id
+
+    def _safety_checks(self, text: str) -> None:
+        if stated_minor(text) and not self.minor:
+            # Enforced on the output, whatever the model or the persona want.
+            self.minor = True
+            license_ = self.persona.license
+            self.guard = OutputGuard(
+                [str(p) for p in license_.get("never_say", [])],
+                [str(t) for t in license_.get("forbidden_topics", [])] + self.romance_words)
+            with self._lock:
+                self.history.append(Message("system", (
+                    "The user has said they are under 18. Keep everything suitable for "
+                    "teenagers: no romance, no flirting, nothing mature.")))
+        if needs_crisis_referral(text):
+            self.listener(Notice("crisis", REFERRALS.get(self.language, REFERRALS["en"])))
 
     def typing(self, partial_text: str) -> None:
         """The user is composing ``partial_text``: prefill it on the brain's worker while they
@@ -259,6 +285,7 @@ class Conversation:
         """Speak the persona's greeting (a call just connected), and say that it is an AI:
         every call starts with that, whatever the persona's text says."""
         notice = AI_NOTICES.get(self.language, AI_NOTICES["en"])
+        self._last_ai_notice = time.monotonic()
         text = " ".join(part for part in (self.persona.greeting(self.language), notice) if part)
         self.stop_speaking()
         with self._lock:
@@ -406,6 +433,12 @@ class Conversation:
                 apology = APOLOGIES.get(self.language, APOLOGIES["en"])
                 release((" " if reply.full_text else "") + apology)
                 break
+        if live() and needs_crisis_referral(reply.user_text):
+            release((" " if reply.full_text else "") + REFERRALS.get(self.language,
+                                                                     REFERRALS["en"]))
+        if live() and time.monotonic() - self._last_ai_notice > AI_NOTICE_EVERY_S:
+            self._last_ai_notice = time.monotonic()
+            release(" " + AI_NOTICES.get(self.language, AI_NOTICES["en"]))
         if blocked and live():
             # Nothing of the violation was shown or spoken: what passed stays, then the
             # persona declines in its own voice. The log names the rule, never the text.

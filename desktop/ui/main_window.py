@@ -472,6 +472,10 @@ class MainWindow(QMainWindow):
             if self.in_call:
                 self.call.caption.setText(event.heard_text)
             self._show_meter(event)
+        elif isinstance(event, Notice) and event.level == "crisis":
+            title = html.escape(self.tr("You are not alone"))
+            self.banner.setText(f"<b>{title}</b><p>{html.escape(event.text)}</p>")
+            self.banner.show()
         elif isinstance(event, Notice):
             self._show_problems_text([event.text])
 
@@ -639,7 +643,7 @@ class MainWindow(QMainWindow):
         folder = self.hearth.dirs.models
         items = "".join(f"<li>{html.escape(t)}</li>" for t in texts)
         link = QUrl.fromLocalFile(str(folder)).toString()
-        title = self.tr("Some parts are missing")
+        title = self.tr("Needs your attention")
         open_text = self.tr("Open the models folder")
         self.banner.setText(
             f"<b>{html.escape(title)}</b><ul>{items}</ul>"

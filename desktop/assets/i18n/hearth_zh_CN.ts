@@ -278,6 +278,11 @@
         <translation>已导入</translation>
     </message>
     <message>
+        <location filename="../../ui/main_window.py" line="646"/>
+        <source>Needs your attention</source>
+        <translation>需要你留意</translation>
+    </message>
+    <message>
         <location filename="../../ui/main_window.py" line="304"/>
         <location filename="../../ui/main_window.py" line="353"/>
         <source>verified by {publisher}</source>
@@ -331,42 +336,46 @@
         <translation>（已打断）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="522"/>
+        <location filename="../../ui/main_window.py" line="476"/>
+        <source>You are not alone</source>
+        <translation>你并不孤单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="526"/>
         <source>No voice or speaker: replies appear as captions.</source>
         <translation>没有语音或扬声器：回复将以字幕显示。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="609"/>
+        <location filename="../../ui/main_window.py" line="613"/>
         <source>Remembered:</source>
         <translation>记得：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="610"/>
+        <location filename="../../ui/main_window.py" line="614"/>
         <source>saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="613"/>
+        <location filename="../../ui/main_window.py" line="617"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="642"/>
         <source>Some parts are missing</source>
-        <translation>缺少部分组件</translation>
+        <translation type="vanished">缺少部分组件</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="643"/>
+        <location filename="../../ui/main_window.py" line="647"/>
         <source>Open the models folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="656"/>
+        <location filename="../../ui/main_window.py" line="660"/>
         <source>first word</source>
         <translation>首个词</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="657"/>
+        <location filename="../../ui/main_window.py" line="661"/>
         <source>first sound</source>
         <translation>首个声音</translation>
     </message>
