@@ -388,3 +388,9 @@ def test_malformed_keys_signatures_versions_and_entry_counts_are_refused_with_wo
     rejected(bundle(tmp_path, "big.persona", version=2**63), library, "out of range")
     many = [*members(bundle(tmp_path, "m.persona")), *[(f"f{i}.txt", b"") for i in range(70)]]
     rejected(rewrite(tmp_path / "many.persona", many), library, "70|files")
+
+
+def test_a_license_clause_hearth_does_not_know_is_a_denial(tmp_path: Path, library: Path
+                                                           ) -> None:
+    rejected(bundle(tmp_path, license={"territories": ["XX"]}), library,
+             "cannot honour .*territories")

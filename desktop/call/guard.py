@@ -37,11 +37,6 @@ class OutputGuard:
             self._rules.append((name, re.compile(pattern)))
         self.hold = max((len(_fold(p)) for _, p in rules), default=0)
 
-    @staticmethod
-    def for_license(license_: dict) -> OutputGuard:
-        return OutputGuard([str(p) for p in license_.get("never_say", [])],
-                           [str(t) for t in license_.get("forbidden_topics", [])])
-
     @property
     def active(self) -> bool:
         return bool(self._rules)

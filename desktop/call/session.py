@@ -177,9 +177,9 @@ class Conversation:
         self._call_id = None  # Future of the current call's row id
         self._last_call_summary = ""
         self.memory_budget_tokens = MEMORY_BUDGET_TOKENS
-        self.guard = OutputGuard.for_license(persona.license)
         self.minor = False  # the user said they are under 18: teen ceiling, romance off
         self.romance_words = list(ROMANCE_WORDS)
+        self.guard = self._guard()
         self._last_ai_notice = time.monotonic()
 
     # -- lifecycle --------------------------------------------------------------
@@ -258,14 +258,21 @@ class Conversation:
         self._brain_q.put(UserText(turn_id, text))
         return turn_id
 
+    def _guard(self) -> OutputGuard:
+        """The license's output rules, plus romance words when the license or the user's
+        age rules romance out."""
+        license_ = self.persona.license
+        no_romance = self.minor or license_.get("romance_allowed") is False
+        return OutputGuard(
+            [str(p) for p in license_.get("never_say", [])],
+            [str(t) for t in license_.get("forbidden_topics", [])]
+            + (self.romance_words if no_romance else []))
+
     def _safety_checks(self, text: str) -> None:
         if stated_minor(text) and not self.minor:
             # Enforced on the output, whatever the model or the persona want.
             self.minor = True
-            license_ = self.persona.license
-            self.guard = OutputGuard(
-                [str(p) for p in license_.get("never_say", [])],
-                [str(t) for t in license_.get("forbidden_topics", [])] + self.romance_words)
+            self.guard = self._guard()
             with self._lock:
                 self.history.append(Message("system", (
                     "The user has said they are under 18. Keep everything suitable for "

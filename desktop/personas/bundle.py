@@ -355,8 +355,21 @@ def _check_manifest(manifest: object) -> dict:
     return manifest
 
 
+KNOWN_CLAUSES = frozenset({
+    "licensor", "licensor_key", "subject", "consent", "modes", "content_rating_max",
+    "forbidden_topics", "never_say", "refusal", "disclosure", "valid_from", "valid_until",
+    "revocation_id", "romance_allowed", "attribution", "contact", "commercial_use",
+    "voice_use",
+})
+
+
 def license_problem(license_: dict, now: datetime | None = None) -> str | None:
-    """Why this license does not allow use right now, or None."""
+    """Why this license does not allow use right now, or None. A clause Hearth does not know
+    is read as a denial: it cannot honour a condition it does not understand."""
+    unknown = sorted(set(license_) - KNOWN_CLAUSES)
+    if unknown:
+        return (f"its license has conditions this version of Hearth cannot honour "
+                f"({', '.join(unknown)})")
     now = now or datetime.now(UTC)
     until = license_.get("valid_until")
     if until:
