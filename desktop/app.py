@@ -203,6 +203,23 @@ class Hearth:
         placeholder = (asset("personas", "wren", "portrait.png").read_bytes(), wren["face_rig"])
         return import_card(path, self.dirs.personas, placeholder)
 
+    def trust_publisher(self, name: str, key_b64: str) -> None:
+        """Add a publisher key the user chose to trust (the window warns before calling)."""
+        import base64
+        import binascii
+
+        try:
+            raw = base64.b64decode(key_b64.strip(), validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise HearthError("That publisher key is not valid base64.",
+                              "Paste the key exactly as the publisher gave it.") from error
+        if len(raw) != 32 or not name.strip():
+            raise HearthError("That is not an Ed25519 publisher key (32 bytes) with a name.",
+                              "Paste the key exactly as the publisher gave it.")
+        settings = Settings.load(self.dirs.root)
+        settings.trusted_publishers[name.strip()] = key_b64.strip()
+        settings.save(self.dirs.root)
+
     def inspect_bundle(self, path: Path) -> Inspection:
         """Check a .persona without installing it (for the confirmation screen)."""
         settings = Settings.load(self.dirs.root)

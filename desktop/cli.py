@@ -68,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--voice", help="a catalog voice id")
     create.add_argument("--out", required=True, help="the .persona file to write")
     create.add_argument("--install", action="store_true", help="also install it")
+    trust = sub.add_parser("trust", help="trust a persona publisher's key (only if you know "
+                                         "who they are)")
+    trust.add_argument("name")
+    trust.add_argument("key", help="base64 Ed25519 public key")
     remover = sub.add_parser("remove", help="remove an installed persona (its memories stay)")
     remover.add_argument("persona_id")
     importer = sub.add_parser("import", help="check and install a .persona bundle, or a "
@@ -102,6 +106,20 @@ def main(argv: list[str] | None = None) -> int:
         return run_import(args)
     if args.command == "create":
         return run_create(args)
+    if args.command == "trust":
+        from desktop.app import Hearth
+        from desktop.errors import HearthError
+        from desktop.paths import DataDirs
+
+        print("Warning: a trusted publisher can vouch for likenesses of real people. Trust only "
+              "a publisher you know.", file=sys.stderr)
+        try:
+            Hearth(DataDirs.default().ensure()).trust_publisher(args.name, args.key)
+        except HearthError as error:
+            print(f"hearth: {error}", file=sys.stderr)
+            return 1
+        print(f"Hearth now trusts {args.name}.")
+        return 0
     if args.command == "remove":
         from desktop.app import Hearth
         from desktop.errors import HearthError

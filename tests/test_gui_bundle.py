@@ -103,3 +103,29 @@ def test_the_creator_makes_installs_and_previews_a_persona(window, qtbot) -> Non
     assert persona.rig.mouth_center == (0.0, 0.2)
     assert persona.owner == "You" and not persona.verified
     qtbot.waitUntil(lambda: window.persona.id == "user.sam", timeout=30000)
+
+
+def test_trusting_a_publisher_warns_first_then_verifies_their_bundles(window, qtbot,
+                                                                      monkeypatch,
+                                                                      tmp_path: Path) -> None:
+    import base64
+
+    from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+    from desktop.personas.bundle import Signer, build_bundle
+    from tests.test_bundle import PORTRAIT, manifest
+
+    publisher = Signer.generate("Friendly Studio")
+    answers = iter([("Friendly Studio", True),
+                    (base64.b64encode(publisher.public_key).decode(), True)])
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning",
+                        lambda *a, **k: warned.append(a) or QMessageBox.StandardButton.Ok)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: next(answers))
+    window.trust_button.click()
+    assert warned and "now trusts Friendly Studio" in window.last_import_text
+    path = build_bundle(tmp_path / "real.persona", manifest(license={"subject": "real_person"}),
+                        {"portrait.png": PORTRAIT}, Signer.generate("Estate"),
+                        ("Friendly Studio", publisher))
+    checked = window.hearth.inspect_bundle(path)
+    assert checked.verification.verified and checked.verification.publisher == "Friendly Studio"

@@ -12,6 +12,7 @@ from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -173,6 +174,8 @@ class MainWindow(QMainWindow):
         self.import_button.clicked.connect(self.choose_bundle)
         self.create_button = QPushButton(self.tr("Create persona…"))
         self.create_button.clicked.connect(self.open_creator)
+        self.trust_button = QPushButton(self.tr("Trust a publisher…"))
+        self.trust_button.clicked.connect(self.trust_publisher)
         self.creator_dialog: CreatorDialog | None = None
         self.setAcceptDrops(True)  # drop a .persona file anywhere on the window
         self.last_import_text = ""
@@ -224,6 +227,7 @@ class MainWindow(QMainWindow):
         left.addWidget(self.library, 1)
         left.addWidget(self.import_button)
         left.addWidget(self.create_button)
+        left.addWidget(self.trust_button)
         body.addLayout(left)
         body.addLayout(right, 1)
         self.setCentralWidget(root)
@@ -269,6 +273,30 @@ class MainWindow(QMainWindow):
             self.library.setCurrentRow(0)
 
     # -- importing persona bundles ----------------------------------------------------------------
+    def trust_publisher(self) -> None:
+        warning = QMessageBox.warning(
+            self, self.tr("Trust a publisher?"),
+            self.tr("A trusted publisher can vouch that a persona of a real person has that "
+                    "person's consent. Only add a publisher you know, with a key they gave you "
+                    "directly."),
+            QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Ok,
+            QMessageBox.StandardButton.Cancel)
+        if warning != QMessageBox.StandardButton.Ok:
+            return
+        name, ok = QInputDialog.getText(self, self.tr("Publisher"), self.tr("Name:"))
+        if not ok or not name.strip():
+            return
+        key, ok = QInputDialog.getText(self, self.tr("Publisher"), self.tr("Public key:"))
+        if not ok:
+            return
+        try:
+            self.hearth.trust_publisher(name, key)
+            self.last_import_text = self.tr("Hearth now trusts {name}.").format(name=name)
+        except HearthError as error:
+            self.last_import_text = str(error)
+        QMessageBox(QMessageBox.Icon.Information, self.tr("Publisher"), self.last_import_text,
+                    QMessageBox.StandardButton.Ok, self).open()
+
     def open_creator(self) -> None:
         self.creator_dialog = CreatorDialog(self.hearth, self)
         self.creator_dialog.created.connect(lambda persona_id: self.populate_library(
