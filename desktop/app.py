@@ -148,7 +148,8 @@ class Hearth:
                 self._llm_path = llm_path
             except HearthError as error:
                 engines.problems.append(Problem("llm", str(error)))
-        voice_path = self.inventory.choose_voice(persona.voices, persona.languages)
+        voice_path = persona.bundled_voice() or self.inventory.choose_voice(
+            persona.voices, persona.languages)
         if voice_path is None:  # never speak with another persona's voice
             engines.tts, self._voice_path = None, None
         if want_voice and voice_path is not None and (
@@ -258,11 +259,21 @@ class Hearth:
     def face_loop(self, persona: Persona, animator: FaceAnimator, mailbox: FrameMailbox,
                   size: int = 256) -> FaceLoop | None:
         try:
-            renderer = load_builtin_renderer(persona, size, self.budget.render_threads)
+            renderer = load_face_renderer(persona, size, self.budget.render_threads)
         except HearthError as error:
             self.engines.problems.append(Problem("face", str(error)))
             return None
         return FaceLoop(renderer, animator, self.engines.output, mailbox)
+
+
+def load_face_renderer(persona: Persona, size: int = 256, threads: int = 1) -> FaceRenderer:
+    """The persona's own renderer if its bundle brings one (checked against the contract when
+    loaded), else the built-in one."""
+    own = persona.renderer_path()
+    if own is None:
+        return load_builtin_renderer(persona, size, threads)
+    return FaceRenderer.load(own, load_portrait(persona), persona.rig, size=size,
+                             threads=threads)
 
 
 def load_builtin_renderer(persona: Persona, size: int = 256, threads: int = 1) -> FaceRenderer:

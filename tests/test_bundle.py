@@ -394,3 +394,33 @@ def test_a_license_clause_hearth_does_not_know_is_a_denial(tmp_path: Path, libra
                                                            ) -> None:
     rejected(bundle(tmp_path, license={"territories": ["XX"]}), library,
              "cannot honour .*territories")
+
+
+def test_a_bundle_can_bring_its_own_voice_and_face_renderer(tmp_path: Path, hearth_home,
+                                                            fixture_models: Path) -> None:
+    from desktop.app import load_face_renderer
+
+    voice = fixture_models / "voices" / "en_US-hearth-fixture.onnx"
+    renderer = asset("renderer", "builtin-warp.onnx").read_bytes()
+    path = bundle(tmp_path, files={
+        "portrait.png": PORTRAIT, "voices/ada.onnx": voice.read_bytes(),
+        "voices/ada.onnx.json": Path(f"{voice}.json").read_bytes(), "face.onnx": renderer},
+        voice={"en": "voices/ada.onnx"}, renderer={"path": "face.onnx",
+                                                    "contract": "hearth-face-v1"})
+    hearth = Hearth(hearth_home).open()
+    try:
+        hearth.import_bundle(path)
+        persona = hearth.library.get("org.example.ada")
+        assert persona.bundled_voice() == persona.folder / "voices" / "ada.onnx"
+        engines = hearth.load_engines(persona, want_voice=True)
+        assert engines.tts is not None and hearth._voice_path == persona.bundled_voice()
+        assert persona.renderer_path() == persona.folder / "face.onnx"
+        frame = load_face_renderer(persona).render(__import__(
+            "desktop.face.contract", fromlist=["FaceParams"]).FaceParams())
+        assert frame.shape[:2] == (256, 256)
+    finally:
+        hearth.close()
+    broken = bundle(tmp_path, "b.persona", files={
+        "portrait.png": PORTRAIT, "voices/ada.onnx": voice.read_bytes()},
+        voice={"en": "voices/ada.onnx"}, version=2)  # its settings file is missing
+    rejected(broken, hearth_home.personas, "voice .* refused")

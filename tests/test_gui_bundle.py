@@ -58,6 +58,7 @@ def test_a_dropped_bundle_is_installed_shown_and_gated_by_its_modes(window, qtbo
                     and window.conversation is not None
                     and window.chat.send.isEnabled(), timeout=30000)
     assert not window.call.start.isEnabled() and not window.call_button.isEnabled()
+    assert "until 2099-12-31" in window.badge.text()  # shown above chat and call alike
 
 
 def test_a_hostile_bundle_is_refused_with_words(window, qtbot, tmp_path: Path) -> None:

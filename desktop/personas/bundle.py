@@ -560,15 +560,25 @@ def _check_images(staging: Path, manifest: dict) -> None:
 
 
 def _check_models(staging: Path, manifest: dict) -> None:
-    """ONNX members (a voice, a renderer): single-file, no custom operators (T24)."""
-    from desktop.models.sideload import ModelRejected, check_onnx
+    """ONNX members (a voice, a renderer): single-file, no custom operators (T24); a voice the
+    persona names must come with valid settings (T25)."""
+    from desktop.errors import HearthError
+    from desktop.models.sideload import check_onnx
+    from desktop.voice.tts import check_voice_files
 
     for entry in manifest["files"]:
         if entry.get("media_type") == "application/onnx":
             try:
                 check_onnx(staging / entry["path"])
-            except ModelRejected as error:
+            except HearthError as error:
                 raise BundleRejected(f"The model {entry['path']!r} in the bundle was refused: "
+                                     f"{error.problem}") from error
+    for name in (manifest.get("voice") or {}).values():
+        if str(name).endswith(".onnx"):
+            try:
+                check_voice_files(staging / check_name(str(name)))
+            except HearthError as error:
+                raise BundleRejected(f"The voice {name!r} in the bundle was refused: "
                                      f"{error.problem}") from error
 
 
@@ -587,6 +597,7 @@ def _check_image(path: Path, name: str) -> None:
 def _persona_json(manifest: dict) -> dict:
     """The library's persona.json, from the verified manifest."""
     keys = ("id", "version", "names", "languages", "description", "personality", "greetings",
-            "sample_lines", "portrait", "face_rig", "voice", "license", "lore")
+            "sample_lines", "portrait", "face_rig", "voice", "license", "lore", "renderer",
+            "expressions")
     return {"format": "hearth-persona-installed-1",
             **{k: manifest[k] for k in keys if k in manifest}}

@@ -43,6 +43,25 @@ class Persona:
     builtin: bool = False
     lore: list[LoreEntry] = field(default_factory=list)
     signed: bool = False  # licensor signature and a trusted publisher (desktop.personas.bundle)
+    folder: Path | None = None  # where an installed persona's files are
+    renderer: str | None = None  # a face renderer (ONNX, contract hearth-face-v1) it brings
+
+    def bundled_voice(self) -> Path | None:
+        """A piper voice the persona brings in its bundle, for its first language that has
+        one (voices named by a catalog id are looked up in the models folder instead)."""
+        if self.folder is None:
+            return None
+        for language in self.languages:
+            name = self.voices.get(language, "")
+            if name.endswith(".onnx") and (self.folder / name).is_file():
+                return self.folder / name
+        return None
+
+    def renderer_path(self) -> Path | None:
+        if self.folder is None or not self.renderer:
+            return None
+        path = self.folder / self.renderer
+        return path if path.is_file() else None
 
     def name(self, language: str = "en") -> str:
         return self.names.get(language) or self.names.get("en") or next(iter(self.names.values()))
@@ -95,6 +114,8 @@ def load_persona(folder: Path | Traversable, builtin: bool = False) -> Persona:
             lore=[LoreEntry(tuple(str(k) for k in entry.get("keys", [])), str(entry["text"]))
                   for entry in data.get("lore", []) if str(entry.get("text", "")).strip()],
             signed=_signed(folder),
+            folder=None if builtin else Path(str(folder)),
+            renderer=(data.get("renderer") or {}).get("path"),
         )
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise PersonaInvalid(f"The persona in {folder} cannot be read ({error}).",

@@ -415,9 +415,11 @@ class MainWindow(QMainWindow):
         generation = self._generation
         self.title.setText(persona.name(self.language))
         owner = persona.owner
+        until = persona.license.get("valid_until")
         self.badge.setText(
             (self.tr("Verified · likeness by {owner}") if persona.verified
              else self.tr("Unverified · {owner}")).format(owner=owner)
+            + (self.tr(" · until {date}").format(date=str(until)[:10]) if until else "")
         )
         self.call.disclosure.setText(
             self.tr("You are talking to an AI persona. {text}").format(
