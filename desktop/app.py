@@ -34,6 +34,7 @@ from desktop.personas.bundle import (
     import_bundle,
     inspect_bundle,
     trusted_publishers,
+    verify_rotation,
 )
 from desktop.personas.library import Persona, PersonaLibrary
 from desktop.personas.revocation import Revocations
@@ -221,26 +222,38 @@ class Hearth:
         settings.trusted_publishers[name.strip()] = key_b64.strip()
         settings.save(self.dirs.root)
 
+    def rotate_publisher_key(self, path: Path) -> str:
+        """Accept a publisher's new key, signed by the key Hearth trusts for it now."""
+        settings = Settings.load(self.dirs.root)
+        name, new_key = verify_rotation(path.read_bytes(),
+                                        trusted_publishers(settings.trusted_publishers))
+        settings.trusted_publishers[name] = new_key
+        settings.save(self.dirs.root)
+        return name
+
     def inspect_bundle(self, path: Path) -> Inspection:
         """Check a .persona without installing it (for the confirmation screen)."""
         settings = Settings.load(self.dirs.root)
         return inspect_bundle(path, self.dirs.personas,
                               trusted_publishers(settings.trusted_publishers))
 
-    def import_bundle(self, path: Path) -> Imported:
+    def import_bundle(self, path: Path, allow_downgrade: bool = False) -> Imported:
         """Check and install a .persona bundle (desktop.personas.bundle)."""
         settings = Settings.load(self.dirs.root)
         return import_bundle(path, self.dirs.personas,
-                             trusted_publishers(settings.trusted_publishers))
+                             trusted_publishers(settings.trusted_publishers),
+                             allow_downgrade=allow_downgrade)
 
     def conversation(self, persona: Persona, listener: Listener,
                      animator: FaceAnimator | None = None) -> Conversation:
         engines = self.load_engines(persona)
         revocations = Revocations(self.dirs.root)
         revoked = revocations.revoked().get(str(persona.license.get("revocation_id", "")))
+        key_revoked = persona.publisher_key_id in revocations.revoked_keys()
         blocked = persona.license_problem() or (
             f"its license was revoked on {revoked.since[:10]} ({revoked.reason})"
-            if revoked else None)
+            if revoked else None) or (
+            "the publisher key that vouched for it was revoked" if key_revoked else None)
         stale = revocations.staleness_warning()
         if stale:
             engines.problems.append(Problem("revocations", stale))

@@ -77,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     importer = sub.add_parser("import", help="check and install a .persona bundle, or a "
                                              "signed revocation list (.json)")
     importer.add_argument("file")
+    importer.add_argument("--downgrade", action="store_true",
+                          help="install an older version over a newer one, on purpose")
+    rotate = sub.add_parser("rotate", help="accept a publisher's new key, signed by its old one")
+    rotate.add_argument("file")
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) == 1 and argv[0].endswith(".persona"):
         argv = ["import", *argv]  # `hearth FILE.persona`, as the installers register it
@@ -106,6 +110,20 @@ def main(argv: list[str] | None = None) -> int:
         return run_import(args)
     if args.command == "create":
         return run_create(args)
+    if args.command == "rotate":
+        from pathlib import Path
+
+        from desktop.app import Hearth
+        from desktop.errors import HearthError
+        from desktop.paths import DataDirs
+
+        try:
+            name = Hearth(DataDirs.default().ensure()).rotate_publisher_key(Path(args.file))
+        except HearthError as error:
+            print(f"hearth: {error}", file=sys.stderr)
+            return 1
+        print(f"Hearth now trusts the new key of {name}.")
+        return 0
     if args.command == "trust":
         from desktop.app import Hearth
         from desktop.errors import HearthError
@@ -334,7 +352,7 @@ def run_import(args: argparse.Namespace) -> int:
                 print(f"Installed {card.name()} ({result}) from a character card: "
                       "unverified, fictional.")
             return 0
-        done = hearth.import_bundle(Path(args.file))
+        done = hearth.import_bundle(Path(args.file), allow_downgrade=args.downgrade)
     except HearthError as error:
         print(f"hearth: {error}", file=sys.stderr)
         return 1

@@ -77,3 +77,52 @@ def test_an_old_list_warns_without_blocking(hearth, tmp_path: Path) -> None:
     assert hearth.conversation(persona, Events()).llm is not None
     assert any(p.part == "revocations" and "60 days old" in p.text
                for p in hearth.engines.problems)
+
+
+def test_rollback_is_refused_unless_asked_for(hearth, tmp_path: Path) -> None:
+    hearth.import_bundle(bundle(tmp_path, "v3.persona", version=3,
+                                license={"revocation_id": "rev-ada-1"}))
+    older = bundle(tmp_path, "v2.persona", version=2, license={"revocation_id": "rev-ada-1"})
+    with pytest.raises(BundleRejected, match="--downgrade"):
+        hearth.import_bundle(older)
+    assert hearth.import_bundle(older, allow_downgrade=True).replaced_version == 3
+    assert hearth.library.get("org.example.ada").version == 2
+
+
+def test_key_rotation_needs_the_old_keys_signature(hearth, tmp_path: Path) -> None:
+    from desktop.personas.bundle import sign_rotation
+
+    new = Signer.generate("Test Publisher")
+    self_signed = sign_rotation("Test Publisher", new, new)  # a new key alone proves nothing
+    with pytest.raises(BundleRejected, match="not signed by the key Hearth trusts"):
+        hearth.rotate_publisher_key(write(tmp_path / "self.json", self_signed))
+    cross = sign_rotation("Test Publisher", PUBLISHER, new)
+    assert hearth.rotate_publisher_key(write(tmp_path / "cross.json", cross)) == "Test Publisher"
+    # Bundles vouched for by the new key now verify.
+    from desktop.personas.bundle import build_bundle
+    from tests.test_bundle import PORTRAIT, manifest
+
+    path = build_bundle(tmp_path / "real.persona", manifest(
+        id="org.example.real", license={"subject": "real_person"}),
+        {"portrait.png": PORTRAIT}, Signer.generate("Estate"), ("Test Publisher", new))
+    assert hearth.inspect_bundle(path).verification.verified
+
+
+def test_a_revoked_publisher_key_disables_what_it_vouched_for_at_the_next_load(
+    hearth, tmp_path: Path
+) -> None:
+    from desktop.personas.bundle import build_bundle
+    from tests.test_bundle import PORTRAIT, manifest
+
+    path = build_bundle(tmp_path / "real.persona", manifest(
+        id="org.example.real", license={"subject": "real_person"}),
+        {"portrait.png": PORTRAIT}, Signer.generate("Estate"), ("Test Publisher", PUBLISHER))
+    hearth.import_bundle(path)
+    persona = hearth.library.get("org.example.real")
+    assert persona.verified and hearth.conversation(persona, Events()).llm is not None
+    signed = sign_list("Test Publisher", PUBLISHER, 1, [], revoked_keys=[PUBLISHER.key_id()])
+    hearth.import_revocations(write(tmp_path / "keys.json", signed))
+    persona = hearth.library.get("org.example.real")
+    assert hearth.conversation(persona, Events()).llm is None
+    assert any("publisher key that vouched for it was revoked" in p.text
+               for p in hearth.engines.problems)

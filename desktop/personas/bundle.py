@@ -220,7 +220,7 @@ class Signer:
         return Signer(name, key, _raw_public(key.public_key()))
 
     def key_id(self) -> str:
-        return hashlib.sha256(self.public_key).hexdigest()[:16]
+        return key_id(self.public_key)
 
     def sign(self, data: bytes) -> str:
         return base64.b64encode(self.private_key.sign(data)).decode()
@@ -230,6 +230,10 @@ def _raw_public(public_key) -> bytes:
     from cryptography.hazmat.primitives import serialization
 
     return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def key_id(public_key: bytes) -> str:
+    return hashlib.sha256(public_key).hexdigest()[:16]
 
 
 def verify_signature(public_key: bytes, signature_b64: str, data: bytes) -> bool:
@@ -248,6 +252,7 @@ def verify_signature(public_key: bytes, signature_b64: str, data: bytes) -> bool
 class Verification:
     licensor_signed: bool
     publisher: str | None  # the trusted publisher who vouched for the licensor
+    publisher_key_id: str | None = None  # which of its keys (revocation lists name key ids)
 
     @property
     def verified(self) -> bool:
@@ -263,7 +268,7 @@ def verify(manifest_bytes: bytes, manifest: dict, signatures: list,
                                         validate=True)
     except ValueError as error:
         raise BundleRejected("The licensor's key in the manifest is malformed.") from error
-    licensor_ok = publisher = None
+    licensor_ok = publisher = publisher_key = None
     for entry in signatures if isinstance(signatures, list) else []:
         if not isinstance(entry, dict):
             continue
@@ -280,7 +285,8 @@ def verify(manifest_bytes: bytes, manifest: dict, signatures: list,
                     raise BundleRejected("The publisher's signature does not match this "
                                          "bundle: it was changed after it was signed.")
                 publisher = str(entry["publisher"])
-    return Verification(bool(licensor_ok), publisher)
+                publisher_key = key_id(key)
+    return Verification(bool(licensor_ok), publisher, publisher_key if publisher else None)
 
 
 def trusted_publishers(user_keys: dict[str, str] | None = None) -> dict[str, bytes]:
@@ -290,6 +296,39 @@ def trusted_publishers(user_keys: dict[str, str] | None = None) -> dict[str, byt
     shipped = json.loads(asset("keys", "publishers.json").read_text(encoding="utf-8"))
     keys = {**shipped["publishers"], **(user_keys or {})}
     return {name: base64.b64decode(key) for name, key in keys.items()}
+
+
+ROTATION_FORMAT = "hearth-key-rotation-1"
+
+
+def sign_rotation(publisher: str, old: Signer, new: Signer) -> dict:
+    """A publisher's statement, signed by its old key, that its new key replaces it."""
+    body = {"format": ROTATION_FORMAT, "publisher": publisher,
+            "new_key": base64.b64encode(new.public_key).decode()}
+    return {**body, "signature": old.sign(canonical(body))}
+
+
+def verify_rotation(data: bytes, trusted: dict[str, bytes]) -> tuple[str, str]:
+    """(publisher, new base64 key) if the statement is signed by the key Hearth trusts for
+    that publisher now; a new key alone proves nothing (T15)."""
+    statement = strict_json(data, "key rotation")
+    if not isinstance(statement, dict) or statement.get("format") != ROTATION_FORMAT:
+        raise BundleRejected("This is not a publisher key rotation.", "Nothing was changed.")
+    body = {k: v for k, v in statement.items() if k != "signature"}
+    name = str(statement.get("publisher", ""))
+    old = trusted.get(name)
+    if old is None or not verify_signature(old, str(statement.get("signature", "")),
+                                           canonical(body)):
+        raise BundleRejected(f"The new key of {name!r} is not signed by the key Hearth trusts "
+                             "for it.", "Nothing was changed.")
+    new = str(statement.get("new_key", ""))
+    try:
+        if len(base64.b64decode(new, validate=True)) != 32:
+            raise ValueError("not 32 bytes")
+    except ValueError as error:
+        raise BundleRejected("The new key in the rotation is malformed.",
+                             "Nothing was changed.") from error
+    return name, new
 
 
 # -- building (the creator's export, and tests) ---------------------------------------------------
@@ -419,7 +458,7 @@ class Inspection:
 
 
 def inspect_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[str, bytes],
-                   now: datetime | None = None) -> Inspection:
+                   now: datetime | None = None, allow_downgrade: bool = False) -> Inspection:
     """All the checks that need no extraction: structure, manifest, signatures, license,
     file list, version. The window shows the result before the user confirms."""
     data = source.read_bytes() if source.stat().st_size <= MAX_BUNDLE_BYTES else b"x" * (
@@ -464,17 +503,20 @@ def inspect_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[st
 
     persona_id, version = manifest["id"], manifest["version"]
     replaced = _installed_version(personas_dir / persona_id)
-    if replaced is not None and version <= replaced:
+    if replaced is not None and (version == replaced or (version < replaced
+                                 and not allow_downgrade)):
         raise BundleRejected(
             f"Version {replaced} of this persona is already installed; this bundle is "
-            f"version {version}.", "Nothing was changed. Import a newer version to update it.")
+            f"version {version}.", "Nothing was changed. Import a newer version to update it"
+            + (", or ask for the older one explicitly (hearth import --downgrade)."
+               if version < replaced else "."))
     return Inspection(archive, manifest_bytes, manifest, verification, listed, replaced)
 
 
 def import_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[str, bytes],
-                  now: datetime | None = None) -> Imported:
+                  now: datetime | None = None, allow_downgrade: bool = False) -> Imported:
     started = time.monotonic()
-    checked = inspect_bundle(source, personas_dir, trusted_publishers, now)
+    checked = inspect_bundle(source, personas_dir, trusted_publishers, now, allow_downgrade)
     archive, manifest, manifest_bytes = checked.archive, checked.manifest, checked.manifest_bytes
     verification, listed, replaced = checked.verification, checked.listed, \
         checked.replaced_version
@@ -494,6 +536,7 @@ def import_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[str
             _persona_json(manifest), ensure_ascii=False, indent=1), encoding="utf-8")
         (staging / "install.json").write_text(json.dumps({
             "verified": verification.verified, "publisher": verification.publisher,
+            "publisher_key_id": verification.publisher_key_id,
             "licensor_signed": verification.licensor_signed,
             "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }), encoding="utf-8")

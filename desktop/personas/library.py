@@ -44,6 +44,7 @@ class Persona:
     lore: list[LoreEntry] = field(default_factory=list)
     signed: bool = False  # licensor signature and a trusted publisher (desktop.personas.bundle)
     folder: Path | None = None  # where an installed persona's files are
+    publisher_key_id: str | None = None  # the key that vouched for it at import
     renderer: str | None = None  # a face renderer (ONNX, contract hearth-face-v1) it brings
 
     def bundled_voice(self) -> Path | None:
@@ -113,7 +114,8 @@ def load_persona(folder: Path | Traversable, builtin: bool = False) -> Persona:
             license=dict(data.get("license", {})), builtin=builtin,
             lore=[LoreEntry(tuple(str(k) for k in entry.get("keys", [])), str(entry["text"]))
                   for entry in data.get("lore", []) if str(entry.get("text", "")).strip()],
-            signed=_signed(folder),
+            signed=bool(_install_info(folder).get("verified")),
+            publisher_key_id=_install_info(folder).get("publisher_key_id"),
             folder=None if builtin else Path(str(folder)),
             renderer=(data.get("renderer") or {}).get("path"),
         )
@@ -123,12 +125,13 @@ def load_persona(folder: Path | Traversable, builtin: bool = False) -> Persona:
     return persona
 
 
-def _signed(folder: Path | Traversable) -> bool:
-    marker = folder / "install.json"
+def _install_info(folder: Path | Traversable) -> dict:
+    """What the import recorded: verification, publisher, its key id."""
     try:
-        return bool(json.loads(marker.read_text(encoding="utf-8")).get("verified"))
+        info = json.loads((folder / "install.json").read_text(encoding="utf-8"))
     except (OSError, ValueError, AttributeError):
-        return False
+        return {}
+    return info if isinstance(info, dict) else {}
 
 
 class PersonaLibrary:

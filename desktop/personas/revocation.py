@@ -7,6 +7,7 @@ warns.
     {"format": "hearth-revocations-1", "publisher": "...", "version": 7,
      "issued_at": "2026-11-20T00:00:00Z",
      "revoked": [{"revocation_id": "...", "since": "...", "reason": "..."}],
+     "revoked_keys": ["<publisher key id>", ...],
      "signature": "<base64 Ed25519 over the canonical list without this field>"}
 """
 
@@ -39,10 +40,10 @@ class Revoked:
 
 
 def sign_list(publisher_name: str, signer: Signer, version: int, revoked: list[dict],
-              issued_at: str | None = None) -> dict:
+              issued_at: str | None = None, revoked_keys: list[str] | None = None) -> dict:
     body = {"format": FORMAT, "publisher": publisher_name, "version": version,
             "issued_at": issued_at or datetime.now(UTC).isoformat(timespec="seconds"),
-            "revoked": revoked}
+            "revoked": revoked, "revoked_keys": revoked_keys or []}
     return {**body, "signature": signer.sign(canonical(body))}
 
 
@@ -64,6 +65,11 @@ class Revocations:
                                                  str(r.get("reason", "")))
                 for r in data.get("revoked", []) if isinstance(r, dict) and
                 r.get("revocation_id")}
+
+    def revoked_keys(self) -> set[str]:
+        """Publisher key ids that were compromised: bundles they vouched for stop working."""
+        data = self._installed() or {}
+        return {str(k) for k in data.get("revoked_keys", []) if isinstance(k, str)}
 
     def staleness_warning(self, now: datetime | None = None) -> str | None:
         data = self._installed()
