@@ -352,7 +352,8 @@ def run_import(args: argparse.Namespace) -> int:
                 print(f"Installed {card.name()} ({result}) from a character card: "
                       "unverified, fictional.")
             return 0
-        done = hearth.import_bundle(Path(args.file), allow_downgrade=args.downgrade)
+        done = hearth.import_bundle(Path(args.file),
+                                    allow_downgrade=getattr(args, "downgrade", False))
     except HearthError as error:
         print(f"hearth: {error}", file=sys.stderr)
         return 1
