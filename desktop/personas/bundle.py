@@ -46,6 +46,13 @@ _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f]")
 CONTROL_NAMES = ("manifest.json", "signatures.json")
 
 
+# What the zipfile module raises on archives crafted or damaged in ways it did not expect; for
+# a bundle every one of them means "not a valid bundle".
+ARCHIVE_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, ValueError,
+                  NotImplementedError, EOFError, struct.error, OverflowError, KeyError,
+                  IndexError, UnicodeDecodeError)
+
+
 class BundleRejected(HearthError):
     def __init__(self, problem: str, fix: str = "Ask its publisher for a new copy. Nothing was "
                                                 "installed.") -> None:
@@ -137,7 +144,7 @@ def _inspect_zip(data: bytes) -> zipfile.ZipFile:
             raise BundleRejected(f"The bundle has {total} files; a persona needs far fewer.")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError) as error:
+    except ARCHIVE_ERRORS as error:
         raise BundleRejected(f"The file is not a persona bundle (not a zip archive: {error}).",
                              "Choose a .persona file.") from error
     entries = archive.infolist()
@@ -196,7 +203,7 @@ def _read_small(archive: zipfile.ZipFile, name: str, cap: int) -> bytes:
     try:
         with archive.open(info) as handle:
             data = handle.read(cap + 1)
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as error:
+    except ARCHIVE_ERRORS as error:
         raise BundleRejected(f"The bundle's {name} is damaged ({error}).") from error
     if len(data) > cap:
         raise BundleRejected(f"The bundle's {name} is too large.")
@@ -569,7 +576,7 @@ def _extract(archive: zipfile.ZipFile, path: str, staging: Path, size: int,
              digest: str) -> None:
     try:
         _extract_member(archive, path, staging, size, digest)
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as error:
+    except ARCHIVE_ERRORS as error:
         raise BundleRejected(f"{path!r} in the bundle is damaged ({error}).") from error
 
 

@@ -24,7 +24,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from desktop.personas.bundle import BundleRejected, check_name, strict_json
+from desktop.personas.bundle import ARCHIVE_ERRORS, BundleRejected, check_name, strict_json
 
 MAX_CARD_FILE = 32 << 20
 MAX_CARD_JSON = 2 << 20
@@ -93,7 +93,7 @@ def read_card(path: Path) -> tuple[dict, bytes | None]:
 def _read_charx(data: bytes) -> tuple[dict, bytes | None]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as error:
+    except ARCHIVE_ERRORS as error:
         raise BundleRejected("The CHARX file is not a valid zip.") from error
     names = [check_name(i.filename) for i in archive.infolist()]
     if len(names) > 256 or "card.json" not in names:
@@ -101,14 +101,21 @@ def _read_charx(data: bytes) -> tuple[dict, bytes | None]:
     info = archive.getinfo("card.json")
     if info.file_size > MAX_CARD_JSON:
         raise BundleRejected("The CHARX card.json is too large.")
-    card = strict_json(archive.read(info), "character card")
+    try:
+        raw = archive.read(info)
+    except ARCHIVE_ERRORS as error:
+        raise BundleRejected("The CHARX card.json is damaged.") from error
+    card = strict_json(raw, "character card")
     image = None
     for asset in (card.get("data", {}).get("assets") or []) if isinstance(card, dict) else []:
         uri = str(asset.get("uri", "")) if isinstance(asset, dict) else ""
         if asset.get("type") == "icon" and uri.startswith("embeded://"):
             inner = uri.removeprefix("embeded://")
             if inner in names and archive.getinfo(inner).file_size <= 16 << 20:
-                image = archive.read(inner)
+                try:
+                    image = archive.read(inner)
+                except ARCHIVE_ERRORS as error:
+                    raise BundleRejected("The CHARX icon is damaged.") from error
                 break
     return card, image
 
