@@ -2,13 +2,24 @@
 
 Engine workers call ``post(event)`` from any thread; it only appends to a deque. A timer on
 the Qt thread drains the deque and emits ``event`` there, so slots never run on a worker.
+``call`` queues a function to run on the Qt thread the same way, and ``background`` runs work
+on a worker thread and hands its result (or its error) back through ``call``.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
+
+
+@dataclass(frozen=True)
+class _Call:
+    function: Callable
+    args: tuple
 
 
 class EngineBridge(QObject):
@@ -26,6 +37,28 @@ class EngineBridge(QObject):
         """Thread-safe: deque.append is atomic."""
         self._pending.append(event)
 
+    def call(self, function: Callable, *args: object) -> None:
+        """Run ``function(*args)`` on the Qt thread soon. Thread-safe."""
+        self._pending.append(_Call(function, args))
+
+    def background(self, work: Callable[[], object], done: Callable[[object], None],
+                   failed: Callable[[Exception], None], name: str = "ui-work") -> None:
+        """Run ``work`` on a worker thread; then ``done(result)`` or ``failed(error)`` on the
+        Qt thread. An error is shown by ``failed``, never raised into Qt."""
+        def run() -> None:
+            try:
+                result = work()
+            except Exception as error:
+                self.call(failed, error)
+                return
+            self.call(done, result)
+
+        threading.Thread(target=run, name=name, daemon=True).start()
+
     def drain(self) -> None:
         while self._pending:
-            self.event.emit(self._pending.popleft())
+            item = self._pending.popleft()
+            if isinstance(item, _Call):
+                item.function(*item.args)
+            else:
+                self.event.emit(item)

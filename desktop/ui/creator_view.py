@@ -8,7 +8,6 @@ Heavy work (decoding, the webcam, rendering the preview, exporting) runs on work
 from __future__ import annotations
 
 import tempfile
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -108,7 +107,6 @@ class CreatorDialog(QDialog):
         self.hearth = hearth
         self.photo: bytes = b""
         self.bridge = EngineBridge(self)
-        self.bridge.event.connect(self._on_result)
         self.setWindowTitle(self.tr("Create a persona"))
         self.resize(900, 600)
 
@@ -174,21 +172,8 @@ class CreatorDialog(QDialog):
 
     # -- plumbing ----------------------------------------------------------------------------
     def _background(self, work: Callable[[], object], done: Callable[[object], None]) -> None:
-        def run() -> None:
-            try:
-                result = work()
-            except Exception as error:  # shown in the dialog, never raised into Qt
-                result = error
-            self.bridge.post((done, result))
-
-        threading.Thread(target=run, name="creator", daemon=True).start()
-
-    def _on_result(self, item: object) -> None:
-        done, result = item
-        if isinstance(result, Exception):
-            self.status.setText(str(result))
-            return
-        done(result)
+        self.bridge.background(work, done, lambda error: self.status.setText(str(error)),
+                               "creator")
 
     # -- the photo ---------------------------------------------------------------------------
     def set_photo(self, data: bytes) -> None:

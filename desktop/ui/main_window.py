@@ -317,13 +317,14 @@ class MainWindow(QMainWindow):
                     if path.endswith(".persona"):
                         # Checked first, installed only after the user has seen what it is.
                         checked = self.hearth.inspect_bundle(Path(path))
-                        self.bridge.post(("inspected", path, checked))
+                        self.bridge.call(self._confirm_import, path, checked)
                     else:  # a character card (or a revocation list)
                         done = self.hearth.import_file(Path(path))
-                        self.bridge.post(("imported", done, None))
+                        self.bridge.call(self._imported, done, None)
                 except HearthError as error:
-                    self.bridge.post(("imported", None, error))
+                    self.bridge.call(self._imported, None, error)
 
+        # One worker for all the files: imports into the library happen one at a time.
         threading.Thread(target=work, name="import", daemon=True).start()
 
     def _confirm_import(self, path: str, checked) -> None:
@@ -349,13 +350,9 @@ class MainWindow(QMainWindow):
             if button is not install:
                 return
 
-            def work() -> None:
-                try:
-                    self.bridge.post(("imported", self.hearth.import_bundle(Path(path)), None))
-                except HearthError as error:
-                    self.bridge.post(("imported", None, error))
-
-            threading.Thread(target=work, name="import", daemon=True).start()
+            self.bridge.background(lambda: self.hearth.import_bundle(Path(path)),
+                                   lambda done: self._imported(done, None),
+                                   lambda error: self._imported(None, error), "import")
 
         box.buttonClicked.connect(chosen)
         box.open()  # not modal: the window keeps working
@@ -466,10 +463,6 @@ class MainWindow(QMainWindow):
             if conversation.llm is None and not self._setup_offered:
                 self._setup_offered = True  # first run: offer setup once, never nag
                 self.open_setup()
-        elif isinstance(event, tuple) and event[0] == "inspected":
-            self._confirm_import(event[1], event[2])
-        elif isinstance(event, tuple) and event[0] == "imported":
-            self._imported(event[1], event[2])
         elif isinstance(event, tuple) and event[0] == "store":
             self._store_problem = event[1]
             self._show_problems_text([])

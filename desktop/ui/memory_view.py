@@ -8,7 +8,6 @@ bridge, writes are store intents whose futures post a reload when their commit r
 from __future__ import annotations
 
 import html
-import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -56,7 +55,6 @@ class MemoryDialog(QDialog):
         self.persona = persona
         self.store = hearth.store
         self.bridge = EngineBridge(self)
-        self.bridge.event.connect(self._on_result)
         self.facts: list[Fact] = []
         self.calls: list[Call] = []
         self.setWindowTitle(self.tr("What {name} remembers").format(
@@ -128,26 +126,20 @@ class MemoryDialog(QDialog):
 
     # -- background work -----------------------------------------------------------------
     def _background(self, work: Callable[[], object], done: Callable[[object], None]) -> None:
-        def run() -> None:
-            try:
-                result = work()
-            except Exception as error:  # shown, never raised into Qt
-                result = error
-            self.bridge.post((done, result))
+        self.bridge.background(work, done, self._failed, "memory-view")
 
-        threading.Thread(target=run, name="memory-view", daemon=True).start()
-
-    def _on_result(self, item: object) -> None:
-        done, result = item
-        if isinstance(result, Exception):
-            self.status.setText(self.tr("Could not do that: {error}").format(error=result))
-            return
-        done(result)
+    def _failed(self, error: Exception) -> None:
+        self.status.setText(self.tr("Could not do that: {error}").format(error=error))
 
     def _after_commit(self, future, message: str) -> None:
         """Reload once the store has committed; only then is the change shown as saved."""
-        future.add_done_callback(
-            lambda f: self.bridge.post((self._committed, f.exception() or message)))
+        def finished(f) -> None:
+            if f.exception() is not None:
+                self.bridge.call(self._failed, f.exception())
+            else:
+                self.bridge.call(self._committed, message)
+
+        future.add_done_callback(finished)
 
     def _committed(self, message: str) -> None:
         self.status.setText(message)

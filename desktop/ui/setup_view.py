@@ -7,7 +7,6 @@ All work runs on worker threads (desktop.models.setup); results come back throug
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -62,7 +61,6 @@ class SetupDialog(QDialog):
         self.queue: DownloadQueue | None = None
         self.installed: list[Installed] = []
         self.bridge = EngineBridge(self)
-        self.bridge.event.connect(self._on_result)
         self.setWindowTitle(self.tr("Set up Hearth"))
         self.resize(720, 560)
 
@@ -146,23 +144,12 @@ class SetupDialog(QDialog):
 
     # -- plumbing -------------------------------------------------------------------------
     def _background(self, work: Callable[[], object], done: Callable[[object], None]) -> None:
-        def run() -> None:
-            try:
-                result = work()
-            except Exception as error:  # shown in the dialog, never raised into Qt
-                result = error
-            self.bridge.post((done, result))
+        self.bridge.background(work, done, self._failed, "setup")
 
-        threading.Thread(target=run, name="setup", daemon=True).start()
-
-    def _on_result(self, item: object) -> None:
-        done, result = item
-        if isinstance(result, Exception):
-            self._testing = False
-            self.progress_label.setText(str(result))
-            self._refresh_buttons()
-            return
-        done(result)
+    def _failed(self, error: Exception) -> None:
+        self._testing = False
+        self.progress_label.setText(str(error))
+        self._refresh_buttons()
 
     def _tier_text(self, tier: Tier, recommended: bool) -> str:
         mark = self.tr(" (recommended for this computer)") if recommended else ""
@@ -226,8 +213,8 @@ class SetupDialog(QDialog):
             return
         entries: list[CatalogEntry] = list(tier.entries)
         # Each event carries a copy: the queue keeps changing its state on its own thread.
-        self.queue = DownloadQueue(entries, self.inventory, on_change=lambda s: self.bridge.post(
-            (self._progress, replace(s, finished=list(s.finished)))))
+        self.queue = DownloadQueue(entries, self.inventory, on_change=lambda s: self.bridge.call(
+            self._progress, replace(s, finished=list(s.finished))))
         settings = Settings.load(self.dirs.root)
         settings.llm_file = entries[0].file
         settings.save(self.dirs.root)
