@@ -112,8 +112,7 @@ class Hearth:
         report = self.store.forget_persona(persona_id).result(timeout=300)
         if self.engines.llm is not None:
             self.engines.llm.clear_context()
-        for cached in (self.dirs.cache / "llm-state").glob(f"{persona_id}-*.kv"):
-            cached.unlink(missing_ok=True)
+        LocalLLM.drop_saved_states(self.dirs.cache, persona_id)
         return report
 
     def close(self) -> None:
@@ -186,8 +185,7 @@ class Hearth:
         shutil.rmtree(trash, ignore_errors=True)
         os.replace(folder, trash)  # out of the library in one step, then deleted
         shutil.rmtree(trash, ignore_errors=True)
-        for cached in (self.dirs.cache / "llm-state").glob(f"{persona_id}-*.kv"):
-            cached.unlink(missing_ok=True)
+        LocalLLM.drop_saved_states(self.dirs.cache, persona_id)
 
     def import_file(self, path: Path) -> str:
         """Import whatever the user dropped or named: a .persona bundle, a character card

@@ -136,6 +136,13 @@ class LocalLLM:
         ).hexdigest()[:24]
         return cache_dir / "llm-state" / f"{persona.persona_id}-{key}.kv"
 
+    @staticmethod
+    def drop_saved_states(cache_dir: Path, persona_id: str) -> None:
+        """Delete every saved prompt state of a persona (any model); they are rebuilt when
+        needed. The file names are the ones ``state_path`` makes."""
+        for saved in (cache_dir / "llm-state").glob(f"{persona_id}-*.kv"):
+            saved.unlink(missing_ok=True)
+
     def warm(self, persona: PersonaPrompt, cache_dir: Path | None) -> str:
         """Make the persona prefix resident in the KV cache. Returns 'memory', 'disk' or
         'computed'."""

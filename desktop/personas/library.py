@@ -99,6 +99,7 @@ class Persona:
 
 def load_persona(folder: Path | Traversable, builtin: bool = False) -> Persona:
     source = folder / "persona.json"
+    installed = _install_info(folder)
     try:
         data = json.loads(source.read_text(encoding="utf-8"))
         names = {str(k): str(v) for k, v in data["names"].items()}
@@ -114,8 +115,8 @@ def load_persona(folder: Path | Traversable, builtin: bool = False) -> Persona:
             license=dict(data.get("license", {})), builtin=builtin,
             lore=[LoreEntry(tuple(str(k) for k in entry.get("keys", [])), str(entry["text"]))
                   for entry in data.get("lore", []) if str(entry.get("text", "")).strip()],
-            signed=bool(_install_info(folder).get("verified")),
-            publisher_key_id=_install_info(folder).get("publisher_key_id"),
+            signed=bool(installed.get("verified")),
+            publisher_key_id=installed.get("publisher_key_id"),
             folder=None if builtin else Path(str(folder)),
             renderer=(data.get("renderer") or {}).get("path"),
         )
