@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,24 @@ def pulse(audio_server):
             raise audio_server
         pytest.skip(str(audio_server))
     return audio_server
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path: Path):
+    """Mounts a size-limited tmpfs: a real ENOSPC from the filesystem, not an emulation.
+    Call it with the size in MB; skips where mounting is not allowed (needs root)."""
+    mounts: list[Path] = []
+
+    def mount(size_mb: int) -> Path:
+        folder = tmp_path / f"small-{len(mounts)}"
+        folder.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs",
+                               str(folder)], capture_output=True)
+        if done.returncode != 0:
+            pytest.skip("cannot mount a tmpfs here (needs root)")
+        mounts.append(folder)
+        return folder
+
+    yield mount
+    for folder in mounts:
+        subprocess.run(["umount", "-l", str(folder)], check=False)

@@ -5,7 +5,6 @@ name."""
 from __future__ import annotations
 
 import hashlib
-import subprocess
 import threading
 from pathlib import Path
 
@@ -143,15 +142,8 @@ def test_not_enough_space_is_said_before_downloading(tmp_path: Path, model_bytes
 
 
 @pytest.fixture
-def small_disk(tmp_path: Path):
-    mount = tmp_path / "small"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
-                          capture_output=True)
-    if done.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
+def small_disk(small_tmpfs):
+    return small_tmpfs(1)  # MB
 
 
 def test_a_disk_that_fills_during_the_download_leaves_no_final_file(small_disk: Path) -> None:

@@ -226,16 +226,8 @@ def test_a_deleted_wal_after_a_crash_leaves_a_consistent_file(tmp_path: Path) ->
 
 
 @pytest.fixture
-def small_disk(tmp_path: Path):
-    """A 3 MB tmpfs: a real ENOSPC from the filesystem, not an emulation."""
-    mount = tmp_path / "small"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)],
-                          capture_output=True)
-    if done.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
+def small_disk(small_tmpfs):
+    return small_tmpfs(3)  # MB
 
 
 def test_a_really_full_disk_loses_nothing_and_saves_once_space_is_freed(small_disk: Path) -> None:
