@@ -13,10 +13,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from desktop.voice.audio_out import AudioUnavailable, RingBuffer, load_sounddevice
+from desktop.voice.audio_out import (
+    AudioUnavailable,
+    DeviceStream,
+    RingBuffer,
+    load_sounddevice,
+)
 
 
-class AudioInput:
+class AudioInput(DeviceStream):
     def __init__(self, device: int | str | None = None, target_rate: int = 16000,
                  buffer_seconds: float = 30.0,
                  sounddevice_loader: Callable = load_sounddevice) -> None:
@@ -53,19 +58,6 @@ class AudioInput:
                 "Check that a microphone is connected and allowed, or pick another one in "
                 "Settings. You can still type.") from error
         return self
-
-    def close(self) -> None:
-        stream, self.stream = self.stream, None
-        if stream is not None:
-            try:
-                stream.stop()
-                stream.close()
-            except Exception:
-                pass
-
-    @property
-    def is_open(self) -> bool:
-        return self.stream is not None
 
     def _callback(self, indata: np.ndarray, _frames: int, _time: object, _status: object) -> None:
         # Runs on PortAudio's thread: copy only.

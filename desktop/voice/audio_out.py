@@ -81,7 +81,26 @@ class RingBuffer:
         return count
 
 
-class AudioOutput:
+class DeviceStream:
+    """What speaker and microphone share: one PortAudio stream, closed at most once."""
+
+    stream = None
+
+    def close(self) -> None:
+        stream, self.stream = self.stream, None
+        if stream is not None:
+            try:
+                stream.stop()
+                stream.close()
+            except Exception:  # a device that vanished may fail to stop; it is gone anyway
+                pass
+
+    @property
+    def is_open(self) -> bool:
+        return self.stream is not None
+
+
+class AudioOutput(DeviceStream):
     """Mono float32 output on one device, opened once per call (never per utterance)."""
 
     def __init__(
@@ -132,19 +151,6 @@ class AudioOutput:
                 "one in Settings. Replies still appear as text.",
             ) from error
         return self
-
-    def close(self) -> None:
-        stream, self.stream = self.stream, None
-        if stream is not None:
-            try:
-                stream.stop()
-                stream.close()
-            except Exception:
-                pass
-
-    @property
-    def is_open(self) -> bool:
-        return self.stream is not None
 
     # -- the device thread ----------------------------------------------------------
     def _callback(self, outdata: np.ndarray, frames: int, _time: object, status: object) -> None:
