@@ -86,3 +86,31 @@ def small_tmpfs(tmp_path: Path):
     yield mount
     for folder in mounts:
         subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.fixture
+def gui_hearth(hearth_home: DataDirs):
+    """The app on a fresh data folder with the fixture models, for the window tests; a test
+    module may override it to seed data first."""
+    from desktop.app import Hearth
+
+    hearth = Hearth(hearth_home).open()
+    yield hearth
+    hearth.close()
+
+
+@pytest.fixture
+def window(qtbot, gui_hearth, pulse):
+    """The real main window, offscreen, with its conversation loaded."""
+    from PySide6.QtWidgets import QDialog
+
+    from desktop.ui.main_window import MainWindow
+
+    win = MainWindow(gui_hearth)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.conversation is not None, timeout=30000)
+    yield win
+    for dialog in win.findChildren(QDialog):
+        dialog.close()
+    win.close()

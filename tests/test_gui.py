@@ -14,18 +14,6 @@ from desktop.ui.main_window import MainWindow
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture
-def window(qtbot, hearth_home, pulse):
-    hearth = Hearth(hearth_home).open()
-    win = MainWindow(hearth)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.conversation is not None, timeout=30000)
-    yield win
-    win.close()
-    hearth.close()
-
-
 def test_library_shows_the_bundled_persona_with_its_license(window) -> None:
     item = window.library.item(0)
     assert "Wren Calloway" in item.text()

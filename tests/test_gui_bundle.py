@@ -13,23 +13,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from desktop.app import Hearth
 from desktop.ui.main_window import MainWindow
 from tests.test_bundle import bundle
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def window(qtbot, hearth_home, pulse):
-    hearth = Hearth(hearth_home).open()
-    win = MainWindow(hearth)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.conversation is not None, timeout=30000)
-    yield win
-    win.close()
-    hearth.close()
 
 
 def drop(win: MainWindow, path: Path) -> None:

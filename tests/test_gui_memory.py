@@ -10,29 +10,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-from desktop.app import Hearth
 from desktop.memory.facts import FactUpdate
-from desktop.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
 WREN = "org.hearth.wren"
 
 
 @pytest.fixture
-def window(qtbot, hearth_home, pulse):
-    hearth = Hearth(hearth_home).open()
-    hearth.store.remember(WREN, [FactUpdate("The user's dog is called Biscuit.", "dog_name", 6),
-                                 FactUpdate("The user plays the cello.", "instrument", 5)]
-                          ).result(timeout=5)
-    win = MainWindow(hearth)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.conversation is not None, timeout=30000)
-    yield win
-    if win.memory_dialog is not None:
-        win.memory_dialog.close()
-    win.close()
-    hearth.close()
+def gui_hearth(gui_hearth):
+    gui_hearth.store.remember(WREN, [
+        FactUpdate("The user's dog is called Biscuit.", "dog_name", 6),
+        FactUpdate("The user plays the cello.", "instrument", 5)]).result(timeout=5)
+    return gui_hearth
 
 
 def texts(dialog) -> list[str]:
