@@ -126,3 +126,12 @@ def test_a_revoked_publisher_key_disables_what_it_vouched_for_at_the_next_load(
     assert hearth.conversation(persona, Events()).llm is None
     assert any("publisher key that vouched for it was revoked" in p.text
                for p in hearth.engines.problems)
+
+
+def test_a_list_dated_without_a_time_zone_is_read_as_utc(hearth, tmp_path: Path) -> None:
+    old = sign_list("Test Publisher", PUBLISHER, 1, [], issued_at="2020-01-01T00:00:00")
+    hearth.import_revocations(write(tmp_path / "naive.json", old))
+    persona = hearth.library.get("org.example.ada")
+    assert hearth.conversation(persona, Events()).llm is not None
+    assert any(p.part == "revocations" and "days old" in p.text
+               for p in hearth.engines.problems)

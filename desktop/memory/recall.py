@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 
 from desktop.memory.facts import FACT_COLUMNS, FACT_COLUMNS_OF_F, Fact
 from desktop.memory.terms import fts_query, query_terms
+from desktop.timestamps import parse_utc
 
 # A term in more memories than this is too common to search on (see the module docstring).
 COMMON_TERM_DOCS = 1_000
@@ -53,7 +54,7 @@ class RecallResult:
 def _age_hours(fact: Fact, now: datetime) -> float:
     stamp = max(fact.updated_at, fact.last_recalled_at or "")
     try:
-        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        when = parse_utc(stamp)
     except ValueError:
         return 1e6
     return max(0.0, (now - when).total_seconds() / 3600.0)

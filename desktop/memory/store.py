@@ -43,6 +43,7 @@ from desktop.memory.migrations import LATEST, FutureSchema, migrate
 from desktop.memory.recall import RecallResult, recall
 from desktop.memory.recovery import InstanceLock, Recovery, recover
 from desktop.memory.terms import fts_query, query_terms
+from desktop.timestamps import parse_utc
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,7 @@ class Call:
     def duration_s(self) -> float | None:
         if not self.ended_at:
             return None
-        start, end = (datetime.fromisoformat(t.replace("Z", "+00:00"))
-                      for t in (self.started_at, self.ended_at))
+        start, end = (parse_utc(t) for t in (self.started_at, self.ended_at))
         return (end - start).total_seconds()
 
 

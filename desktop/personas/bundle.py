@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from desktop.errors import HearthError
+from desktop.timestamps import parse_utc
 
 FORMAT = "hearth-persona-1"
 MAX_BUNDLE_BYTES = 512 << 20
@@ -417,26 +418,18 @@ def license_problem(license_: dict, now: datetime | None = None) -> str | None:
         return (f"its license has conditions this version of Hearth cannot honour "
                 f"({', '.join(unknown)})")
     now = now or datetime.now(UTC)
-    until = license_.get("valid_until")
-    if until:
-        try:
-            end = datetime.fromisoformat(str(until).replace("Z", "+00:00"))
-        except ValueError:
-            return "its license has an unreadable end date"
-        if end.tzinfo is None:
-            end = end.replace(tzinfo=UTC)
-        if now > end:
-            return f"its license expired on {end.date().isoformat()}"
-    start = license_.get("valid_from")
-    if start:
-        try:
-            begin = datetime.fromisoformat(str(start).replace("Z", "+00:00"))
-        except ValueError:
-            return "its license has an unreadable start date"
-        if begin.tzinfo is None:
-            begin = begin.replace(tzinfo=UTC)
-        if now < begin:
-            return f"its license only starts on {begin.date().isoformat()}"
+    try:
+        end = parse_utc(license_["valid_until"]) if license_.get("valid_until") else None
+    except ValueError:
+        return "its license has an unreadable end date"
+    try:
+        begin = parse_utc(license_["valid_from"]) if license_.get("valid_from") else None
+    except ValueError:
+        return "its license has an unreadable start date"
+    if end is not None and now > end:
+        return f"its license expired on {end.date().isoformat()}"
+    if begin is not None and now < begin:
+        return f"its license only starts on {begin.date().isoformat()}"
     return None
 
 

@@ -26,6 +26,7 @@ from desktop.personas.bundle import (
     strict_json,
     verify_signature,
 )
+from desktop.timestamps import parse_utc
 
 FORMAT = "hearth-revocations-1"
 STALE_AFTER_DAYS = 30
@@ -77,7 +78,7 @@ class Revocations:
             return None
         now = now or datetime.now(UTC)
         try:
-            issued = datetime.fromisoformat(str(data["issued_at"]).replace("Z", "+00:00"))
+            issued = parse_utc(data["issued_at"])
         except (KeyError, ValueError):
             return "The revocation list's date cannot be read; import a new one."
         age = (now - issued).days
