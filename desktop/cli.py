@@ -113,48 +113,43 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "rotate":
         from pathlib import Path
 
-        from desktop.app import Hearth
-        from desktop.errors import HearthError
-        from desktop.paths import DataDirs
-
-        try:
-            name = Hearth(DataDirs.default().ensure()).rotate_publisher_key(Path(args.file))
-        except HearthError as error:
-            print(f"hearth: {error}", file=sys.stderr)
-            return 1
-        print(f"Hearth now trusts the new key of {name}.")
-        return 0
+        return _library_action(lambda hearth: "Hearth now trusts the new key of "
+                               f"{hearth.rotate_publisher_key(Path(args.file))}.")
     if args.command == "trust":
-        from desktop.app import Hearth
-        from desktop.errors import HearthError
-        from desktop.paths import DataDirs
-
         print("Warning: a trusted publisher can vouch for likenesses of real people. Trust only "
               "a publisher you know.", file=sys.stderr)
-        try:
-            Hearth(DataDirs.default().ensure()).trust_publisher(args.name, args.key)
-        except HearthError as error:
-            print(f"hearth: {error}", file=sys.stderr)
-            return 1
-        print(f"Hearth now trusts {args.name}.")
-        return 0
-    if args.command == "remove":
-        from desktop.app import Hearth
-        from desktop.errors import HearthError
-        from desktop.paths import DataDirs
 
-        hearth = Hearth(DataDirs.default())
-        try:
+        def trust(hearth) -> str:
+            hearth.trust_publisher(args.name, args.key)
+            return f"Hearth now trusts {args.name}."
+
+        return _library_action(trust)
+    if args.command == "remove":
+        def remove(hearth) -> str:
             hearth.remove_persona(args.persona_id)
-        except HearthError as error:
-            print(f"hearth: {error}", file=sys.stderr)
-            return 1
-        print(f"Removed {args.persona_id}. Its memories are kept: hearth memory export or "
-              "forget --persona to handle them.")
-        return 0
+            return (f"Removed {args.persona_id}. Its memories are kept: hearth memory export or "
+                    "forget --persona to handle them.")
+
+        return _library_action(remove)
     from desktop.ui.run import run_gui
 
     return run_gui(args.lang)
+
+
+def _library_action(action) -> int:
+    """Run ``action(hearth)`` on the persona library and settings (the conversation file is
+    not opened, so these work while the window runs); print its message or the error."""
+    from desktop.app import Hearth
+    from desktop.errors import HearthError
+    from desktop.paths import DataDirs
+
+    try:
+        message = action(Hearth(DataDirs.default().ensure()))
+    except HearthError as error:
+        print(f"hearth: {error}", file=sys.stderr)
+        return 1
+    print(message)
+    return 0
 
 
 def run_memory(args: argparse.Namespace) -> int:
