@@ -306,6 +306,16 @@ def run_bench(args) -> int:
             figures.update(measure_turns(dirs, path, voice, budget,
                                          3 if args.quick else args.turns))
         result["models"][f"qwen2.5-{name}-instruct-q4_k_m (random weights)"] = figures
+    if "selftest" in parts:
+        # What the first-run screen measures and concludes, on the same real-shape models.
+        from dataclasses import asdict
+
+        from desktop.models.setup import self_test
+
+        voice_path = bench_voice(cache)
+        result["selftest"] = {
+            name: asdict(self_test(path, voice_path, budget, 10 if args.quick else 20, persona))
+            for name, path in models.items()}
     if "memory" in parts:
         from desktop.memory.benchmark import measure_memory
 

@@ -19,8 +19,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="which model shapes to measure (0.5b, 1.5b)")
     bench.add_argument("--turns", type=int, default=10)
     bench.add_argument("--quick", action="store_true", help="fewer samples (smoke test)")
-    bench.add_argument("--parts", nargs="*", default=["tts", "render", "llm", "turns", "memory"],
-                       choices=["tts", "render", "llm", "turns", "memory"],
+    bench.add_argument("--parts", nargs="*",
+                       default=["tts", "render", "llm", "turns", "memory", "selftest"],
+                       choices=["tts", "render", "llm", "turns", "memory", "selftest"],
                        help="which measurements to run (default: all)")
     memory = sub.add_parser("memory", help="export or forget what Hearth keeps of a persona")
     memory_sub = memory.add_subparsers(dest="memory_command", required=True)
