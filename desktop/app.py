@@ -19,7 +19,7 @@ import numpy as np
 
 from desktop.brain.llm import LocalLLM
 from desktop.budget import CpuBudget
-from desktop.call.events import Listener
+from desktop.call.events import Listener, Notice
 from desktop.call.session import Conversation
 from desktop.call.video import FaceLoop, FrameMailbox
 from desktop.errors import HearthError
@@ -58,17 +58,20 @@ class Engines:
     llm: LocalLLM | None = None
     tts: PiperTTS | None = None
     output: AudioOutput | None = None
+    recognizer: object = None  # desktop.voice.asr.SpeechRecognizer, loaded on the first call
     problems: list[Problem] = field(default_factory=list)
 
 
 class Hearth:
     def __init__(self, dirs: DataDirs, budget: CpuBudget | None = None,
-                 output_device: int | str | None = None) -> None:
+                 output_device: int | str | None = None,
+                 input_device: int | str | None = None) -> None:
         self.dirs = dirs
         self.budget = budget or CpuBudget.for_machine()
         self.library = PersonaLibrary(dirs)
         self.inventory = Inventory(dirs)
         self.output_device = output_device
+        self.input_device = input_device
         self.store: Store | None = None
         # Called (from the store's writer thread) when saving is stuck or works again.
         self.store_listeners: list[Callable[[str | None], None]] = []
@@ -266,6 +269,55 @@ class Hearth:
             output=engines.output, animator=animator, cache_dir=self.dirs.cache,
             budget=self.budget,
         )
+
+    def listen(self, conversation: Conversation, listener: Listener, *,
+               echo_cancel: bool = True, greet: bool = True, ring: bool = True):
+        """Make ``conversation`` a hands-free call (desktop.call.listening): load the
+        recognizer and the VAD, open the microphone, ring, greet, listen. Raises HearthError
+        with what to install when listening cannot work; typing still does."""
+        from desktop.call.listening import HandsFreeCall
+        from desktop.voice.audio_in import AudioInput
+        from desktop.voice.devices import read_sound_server
+        from desktop.voice.vad import SileroVAD
+
+        missing = self.inventory.missing_listening()
+        if missing:
+            raise HearthError("Hands-free calls need: " + " ".join(
+                m.message() for m in missing), "Or type your messages in the call.")
+        if conversation.llm is None:
+            raise HearthError("This persona cannot answer: no language model is available.",
+                              "Install one in Setup.")
+        recognizer = self._recognizer()
+        vad = SileroVAD(self.inventory.vad_file(), threads=1).load()
+        echo = None
+        if echo_cancel:
+            try:
+                from desktop.voice.echo import EchoCanceller
+
+                echo = EchoCanceller().load()
+            except HearthError as error:
+                listener(Notice("warning", f"{error} Use a headset, or the persona may hear "
+                                           "itself."))
+        conversation.set_spoken(True)
+        return HandsFreeCall(
+            conversation, vad, recognizer, listener,
+            open_microphone=lambda: AudioInput(self.input_device).open(),
+            open_speaker=lambda: AudioOutput(self.output_device).open(),
+            echo=echo, read_devices=read_sound_server,
+        ).start(ring=ring, greet=greet)
+
+    def _recognizer(self):
+        """The speech recognizer, loaded once (a real one takes a second or two)."""
+        from desktop.voice.asr import SpeechRecognizer
+
+        folder = self.inventory.choose_recognizer()
+        loaded = self.engines.recognizer
+        if loaded is None or loaded.folder != folder:
+            # Downloads and the sideload check already trial-loaded the folder in a child
+            # process; a folder put there by hand gets that check now (once, then stamped).
+            loaded = SpeechRecognizer(folder, threads=self.budget.tts_threads).load()
+            self.engines.recognizer = loaded
+        return loaded
 
     def face_loop(self, persona: Persona, animator: FaceAnimator, mailbox: FrameMailbox,
                   size: int = 256) -> FaceLoop | None:

@@ -1,5 +1,5 @@
-"""The ``hearth`` command: the window by default, plus ``bench``, ``memory``, ``doctor`` and
-``models``."""
+"""The ``hearth`` command: the window by default, plus ``call``, ``bench``, ``memory``,
+``doctor``, ``models`` and the persona library's commands."""
 
 from __future__ import annotations
 
@@ -82,6 +82,14 @@ def main(argv: list[str] | None = None) -> int:
                           help="install an older version over a newer one, on purpose")
     rotate = sub.add_parser("rotate", help="accept a publisher's new key, signed by its old one")
     rotate.add_argument("file")
+    call = sub.add_parser("call", help="a hands-free call in the terminal: talk, and the "
+                                       "persona answers; Ctrl+C hangs up")
+    call.add_argument("--persona", required=True, help="persona id, e.g. org.hearth.wren")
+    call.add_argument("--seconds", type=float, help="hang up after this long")
+    call.add_argument("--input", help="microphone (PortAudio device name or index)")
+    call.add_argument("--output", help="speaker (PortAudio device name or index)")
+    call.add_argument("--no-echo-cancel", action="store_true",
+                      help="for headsets: skip echo cancellation")
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) == 1 and argv[0].endswith(".persona"):
         argv = ["import", *argv]  # `hearth FILE.persona`, as the installers register it
@@ -93,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         return run_bench(args)
     if args.command == "memory":
         return run_memory(args)
+    if args.command == "call":
+        from desktop.call.terminal import run_call
+
+        return run_call(args.persona, args.seconds, not args.no_echo_cancel, args.input,
+                        args.output)
     if args.command == "doctor":
         from pathlib import Path
 

@@ -5,7 +5,6 @@ PulseAudio null sink recorded back from its monitor, and a real SQLite file."""
 from __future__ import annotations
 
 import itertools
-import threading
 import time
 from pathlib import Path
 
@@ -18,31 +17,9 @@ from desktop.call.events import ReplyFinished, ReplyToken
 from desktop.call.video import FrameMailbox
 from desktop.face.animator import FaceAnimator
 from desktop.fixtures.pulse import read_wav, stop_recording, voiced_seconds
+from tests.helpers.events import Events
 
 pytestmark = pytest.mark.audio
-
-
-class Events:
-    def __init__(self) -> None:
-        self.items: list[object] = []
-        self.lock = threading.Lock()
-
-    def __call__(self, event: object) -> None:
-        with self.lock:
-            self.items.append((time.monotonic(), event))
-
-    def of(self, kind: type) -> list:
-        with self.lock:
-            return [e for _, e in self.items if isinstance(e, kind)]
-
-    def wait_for(self, kind: type, timeout: float = 60.0, turn_id: int | None = None) -> object:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for event in self.of(kind):
-                if turn_id is None or event.turn_id == turn_id:
-                    return event
-            time.sleep(0.02)
-        raise AssertionError(f"no {kind.__name__} within {timeout} s")
 
 
 def mouth_crop(image: np.ndarray, persona) -> np.ndarray:

@@ -69,4 +69,21 @@ class Notice:
     text: str
 
 
+@dataclass(frozen=True)
+class Hearing:
+    """What the recognizer heard the user say: partial while they talk, then final."""
+
+    text: str
+    final: bool
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class ListeningState:
+    """The listening half of a call: "listening", "hearing" (the user is talking),
+    "muted", "no-microphone", or "off" (hung up)."""
+
+    state: str
+
+
 Listener = Callable[[object], None]

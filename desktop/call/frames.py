@@ -46,10 +46,32 @@ class TurnTimes:
     first_audio_queued: float | None = None
     first_audio_played: float | None = None
     done: float | None = None
+    # Spoken turns: when the user stopped talking (from the audio stream's own clock) and
+    # when the recognizer's transcript was ready.
+    speech_ended: float | None = None
+    transcribed: float | None = None
 
     def ms(self, name: str) -> float | None:
         value = getattr(self, name)
         return None if value is None else (value - self.submitted) * 1000.0
+
+    def since_speech_ms(self, name: str) -> float | None:
+        value = getattr(self, name)
+        origin = self.speech_ended if self.speech_ended is not None else self.submitted
+        return None if value is None else (value - origin) * 1000.0
+
+    def latency_line(self) -> str:
+        """The latency meter: end of speech -> transcript -> first token -> first audio."""
+        def part(label: str, name: str) -> str:
+            value = self.since_speech_ms(name)
+            return f"{label} {value:.0f} ms" if value is not None else f"{label} -"
+
+        if self.speech_ended is None:
+            return " -> ".join(["sent", part("first token", "first_token"),
+                                part("first audio", "first_audio_played")])
+        return " -> ".join(["end of speech", part("transcript", "transcribed"),
+                            part("first token", "first_token"),
+                            part("first audio", "first_audio_played")])
 
 
 class TurnControl:

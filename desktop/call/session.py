@@ -227,6 +227,14 @@ class Conversation:
             self._call_id = self.store.start_call(self.persona.id)
         self.spoken = spoken and self.can_speak
 
+    def replace_output(self, output: AudioOutput | None) -> None:
+        """A speaker went away (None: replies become text) or came back, mid-call."""
+        self.stop_speaking()
+        with self._lock:
+            self.output = output
+            if self._call_id is not None:
+                self.spoken = self.can_speak
+
     def _end_call(self, summarize: bool) -> None:
         if self._call_id is None or self.store is None:
             return
@@ -242,14 +250,18 @@ class Conversation:
                 self._memory_jobs.append(_SummaryJob(call_id, list(self.history)))
 
     # -- inputs -------------------------------------------------------------------
-    def say(self, text: str) -> int:
-        """The user said (typed) ``text``; the reply follows on the workers."""
+    def say(self, text: str, speech_ended: float | None = None,
+            transcribed: float | None = None) -> int:
+        """The user said (typed, or spoke: then ``speech_ended`` and ``transcribed`` are the
+        monotonic times for the latency meter) ``text``; the reply follows on the workers."""
         text = text.strip()
         if not text:
             return 0
         self.stop_speaking()  # talking over the persona interrupts it
         with self._lock:
             turn_id = self.control.begin(time.monotonic())
+            self.control.times[turn_id].speech_ended = speech_ended
+            self.control.times[turn_id].transcribed = transcribed
             reply = _Reply(turn_id, spoken=self.spoken, user_text=text)
             self._replies[turn_id] = reply
             self.history.append(Message("user", text))
@@ -310,6 +322,16 @@ class Conversation:
             with self._lock:
                 self._finish(reply, interrupted=False)
         return turn_id
+
+    def replying(self) -> tuple[bool, bool]:
+        """(a reply is under way, the listener has begun to hear it)."""
+        with self._lock:
+            reply = self._replies.get(self.control.current)
+            if reply is None or reply.finished:
+                return False, False
+            if not reply.spoken:
+                return True, bool(reply.full_text)
+            return True, self.control.times[reply.turn_id].first_audio_played is not None
 
     def stop_speaking(self) -> bool:
         """Interrupt the current reply now. Returns whether there was one."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 
 from desktop.face.contract import FaceParams
@@ -16,6 +17,7 @@ class FaceAnimator:
         self.idle = idle or IdleMotion()
         self._track = VisemeTrack()
         self._lock = threading.Lock()
+        self._listening_since: float | None = None  # wall time the user began to talk
 
     def add_speech(self, track: VisemeTrack) -> None:
         with self._lock:
@@ -24,6 +26,10 @@ class FaceAnimator:
     def cut_speech(self, at_s: float) -> None:
         with self._lock:
             self._track.drop_after(at_s)
+
+    def set_listening(self, since: float | None) -> None:
+        """The user is talking (since wall time ``since``), or stopped (None)."""
+        self._listening_since = since
 
     def clear(self) -> None:
         with self._lock:
@@ -46,4 +52,12 @@ class FaceAnimator:
         params["head_pitch"] = pitch
         params["head_roll"] = roll
         params["brow_raise"] = 0.25 * float(jaw)
+        since = self._listening_since
+        if since is not None and jaw < 0.05:
+            # Listening: face the user, small nods every couple of seconds, brows up a little.
+            held = wall_t - since
+            params["head_yaw"] = 0.4 * yaw
+            nod = max(0.0, math.sin(2 * math.pi * held / 2.2)) ** 4
+            params["head_pitch"] = pitch + 0.06 * nod
+            params["brow_raise"] = 0.15 + 0.1 * nod
         return params

@@ -34,6 +34,24 @@ def _check(entry: CatalogEntry, path: Path) -> None:
 
         check_voice_files(path)
         return
+    if entry.kind in ("asr", "vad"):
+        from desktop.models.sideload import ModelRejected, trial_load_once
+        from desktop.voice.asr import model_file
+
+        folder = path.parent
+        if entry.kind == "asr" and (model_file(folder) is None
+                                    or not (folder / "tokens.txt").is_file()):
+            return  # checked when the recognizer's other file arrives
+        try:
+            if entry.kind == "asr":
+                from desktop.voice.asr import check_recognizer_folder
+
+                check_recognizer_folder(folder)
+            trial_load_once(entry.kind, folder if entry.kind == "asr" else path)
+        except ModelRejected as error:
+            raise HearthError(f"{path.name} did not load: {error.problem}",
+                              "It was removed; try the download again.") from error
+        return
     with path.open("rb") as handle:
         if handle.read(4) != b"GGUF":
             raise HearthError(f"{path.name} is not a GGUF model file; it was removed.",

@@ -3,6 +3,8 @@
 Layout of ``<data>/models``:
     llm/*.gguf                      language models
     voices/<name>.onnx (+ .onnx.json)  piper voices
+    asr/<folder>/model(.int8).onnx + tokens.txt   speech recognizers (SenseVoice, sherpa-onnx)
+    vad/silero_vad.onnx             voice activity detection for hands-free calls
 The face renderer is built in (``desktop/assets/renderer``); a persona may bring its own.
 """
 
@@ -30,10 +32,12 @@ class CatalogEntry:
     license: str = ""
     ram_mb: int | None = None
     approx_mb: int | None = None
+    folder: str | None = None  # models made of several files share one folder
 
     def destination(self, inventory: Inventory) -> Path:
-        folder = inventory.llm_dir if self.kind == "llm" else inventory.voice_dir
-        return folder / self.file
+        folder = {"llm": inventory.llm_dir, "voice": inventory.voice_dir,
+                  "asr": inventory.asr_dir, "vad": inventory.vad_dir}[self.kind]
+        return folder / (self.folder or "") / self.file
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,8 @@ def load_catalog(path: Path | None = None) -> list[CatalogEntry]:
     return [
         CatalogEntry(m["id"], m["kind"], m["file"], tuple(m["languages"]), m["purpose"],
                      m["url"], m.get("chat_format", "chatml"), m.get("size"), m.get("sha256"),
-                     m.get("license", ""), m.get("ram_mb"), m.get("approx_mb"))
+                     m.get("license", ""), m.get("ram_mb"), m.get("approx_mb"),
+                     m.get("folder"))
         for m in data["models"]
         # An entry for a newer Hearth (a new format or engine) is not offered to this one.
         if _version(m.get("min_app_version", "0")) <= _version(__version__)
@@ -79,6 +84,32 @@ class Inventory:
     @property
     def voice_dir(self) -> Path:
         return self.dirs.models / "voices"
+
+    @property
+    def asr_dir(self) -> Path:
+        return self.dirs.models / "asr"
+
+    @property
+    def vad_dir(self) -> Path:
+        return self.dirs.models / "vad"
+
+    def recognizers(self) -> list[Path]:
+        """Folders holding a complete speech recognizer (model and tokens)."""
+        from desktop.voice.asr import model_file
+
+        if not self.asr_dir.is_dir():
+            return []
+        return [folder for folder in sorted(self.asr_dir.iterdir())
+                if folder.is_dir() and model_file(folder) is not None
+                and (folder / "tokens.txt").is_file()]
+
+    def choose_recognizer(self) -> Path | None:
+        found = self.recognizers()
+        return found[0] if found else None
+
+    def vad_file(self) -> Path | None:
+        path = self.vad_dir / "silero_vad.onnx"
+        return path if path.is_file() else None
 
     def llm_files(self) -> list[Path]:
         if not self.llm_dir.is_dir():
@@ -139,4 +170,18 @@ class Inventory:
             problems.append(Missing(
                 "voice", "The persona's voice: without it replies are text only.",
                 self.voice_dir, f"{name}.onnx together with {name}.onnx.json"))
+        problems += self.missing_listening()
+        return problems
+
+    def missing_listening(self) -> list[Missing]:
+        """What hands-free calls need; without it calls work by typing."""
+        problems = []
+        if self.choose_recognizer() is None:
+            problems.append(Missing(
+                "asr", "Speech recognition: without it you type instead of talking in calls.",
+                self.asr_dir, "a SenseVoice folder (model.int8.onnx and tokens.txt)"))
+        if self.vad_file() is None:
+            problems.append(Missing(
+                "vad", "Voice activity detection: without it calls cannot hear when you talk.",
+                self.vad_dir, "silero_vad.onnx"))
         return problems

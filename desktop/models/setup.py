@@ -8,6 +8,7 @@ this machine rather than a hardware label.
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -68,15 +69,18 @@ def _approx_mb(entry: CatalogEntry) -> int:
 
 
 def tiers_for(catalog: list[CatalogEntry], languages: list[str]) -> list[Tier]:
-    """Each tier: its language model plus one voice per persona language."""
+    """Each tier: its language model, one voice per persona language, and the listening
+    models (a recognizer for the persona's languages and the voice activity detector)."""
     voices = tuple(next((e for e in catalog if e.kind == "voice" and language in e.languages),
                         None) for language in languages)
+    listening = tuple(e for e in catalog if e.kind in ("asr", "vad")
+                      and set(languages) <= set(e.languages))
     tiers = []
     for name, llm_id, ram, cores, feel in TIERS:
         llm = next((e for e in catalog if e.id == llm_id), None)
         if llm is None:
             continue
-        entries = (llm, *(v for v in voices if v is not None))
+        entries = (llm, *(v for v in voices if v is not None), *listening)
         tiers.append(Tier(name, llm_id, feel, ram, cores, entries))
     return tiers
 
@@ -282,11 +286,21 @@ def installed_models(inventory: Inventory) -> list[Installed]:
     for name in inventory.voices():
         path = inventory.voice_dir / f"{name}.onnx"
         found.append(Installed(path, "voice", path.stat().st_size))
+    for folder in inventory.recognizers():
+        found.append(Installed(folder, "asr", sum(p.stat().st_size for p in folder.iterdir()
+                                                  if p.is_file())))
+    vad = inventory.vad_file()
+    if vad is not None:
+        found.append(Installed(vad, "vad", vad.stat().st_size))
     return found
 
 
 def remove_model(item: Installed) -> None:
-    """Delete an installed model (a voice with its settings file, and any partial download)."""
+    """Delete an installed model (a voice with its settings file, a recognizer's folder, and
+    any partial download)."""
+    if item.path.is_dir():
+        shutil.rmtree(item.path, ignore_errors=True)
+        return
     for path in (item.path, Path(f"{item.path}.json"),
                  item.path.with_name(item.path.name + ".part")):
         path.unlink(missing_ok=True)

@@ -7,11 +7,14 @@ the child. ONNX voice: settings schema and magic, no external data, no custom op
 domains, then a trial session in the child. A crash, a timeout or a memory limit hit in the
 child means "model rejected"; the app keeps running.
 
-    python -m desktop.models.sideload gguf|voice PATH    (the child's entry point)
+ASR folder (SenseVoice) and VAD graph: the same, through their engines' own checks.
+
+    python -m desktop.models.sideload gguf|voice|asr|vad PATH    (the child's entry point)
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import struct
@@ -168,6 +171,18 @@ def _child_main(kind: str, path: Path) -> int:
         import llama_cpp
 
         llama_cpp.Llama(model_path=str(path), n_ctx=64, n_threads=1, verbose=False)
+    elif kind == "asr":
+        import numpy as np
+
+        from desktop.voice.asr import SpeechRecognizer
+
+        SpeechRecognizer(path).load(trusted=True).transcribe(np.zeros(16000, np.float32))
+    elif kind == "vad":
+        import numpy as np
+
+        from desktop.voice.vad import SileroVAD
+
+        SileroVAD(path).load().push(np.zeros(1024, np.float32))
     else:
         from desktop.voice.tts import PiperTTS
 
@@ -178,7 +193,7 @@ def _child_main(kind: str, path: Path) -> int:
 def trial_load(kind: str, path: Path) -> None:
     """Load ``path`` in a child process with memory and time limits."""
     # Room for the weights plus the runtime; a header that claims more is caught by the cap.
-    memory = path.stat().st_size * 2 + (3 << 30)
+    memory = _weights_size(path) * 2 + (3 << 30)
     env = {**os.environ, "HEARTH_SIDELOAD_MEMORY": str(memory)}
     try:
         done = subprocess.run([sys.executable, "-m", "desktop.models.sideload", kind, str(path)],
@@ -193,14 +208,59 @@ def trial_load(kind: str, path: Path) -> None:
                             "Choose another file; Hearth is unaffected.")
 
 
+def _weights_size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.iterdir() if p.is_file())
+    return path.stat().st_size
+
+
+def trial_load_once(kind: str, path: Path) -> None:
+    """``trial_load``, remembered: a stamp beside the model records the size and time of the
+    files that loaded, so an unchanged model is not loaded twice."""
+    stamp = (path / ".hearth-verified") if path.is_dir() else path.with_name(
+        f".{path.name}.hearth-verified")
+    files = sorted(path.iterdir()) if path.is_dir() else [path]
+    signature = ";".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+                         for p in files if p.is_file() and p != stamp)
+    try:
+        if stamp.read_text(encoding="utf-8") == signature:
+            return
+    except OSError:
+        pass
+    trial_load(kind, path)
+    # A read-only models folder keeps no stamp: the check simply runs again next time.
+    with contextlib.suppress(OSError):
+        stamp.write_text(signature, encoding="utf-8")
+
+
 def accept_local_file(source: Path, models_dir: Path) -> Path:
-    """Check ``source`` and copy it into the models folder; returns the installed path."""
+    """Check ``source`` and copy it into the models folder; returns the installed path.
+    ``source`` is a GGUF model, a piper voice (.onnx beside its .onnx.json), a Silero VAD
+    (.onnx alone), or a speech recognizer folder (SenseVoice: model and tokens.txt)."""
+    if source.is_dir():
+        from desktop.voice.asr import RecognizerUnusable, check_recognizer_folder
+
+        try:
+            model = check_recognizer_folder(source)
+        except RecognizerUnusable as error:
+            raise ModelRejected(error.problem, "Choose a SenseVoice folder from sherpa-onnx; "
+                                               "nothing was copied.") from error
+        check_onnx(model)
+        trial_load("asr", source)
+        target = models_dir / "asr" / source.name
+        _copy_in(source / "tokens.txt", target / "tokens.txt")
+        _copy_in(model, target / model.name)
+        return target
     if not source.is_file():
         raise ModelRejected(f"{source} is not a file.", "Choose a model file.")
     if source.suffix == ".gguf":
         check_gguf_header(source)
         trial_load("gguf", source)
         return _copy_in(source, models_dir / "llm" / source.name)
+    if source.suffix == ".onnx" and not Path(f"{source}.json").is_file():
+        check_onnx(source)
+        trial_load("vad", source)
+        return _copy_in(source, models_dir / "vad" / "silero_vad.onnx")
     if source.suffix == ".onnx":
         from desktop.voice.tts import check_voice_files
 
@@ -211,7 +271,7 @@ def accept_local_file(source: Path, models_dir: Path) -> Path:
         _copy_in(Path(f"{source}.json"), Path(f"{target}.json"))
         return _copy_in(source, target)
     raise ModelRejected(f"{source.name} is neither a GGUF model nor a piper voice (.onnx).",
-                        "Choose a .gguf or .onnx file.")
+                        "Choose a .gguf or .onnx file, or a speech recognizer folder.")
 
 
 def _copy_in(source: Path, target: Path) -> Path:

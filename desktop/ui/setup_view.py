@@ -183,7 +183,9 @@ class SetupDialog(QDialog):
         self.installed = items
         self.installed_list.clear()
         for item in items:
-            kind = self.tr("language model") if item.kind == "llm" else self.tr("voice")
+            kind = {"llm": self.tr("language model"), "voice": self.tr("voice"),
+                    "asr": self.tr("speech recognizer"),
+                    "vad": self.tr("voice activity detector")}.get(item.kind, item.kind)
             self.installed_list.addItem(f"{item.path.name} · {kind} · "
                                         f"{_mb(item.size_bytes / 1e6)}")
         self._refresh_buttons()

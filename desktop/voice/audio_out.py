@@ -18,6 +18,8 @@ import numpy as np
 
 from desktop.errors import HearthError
 
+TAP_SECONDS = 2.0
+
 
 class AudioUnavailable(HearthError):
     """No usable output: PortAudio missing, no device, or the device refused to open."""
@@ -127,6 +129,9 @@ class AudioOutput(DeviceStream):
         self._silence_since_speech = 0
         self._lock = threading.Lock()  # writers only; the callback never takes it
         self.error: str | None = None
+        # What the device was given, silence included: the echo canceller's reference.
+        self.tap: RingBuffer | None = None
+        self._tap_reader = None
 
     # -- lifecycle ---------------------------------------------------------------
     def open(self) -> AudioOutput:
@@ -136,6 +141,7 @@ class AudioOutput(DeviceStream):
             # Never ask PortAudio for a non-native rate: resample to the device instead.
             self.rate = int(info["default_samplerate"])
             self.ring = RingBuffer(int(self.rate * self.buffer_seconds))
+            self.tap = RingBuffer(int(self.rate * TAP_SECONDS))
             self.stream = sd.OutputStream(
                 device=self.device, samplerate=self.rate, channels=1, dtype="float32",
                 latency=self.latency, callback=self._callback,
@@ -171,6 +177,9 @@ class AudioOutput(DeviceStream):
                 self._silence_since_speech += frames
         else:
             self._silence_since_speech = 0
+        tap = self.tap
+        if tap.free() >= frames:  # nobody reading (no hands-free call): drop, never block
+            tap.write(channel)
 
     def _finished(self) -> None:
         if self.stream is not None:
@@ -204,6 +213,25 @@ class AudioOutput(DeviceStream):
             self.ring.consumed = self.ring.written
             self._flush_requested = False
         return position
+
+    def read_played(self, target_rate: int) -> np.ndarray:
+        """Everything handed to the device since the last call, at ``target_rate``."""
+        tap = self.tap
+        if tap is None:
+            return np.zeros(0, np.float32)
+        raw = np.empty(tap.written - tap.consumed, np.float32)
+        tap.read_into(raw)
+        if self._tap_reader is None or self._tap_reader[0] != target_rate:
+            import soxr
+
+            self._tap_reader = (target_rate, soxr.ResampleStream(self.rate, target_rate, 1,
+                                                                 dtype="float32"))
+        return self._tap_reader[1].resample_chunk(raw).astype(np.float32)
+
+    def drain_played(self) -> None:
+        """Forget what was played so far (a listener starting now wants only what follows)."""
+        if self.tap is not None:
+            self.tap.consumed = self.tap.written
 
     # -- the clock ------------------------------------------------------------------------
     def played_frames(self) -> int:

@@ -1,0 +1,404 @@
+"""The listening half of a call: microphone -> echo canceller -> VAD -> turn-taking -> ASR,
+driving the same Conversation that typed chat uses (``say``, ``typing``, ``stop_speaking``).
+
+Two worker threads, so that decoding never delays the decisions that must be fast:
+
+    listen: every 16 ms reads the microphone ring and the speaker's tap, cancels the echo,
+            runs the VAD window by window, feeds TurnTaker and acts on its events at once
+            (a barge-in flushes playback from this thread, within one VAD window of being
+            sure).
+    asr:    decodes what the listen thread hands it, in order: partial captions while the
+            user talks (only the newest is worth decoding), a speculative final transcript
+            the moment the user pauses, and at end-of-turn the reply request, which finds
+            that transcript usually already done.
+
+Overlap that hides latency: partial transcripts prefill the LLM while the user is still
+talking (``Conversation.typing``), the final decode runs during the end-of-turn silence,
+and the reply's first clause is spoken as soon as it exists (desktop.call.sentences).
+
+Timekeeping: VAD windows are placed on the captured stream's own clock (samples since the
+call began), which is exact; a stream position is turned into monotonic time from the moment
+of the read that delivered it, so the latency meter starts when the user stopped talking,
+not when we noticed.
+
+A microphone that disappears mid-call leaves the call running in text, with a banner, and is
+reopened once a second until one is back; a speaker that disappears turns replies into text
+the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from desktop.call.events import Hearing, Listener, ListeningState, Notice
+from desktop.call.session import Conversation
+from desktop.call.turns import (
+    BargeIn,
+    SpeechPaused,
+    SpeechResumed,
+    SpeechStarted,
+    TurnEnded,
+    TurnTaker,
+)
+from desktop.voice.asr import SpeechRecognizer, Transcript
+from desktop.voice.audio_in import AudioInput
+from desktop.voice.audio_out import AudioOutput, AudioUnavailable
+from desktop.voice.devices import DeviceSnapshot, describe_change
+from desktop.voice.echo import EchoCanceller
+from desktop.voice.vad import WINDOW, SileroVAD
+
+log = logging.getLogger(__name__)
+RATE = 16000
+READ_EVERY_S = 0.016
+# The VAD confirms speech a window or two after it began; keep audio from before the onset
+# so the recognizer hears the first syllable.
+PREROLL_S = 0.3
+PARTIAL_EVERY_S = 0.4
+REOPEN_EVERY_S = 1.0
+KEEP_S = 30.0  # audio kept for the utterance being heard; longer turns keep their last 30 s
+# Speech this soon after the user's previous turn ended is that turn going on (a thinking
+# pause, not the end): the reply to the first half is dropped, even if it had begun.
+CONTINUATION_GAP_S = 0.8
+DEVICE_POLL_S = 1.5
+_STOP = object()
+
+
+@dataclass
+class ListeningStats:
+    """What happened in this call, for the bench and the tests."""
+
+    turns: int = 0
+    barge_ins: int = 0
+    # Speech while a reply was being prepared but before any of it was heard: the user had
+    # not finished, so the reply was dropped and the end-of-turn wait lengthened.
+    continuations: int = 0
+    partials: int = 0
+    empty_turns: int = 0  # speech the recognizer found no words in
+    stop_ms: list[float] = field(default_factory=list)  # barge-in: onset -> playback flushed
+
+
+@dataclass(frozen=True)
+class _Job:
+    kind: str  # partial | final | end
+    utterance: int
+    version: int
+    audio: np.ndarray
+    speech_ended: float = 0.0  # monotonic, for "end"
+
+
+def ring_tone(rate: int, seconds: float = 1.2) -> np.ndarray:
+    """A soft ringback (two 0.4 s bursts of 440 + 480 Hz) played while the persona 'picks up'."""
+    t = np.arange(int(rate * seconds)) / rate
+    tone = 0.12 * (np.sin(2 * np.pi * 440 * t) + np.sin(2 * np.pi * 480 * t)) / 2
+    gate = ((t % 0.6) < 0.4).astype(np.float32)
+    fade = np.minimum(1.0, np.minimum(t, seconds - t) / 0.02)
+    return (tone * gate * fade).astype(np.float32)
+
+
+class HandsFreeCall:
+    def __init__(
+        self,
+        conversation: Conversation,
+        vad: SileroVAD,
+        recognizer: SpeechRecognizer,
+        listener: Listener,
+        *,
+        open_microphone: Callable[[], AudioInput],
+        open_speaker: Callable[[], AudioOutput] | None = None,
+        echo: EchoCanceller | None = None,
+        turns: TurnTaker | None = None,
+        read_devices: Callable[[], DeviceSnapshot | None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.conversation = conversation
+        self.vad = vad
+        self.recognizer = recognizer
+        self.listener = listener
+        self.open_microphone = open_microphone
+        self.open_speaker = open_speaker
+        self.echo = echo
+        self.turns = turns or TurnTaker()
+        self.read_devices = read_devices
+        self.clock = clock
+        self.stats = ListeningStats()
+        self.microphone: AudioInput | None = None
+        self.muted = False
+        self._running = False
+        self._threads: list[threading.Thread] = []
+        self._jobs: queue.Queue = queue.Queue()
+        # Audio since the current utterance began (absolute sample positions).
+        self._audio = np.zeros(0, np.float32)
+        self._audio_start = 0
+        self._position = 0  # samples processed since the call began
+        self._read_at = 0.0  # monotonic time of the read that ended at _position
+        self._vad_base = 0  # absolute sample where the VAD's current stream began
+        self._windows = 0
+        self._utterance = 0
+        self._version = 0
+        self._utterance_start = 0
+        self._last_partial = 0.0
+        self._final: tuple[int, Transcript, float] | None = None
+        self._last_mic_try = 0.0
+        self._speaker_lost = False
+        self._last_speaker_try = 0.0
+        self._last_turn_end = -1e9  # stream seconds
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def start(self, ring: bool = True, greet: bool = True) -> HandsFreeCall:
+        """Pick up: ring briefly, greet, and listen. A microphone that cannot be opened is
+        not fatal: the call runs in text and listening starts when one appears."""
+        try:
+            self.microphone = self.open_microphone()
+        except AudioUnavailable as error:
+            self.listener(Notice("warning", f"{error} The call goes on in text."))
+            self.listener(ListeningState("no-microphone"))
+        output = self.conversation.output
+        if output is not None:
+            output.drain_played()
+        if ring and output is not None and output.is_open and self.conversation.spoken:
+            output.enqueue(ring_tone(output.rate), output.rate, 0)
+        self._running = True
+        workers = [("listen", self._listen_loop), ("asr", self._asr_loop)]
+        if self.read_devices is not None:
+            workers.append(("devices", self._devices_loop))
+        for name, target in workers:
+            thread = threading.Thread(target=target, name=f"call-{name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        if greet:
+            self.conversation.greet()
+        if self.microphone is not None:
+            self.listener(ListeningState("listening"))
+        return self
+
+    def hang_up(self) -> None:
+        self._running = False
+        self._jobs.put(_STOP)
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._threads.clear()
+        if self.microphone is not None:
+            self.microphone.close()
+            self.microphone = None
+        self.conversation.animator.set_listening(None)
+        self.listener(ListeningState("off"))
+
+    def mute(self, muted: bool) -> None:
+        """Muted: nothing the microphone hears reaches the call (it is still read, and the
+        audio dropped, so unmuting does not replay what was said meanwhile)."""
+        self.muted = muted
+        if muted:
+            self.turns.reset()
+            self.conversation.animator.set_listening(None)
+        self.listener(ListeningState("muted" if muted else "listening"))
+
+    def use_microphone(self, open_microphone: Callable[[], AudioInput]) -> None:
+        """Switch microphones mid-call (the listen thread opens the new one)."""
+        self.open_microphone = open_microphone
+        microphone, self.microphone = self.microphone, None
+        if microphone is not None:
+            microphone.close()
+        self._last_mic_try = 0.0
+
+    # -- the listen thread ----------------------------------------------------------------
+    def _listen_loop(self) -> None:
+        while self._running:
+            time.sleep(READ_EVERY_S)
+            try:
+                self._watch_devices()
+                self._listen_once()
+            except Exception:
+                log.exception("Listening failed for one read; going on")
+
+    def _listen_once(self) -> None:
+        microphone = self.microphone
+        if microphone is None:
+            return
+        near = microphone.read()
+        output = self.conversation.output
+        far = (output.read_played(RATE) if output is not None and output.is_open
+               else np.zeros(0, np.float32))
+        if self.muted:
+            return
+        read_at = self.clock()
+        if self.echo is not None:
+            near = self.echo.process(near, far)
+        if not len(near):
+            return
+        self._append(near, read_at)
+        replying, heard = self.conversation.replying()
+        audible = replying and (heard or (output is not None and output.queued_frames() > 0))
+        for probability in self.vad.push(near):
+            self._windows += 1
+            end_s = (self._vad_base + self._windows * WINDOW) / RATE
+            for event in self.turns.update(probability, end_s, audible):
+                self._on_turn_event(event, replying, heard)
+        if self.turns.state in ("speaking", "paused") and (
+                read_at - self._last_partial >= PARTIAL_EVERY_S):
+            self._last_partial = read_at
+            self._post("partial")
+
+    def _append(self, samples: np.ndarray, read_at: float) -> None:
+        self._audio = np.concatenate([self._audio, samples])
+        self._position += len(samples)
+        self._read_at = read_at
+        # Keep the utterance (from its pre-roll) or, between utterances, the pre-roll only.
+        keep_from = self._position - int(KEEP_S * RATE)
+        if self.turns.state == "silent":
+            keep_from = self._position - int(PREROLL_S * RATE)
+        cut = max(0, keep_from - self._audio_start)
+        if cut:
+            self._audio = self._audio[cut:]
+            self._audio_start += cut
+
+    def _monotonic(self, stream_s: float) -> float:
+        return self._read_at - (self._position - stream_s * RATE) / RATE
+
+    def _utterance_audio(self) -> np.ndarray:
+        return self._audio[max(0, self._utterance_start - self._audio_start):].copy()
+
+    def _post(self, kind: str, speech_ended: float = 0.0) -> None:
+        self._jobs.put(_Job(kind, self._utterance, self._version, self._utterance_audio(),
+                            speech_ended))
+
+    def _on_turn_event(self, event: object, replying: bool, heard: bool) -> None:
+        if isinstance(event, BargeIn):
+            onset = self._monotonic(event.at)
+            if self.conversation.stop_speaking():
+                self.stats.stop_ms.append((self.clock() - onset) * 1000.0)
+                if heard and event.at - self._last_turn_end >= CONTINUATION_GAP_S:
+                    self.stats.barge_ins += 1
+                else:
+                    self._continued()
+        elif isinstance(event, SpeechStarted):
+            if replying and self.conversation.stop_speaking():
+                self._continued()
+            self._utterance += 1
+            self._version += 1
+            self._utterance_start = max(self._audio_start,
+                                        int((event.at - PREROLL_S) * RATE))
+            self._last_partial = self.clock()
+            self.conversation.animator.set_listening(self.clock())
+            self.listener(ListeningState("hearing"))
+        elif isinstance(event, SpeechPaused):
+            self._post("final")  # speculative: ready if the pause becomes the end of turn
+        elif isinstance(event, SpeechResumed):
+            self._version += 1
+        elif isinstance(event, TurnEnded):
+            self._last_turn_end = event.ended_at
+            self._post("end", self._monotonic(event.ended_at))
+            self.conversation.animator.set_listening(None)
+            self.listener(ListeningState("listening"))
+
+    def _continued(self) -> None:
+        """The user went on talking before the reply to their last words was heard (or
+        right as it began): they had not finished, so the reply goes and we wait longer."""
+        self.stats.continuations += 1
+        self.turns.turn_was_not_over()
+
+    # -- devices ------------------------------------------------------------------------
+    def _devices_loop(self) -> None:
+        """Tell the user when the sound server moved the call to other devices (hot-plug)."""
+        before = self.read_devices()
+        while self._running:
+            time.sleep(DEVICE_POLL_S)
+            after = self.read_devices()
+            if before is not None and after is not None:
+                for level, text in describe_change(before, after):
+                    self.listener(Notice(level, text))
+            before = after if after is not None else before
+
+    def _watch_devices(self) -> None:
+        now = self.clock()
+        microphone = self.microphone
+        if microphone is not None and microphone.lost:
+            microphone.close()
+            self.microphone = None
+            self.turns.reset()
+            self.conversation.animator.set_listening(None)
+            self.listener(Notice("warning", "The microphone stopped (was it unplugged?). "
+                                            "The call goes on: type to talk. Listening resumes "
+                                            "when a microphone is back."))
+            self.listener(ListeningState("no-microphone"))
+            self._last_mic_try = now
+        elif microphone is None and now - self._last_mic_try >= REOPEN_EVERY_S:
+            self._last_mic_try = now
+            try:
+                self.microphone = self.open_microphone()
+            except AudioUnavailable:
+                return
+            self.vad.reset()
+            self._vad_base, self._windows = self._position, 0
+            self.listener(Notice("info", "Microphone connected: Hearth is listening again."))
+            self.listener(ListeningState("muted" if self.muted else "listening"))
+        output = self.conversation.output
+        if output is not None and output.error and not self._speaker_lost:
+            self._speaker_lost = True
+            self._last_speaker_try = now
+            self.conversation.replace_output(None)
+            output.close()
+            self.listener(Notice("warning", "The speaker stopped (was it unplugged?). Replies "
+                                            "appear as text until a speaker is back."))
+        elif self._speaker_lost and self.open_speaker is not None and (
+                now - self._last_speaker_try >= REOPEN_EVERY_S):
+            self._last_speaker_try = now
+            try:
+                speaker = self.open_speaker()
+            except AudioUnavailable:
+                return
+            self._speaker_lost = False
+            self.conversation.replace_output(speaker)
+            self.listener(Notice("info", "Speaker connected: replies are spoken again."))
+
+    # -- the asr thread -------------------------------------------------------------------
+    def _asr_loop(self) -> None:
+        while self._running:
+            job = self._jobs.get()
+            if job is _STOP:
+                return
+            try:
+                self._decode(job)
+            except Exception as error:
+                log.exception("Speech recognition failed")
+                self.listener(Notice("warning", f"Speech recognition failed ({error}); you "
+                                                "can type instead."))
+
+    def _decode(self, job: _Job) -> None:
+        if job.kind == "partial":
+            if not self._jobs.empty() or job.utterance != self._utterance:
+                return  # newer audio is waiting: decode that instead
+            transcript = self.recognizer.transcribe(job.audio)
+            if transcript.text and job.utterance == self._utterance and (
+                    self.turns.state != "silent"):
+                self.stats.partials += 1
+                self.listener(Hearing(transcript.text, False, transcript.language))
+                self.conversation.typing(transcript.text)
+            return
+        if job.kind == "final":
+            self._final = (job.version, self.recognizer.transcribe(job.audio), self.clock())
+            return
+        final = self._final
+        if final is not None and final[0] == job.version:
+            _version, transcript, transcribed = final
+        else:
+            transcript = self.recognizer.transcribe(job.audio)
+            transcribed = self.clock()
+        self._final = None
+        if not transcript.text:
+            self.stats.empty_turns += 1
+            self.listener(Hearing("", True, transcript.language))
+            return
+        self.stats.turns += 1
+        language = transcript.language
+        if language in self.conversation.persona.languages:
+            self.conversation.language = language  # the recognizer follows the user
+        self.listener(Hearing(transcript.text, True, language))
+        self.conversation.say(transcript.text, speech_ended=job.speech_ended,
+                              transcribed=transcribed)
