@@ -17,11 +17,15 @@ def machine(ram_gb: float, cores: int) -> Machine:
     return Machine(cores, int(ram_gb * 1e9), 100 * 10**9, frozenset({"avx2"}))
 
 
-def test_tiers_bundle_a_brain_with_a_voice_per_language_and_fit_the_machine() -> None:
+def test_tiers_bundle_a_brain_a_voice_per_language_and_the_listening_models() -> None:
     tiers = tiers_for(load_catalog(), ["en", "zh"])
     assert [t.name for t in tiers] == ["Light", "Standard", "Rich"]
-    assert [e.kind for e in tiers[1].entries] == ["llm", "voice", "voice"]
-    assert tiers[1].download_mb() == 1117 + 63 + 63
+    assert [e.kind for e in tiers[1].entries] == ["llm", "voice", "voice", "asr", "asr", "vad"]
+    # The recognizer's two files share one folder, where the inventory looks for them.
+    asr = [e for e in tiers[1].entries if e.kind == "asr"]
+    assert {e.folder for e in asr} == {"sense-voice-zh-en-ja-ko-yue"}
+    assert {e.file for e in asr} == {"model.int8.onnx", "tokens.txt"}
+    assert tiers[1].download_mb() == 1117 + 63 + 63 + 239 + 1 + 3
     assert recommend(tiers, machine(2, 2)).name == "Light"
     assert recommend(tiers, machine(8, 4)).name == "Standard"
     assert recommend(tiers, machine(32, 16)).name == "Rich"
@@ -111,8 +115,54 @@ def test_installed_models_are_listed_with_sizes_and_can_be_removed(fixture_model
     shutil.copytree(fixture_models, dirs.models, dirs_exist_ok=True)
     inventory = Inventory(dirs)
     found = installed_models(inventory)
-    assert {i.kind for i in found} == {"llm", "voice"} and all(i.size_bytes > 0 for i in found)
+    assert {i.kind for i in found} == {"llm", "voice", "asr", "vad"}
+    assert all(i.size_bytes > 0 for i in found)
     voice = next(i for i in found if i.kind == "voice")
     remove_model(voice)
     assert not voice.path.exists() and not Path(f"{voice.path}.json").exists()
     assert len(installed_models(inventory)) == len(found) - 1
+    recognizer = next(i for i in found if i.kind == "asr")
+    remove_model(recognizer)  # a folder: removed whole
+    assert not recognizer.path.exists()
+    assert [m.kind for m in inventory.missing_listening()] == ["asr"]
+
+
+def test_the_listening_models_download_into_place_and_are_checked(fixture_models: Path,
+                                                                  tmp_path: Path) -> None:
+    """The recognizer's two files and the VAD, from a loopback server, through the same queue
+    as every download; then the call finds them. A recognizer that does not load is removed."""
+    folder = fixture_models / "asr" / "sense-voice-fixture"
+    model = (folder / "model.onnx").read_bytes()
+    tokens = (folder / "tokens.txt").read_bytes()
+    vad = (fixture_models / "vad" / "silero_vad.onnx").read_bytes()
+    inventory = Inventory(DataDirs(tmp_path).ensure())
+
+    def entry(server: FileServer, kind: str, file: str, body: bytes, path: str,
+              folder_name: str | None) -> CatalogEntry:
+        return CatalogEntry(f"{kind}-{file}", kind, file, ("en", "zh"), "test",
+                            server.base + path, size=len(body),
+                            sha256=hashlib.sha256(body).hexdigest(), approx_mb=1,
+                            folder=folder_name)
+
+    with FileServer(Behaviour(body=model, files={"/tokens.txt": tokens,
+                                                 "/vad.onnx": vad})) as server:
+        entries = [entry(server, "asr", "model.onnx", model, "/model.onnx", "sv"),
+                   entry(server, "asr", "tokens.txt", tokens, "/tokens.txt", "sv"),
+                   entry(server, "vad", "silero_vad.onnx", vad, "/vad.onnx", None)]
+        queue = DownloadQueue(entries, inventory)
+        queue.start()
+        queue.join(60)
+    assert queue.status.state == "done", queue.status.error
+    assert inventory.choose_recognizer() == inventory.asr_dir / "sv"
+    assert inventory.vad_file() is not None and inventory.missing_listening() == []
+    assert (inventory.asr_dir / "sv" / ".hearth-verified").is_file()  # loaded once, in a child
+
+    (inventory.asr_dir / "sv" / "tokens.txt").unlink()
+    broken = tokens.splitlines(keepends=True)[:-2]  # from another model: too few tokens
+    with FileServer(Behaviour(body=b"".join(broken))) as server:
+        bad = entry(server, "asr", "tokens.txt", b"".join(broken), "/t", "sv")
+        queue = DownloadQueue([bad], inventory)
+        queue.start()
+        queue.join(60)
+    assert queue.status.state == "failed" and "tokens" in queue.status.error
+    assert not (inventory.asr_dir / "sv" / "tokens.txt").exists()
