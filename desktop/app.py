@@ -302,9 +302,13 @@ class Hearth:
         return HandsFreeCall(
             conversation, vad, recognizer, listener,
             open_microphone=lambda: AudioInput(self.input_device).open(),
-            open_speaker=lambda: AudioOutput(self.output_device).open(),
+            open_speaker=self._reopen_speaker,
             echo=echo, read_devices=read_sound_server,
         ).start(ring=ring, greet=greet)
+
+    def _reopen_speaker(self) -> AudioOutput:
+        self.engines.output = AudioOutput(self.output_device).open()
+        return self.engines.output
 
     def _recognizer(self):
         """The speech recognizer, loaded once (a real one takes a second or two)."""
@@ -319,14 +323,29 @@ class Hearth:
             self.engines.recognizer = loaded
         return loaded
 
+    def use_speaker(self, conversation: Conversation, device: int | str | None) -> None:
+        """Switch speakers mid-call (the face and the listening follow the conversation's)."""
+        speaker = AudioOutput(device).open()  # raises AudioUnavailable: the old one stays
+        old = conversation.output
+        conversation.replace_output(speaker)
+        self.engines.output, self.output_device = speaker, device
+        if old is not None:
+            old.close()
+
     def face_loop(self, persona: Persona, animator: FaceAnimator, mailbox: FrameMailbox,
-                  size: int = 256) -> FaceLoop | None:
+                  size: int = 256, conversation: Conversation | None = None
+                  ) -> FaceLoop | None:
+        """The face, kept in time with the speaker of ``conversation`` (whichever it is at
+        the moment), or with the app's speaker."""
         try:
             renderer = load_face_renderer(persona, size, self.budget.render_threads)
         except HearthError as error:
             self.engines.problems.append(Problem("face", str(error)))
             return None
-        return FaceLoop(renderer, animator, self.engines.output, mailbox)
+        return FaceLoop(renderer, animator, lambda: self._speaker_of(conversation), mailbox)
+
+    def _speaker_of(self, conversation: Conversation | None) -> AudioOutput | None:
+        return conversation.output if conversation is not None else self.engines.output
 
 
 def load_face_renderer(persona: Persona, size: int = 256, threads: int = 1) -> FaceRenderer:

@@ -114,3 +114,18 @@ def window(qtbot, gui_hearth, pulse):
     for dialog in win.findChildren(QDialog):
         dialog.close()
     win.close()
+
+
+MIC_SINK = "hearth_mic"
+
+
+@pytest.fixture
+def microphone(pulse):
+    """A second null sink; its monitor is the app's default microphone. A test 'speaks' by
+    playing into it (``pulse.play(wav, MIC_SINK)``)."""
+    module = pulse.load_module("module-null-sink", f"sink_name={MIC_SINK}", "rate=48000",
+                               "channels=1", "sink_properties=device.description=TestMic")
+    pulse.set_default_source(f"{MIC_SINK}.monitor")
+    yield module
+    pulse.set_default_source("hearth_out.monitor")
+    pulse.unload_module(module)

@@ -104,3 +104,31 @@ def test_a_broken_installed_persona_is_named_not_silently_dropped(qtbot, empty_h
     assert "broken" in win.banner.text() and "Reinstall" in win.banner.text()
     win.close()
     hearth.close()
+
+
+def test_a_call_in_the_window_listens_and_shows_what_it_heard(window, qtbot, pulse,
+                                                              microphone) -> None:
+    from pathlib import Path
+
+    from tests.conftest import MIC_SINK
+
+    window.call_button.click()
+    window.call.start.click()
+    qtbot.waitUntil(lambda: window.hands_free is not None, timeout=30000)
+    assert window.call.mute.isEnabled()
+    qtbot.waitUntil(lambda: "Wren" in window.call.caption.text(), timeout=30000)
+    window.stop_reply()  # skip the rest of the greeting
+    pulse.play(Path(__file__).parent / "data" / "user-en.wav", MIC_SINK).wait(timeout=20)
+    qtbot.waitUntil(lambda: window.call.hearing.text().startswith("You: hello"), timeout=20000)
+    qtbot.waitUntil(lambda: any(line.who == "user" and "hello" in line.text and line.saved
+                                for line in window._lines), timeout=20000)
+    window.call.latency.click()  # the meter, on demand
+    assert window.call.meter.isVisible()
+    qtbot.waitUntil(lambda: window.call.meter.text().startswith("end of speech")
+                    and "first sound" in window.call.meter.text(), timeout=30000)
+    assert "transcript" in window.call.meter.text()
+    window.call.mute.click()
+    qtbot.waitUntil(lambda: window.call.hearing.text() == "Muted", timeout=5000)
+    assert window.call.microphones.count() >= 1 and window.call.speakers.count() >= 1
+    window.call.hangup.click()
+    assert window.hands_free is None and not window.in_call

@@ -25,23 +25,12 @@ from desktop.brain.llm import Sampling
 from desktop.call.events import Hearing, ListeningState, Notice, ReplyFinished
 from desktop.fixtures.pulse import read_wav, stop_recording
 from desktop.voice.asr import SpeechRecognizer
+from tests.conftest import MIC_SINK
 from tests.helpers.events import Events
 
 pytestmark = pytest.mark.audio
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parent.parent
-MIC_SINK = "hearth_mic"
-
-
-@pytest.fixture
-def microphone(pulse):
-    """A second null sink; its monitor is the app's default microphone."""
-    module = pulse.load_module("module-null-sink", f"sink_name={MIC_SINK}", "rate=48000",
-                               "channels=1", "sink_properties=device.description=TestMic")
-    pulse.set_default_source(f"{MIC_SINK}.monitor")
-    yield module
-    pulse.set_default_source("hearth_out.monitor")
-    pulse.unload_module(module)
 
 
 class Call:
@@ -134,7 +123,7 @@ def test_talking_over_the_persona_stops_it_and_history_keeps_what_was_heard(
         stats = call.call.stats
     finally:
         call.close()
-    assert greeting.interrupted
+    assert greeting.interrupted, (stats, call.events.of(Hearing))
     assert greeting.heard_text and len(greeting.heard_text) < len(greeting.full_text)
     assert history[0].role == "assistant" and history[0].text == greeting.heard_text
     assert stats.barge_ins == 1

@@ -66,6 +66,10 @@ KEEP_S = 30.0  # audio kept for the utterance being heard; longer turns keep the
 # Speech this soon after the user's previous turn ended is that turn going on (a thinking
 # pause, not the end): the reply to the first half is dropped, even if it had begun.
 CONTINUATION_GAP_S = 0.8
+# Double-talk detection (see _EchoJudge): how much louder than the echo, in dB, the
+# microphone must be to hold the user too.
+ECHO_MARGIN_DB = 6.0
+ECHO_HISTORY = 90  # windows (about 3 s) of echo-only attenuation remembered
 DEVICE_POLL_S = 1.5
 _STOP = object()
 
@@ -91,6 +95,61 @@ class _Job:
     version: int
     audio: np.ndarray
     speech_ended: float = 0.0  # monotonic, for "end"
+
+
+class _EchoJudge:
+    """Tells the persona's own voice leaking into the microphone from a user talking over
+    it, by more than level (a double-talk detector beside the echo canceller).
+
+    Two tests, either of which lets a window count as the user:
+    - energy: the microphone holds clearly more than the echo the speaker can produce. How
+      loud the echo is relative to what we play (the echo return loss) is learned while
+      only the persona speaks; the ring at pick-up teaches it before the first word.
+    - cancellation: once the canceller has adapted (it removes 20 dB or more of known
+      echo), a window it barely attenuates is a voice it has no reference for, even one
+      quieter than the echo (AEC3 attenuates such a user too, just much less).
+    Until the room is known a window that fits the echo is echo: an adapting canceller
+    leaves echo loud enough to pass for speech, and the persona must not interrupt itself.
+    """
+
+    FAR_SPAN = 6400  # 400 ms of what was played: covers the speaker-to-microphone delay
+
+    def __init__(self) -> None:
+        self.return_loss_db: list[float] = []
+        self.cancelled_db: list[float] = []
+        self._raw = np.zeros(0, np.float32)
+        self._clean = np.zeros(0, np.float32)
+        self._far = np.zeros(0, np.float32)
+
+    def add(self, raw: np.ndarray, clean: np.ndarray, far: np.ndarray) -> None:
+        self._raw = np.concatenate([self._raw, raw])
+        self._clean = np.concatenate([self._clean, clean])
+        self._far = np.concatenate([self._far, far])[-self.FAR_SPAN:]
+
+    def next_window(self, learn: bool) -> bool:
+        """Whether the next VAD window (taken in step with the VAD) is only echo.
+        ``learn``: only the persona is speaking now, so this window is pure echo."""
+        raw, self._raw = self._raw[:WINDOW], self._raw[WINDOW:]
+        clean, self._clean = self._clean[:WINDOW], self._clean[WINDOW:]
+        far = self._far
+        blocks = len(far) // WINDOW
+        far_db = max((_db(far[i * WINDOW:(i + 1) * WINDOW]) for i in range(blocks)),
+                     default=-100.0)
+        if far_db < -60.0:
+            return False  # nothing was played: nothing to echo
+        raw_db, cancelled = _db(raw), _db(raw) - _db(clean)
+        if learn:
+            self.return_loss_db = [*self.return_loss_db[-ECHO_HISTORY:], raw_db - far_db]
+            self.cancelled_db = [*self.cancelled_db[-ECHO_HISTORY:], cancelled]
+        loss = float(np.median(self.return_loss_db)) if len(self.return_loss_db) >= 5 else 0.0
+        if raw_db > far_db + loss + ECHO_MARGIN_DB:
+            return False
+        known = float(np.median(self.cancelled_db)) if len(self.cancelled_db) >= 30 else 0.0
+        return not (known >= 20.0 and cancelled < known - 2 * ECHO_MARGIN_DB)
+
+
+def _db(samples: np.ndarray) -> float:
+    return 10.0 * float(np.log10(np.mean(np.square(samples)) + 1e-10))
 
 
 def ring_tone(rate: int, seconds: float = 1.2) -> np.ndarray:
@@ -149,6 +208,10 @@ class HandsFreeCall:
         self._speaker_lost = False
         self._last_speaker_try = 0.0
         self._last_turn_end = -1e9  # stream seconds
+        # While our own ring plays nobody is expected to talk: the echo canceller trains on
+        # the ring (it learns the room before the first word), and turn-taking waits.
+        self._deaf_until = 0.0
+        self._echo_judge = _EchoJudge() if echo is not None else None
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self, ring: bool = True, greet: bool = True) -> HandsFreeCall:
@@ -163,7 +226,9 @@ class HandsFreeCall:
         if output is not None:
             output.drain_played()
         if ring and output is not None and output.is_open and self.conversation.spoken:
-            output.enqueue(ring_tone(output.rate), output.rate, 0)
+            tone = ring_tone(output.rate)
+            output.enqueue(tone, output.rate, 0)
+            self._deaf_until = self.clock() + len(tone) / output.rate + output.latency
         self._running = True
         workers = [("listen", self._listen_loop), ("asr", self._asr_loop)]
         if self.read_devices is not None:
@@ -230,6 +295,7 @@ class HandsFreeCall:
         read_at = self.clock()
         if self.echo is not None:
             near = self.echo.process(near, far)
+            self._echo_judge.add(self.echo.last_input, near, far)
         if not len(near):
             return
         self._append(near, read_at)
@@ -238,6 +304,12 @@ class HandsFreeCall:
         for probability in self.vad.push(near):
             self._windows += 1
             end_s = (self._vad_base + self._windows * WINDOW) / RATE
+            if self._echo_judge is not None:
+                learn = audible and self.turns.state == "silent"
+                if self._echo_judge.next_window(learn) and audible:
+                    probability = 0.0  # explained by the persona's own voice
+            if read_at < self._deaf_until:
+                continue
             for event in self.turns.update(probability, end_s, audible):
                 self._on_turn_event(event, replying, heard)
         if self.turns.state in ("speaking", "paused") and (

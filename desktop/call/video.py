@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,14 +49,16 @@ class FaceLoop:
         self,
         renderer: FaceRenderer,
         animator: FaceAnimator,
-        output: AudioOutput | None,
+        output: AudioOutput | Callable[[], AudioOutput | None] | None,
         mailbox: FrameMailbox,
         fps: float = 25.0,
         paint_period_s: float = 1 / 60,
     ) -> None:
         self.renderer = renderer
         self.animator = animator
-        self.output = output
+        # The speaker whose clock the face follows. A callable follows a call whose speaker
+        # changes (switched, unplugged, back): ask it each frame.
+        self._output = output if callable(output) else (lambda: output)
         self.mailbox = mailbox
         self.fps = fps
         self.paint_period_s = paint_period_s
@@ -64,10 +67,15 @@ class FaceLoop:
         self._running = False
         self._started = time.monotonic()
 
+    @property
+    def output(self) -> AudioOutput | None:
+        return self._output()
+
     def speech_clock(self) -> float:
-        if self.output is None or not self.output.is_open:
+        output = self.output
+        if output is None or not output.is_open:
             return 0.0
-        return self.output.seconds(self.output.played_frames())
+        return output.seconds(output.played_frames())
 
     def start(self) -> FaceLoop:
         self._running = True
@@ -98,7 +106,8 @@ class FaceLoop:
         return frame
 
     def _speaking(self) -> bool:
-        return self.output is not None and self.output.is_open and not self.output.is_idle()
+        output = self.output
+        return output is not None and output.is_open and not output.is_idle()
 
     def _run(self) -> None:
         period = 1.0 / self.fps

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
@@ -29,6 +30,8 @@ from PySide6.QtWidgets import (
 from desktop.app import Hearth, load_portrait
 from desktop.call.events import (
     Caption,
+    Hearing,
+    ListeningState,
     MemoriesUsed,
     MemoryUpdated,
     Notice,
@@ -76,6 +79,7 @@ QLabel#banner { background: #5a4a1e; border-radius: 8px; padding: 10px; color: #
 QLabel#caption { font-size: 18px; padding: 8px; color: #fdfcf8; }
 QLabel#badge { color: #9fd8b5; }
 QLabel#meter { color: #9a98a0; font-size: 12px; }
+QLabel#hearing { color: #8fb8ff; font-size: 14px; padding: 2px; }
 QGroupBox { border: 1px solid #3b3d4a; border-radius: 8px; margin-top: 14px; padding: 10px; }
 QGroupBox::title { subcontrol-origin: margin; left: 10px; color: #9fd8b5; }
 QProgressBar { background: #1e1f26; border: 1px solid #3b3d4a; border-radius: 6px;
@@ -118,9 +122,15 @@ class CallPage(QWidget):
         self.caption.setWordWrap(True)
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption.setMinimumHeight(64)
+        # What Hearth hears the user say, live, and whether it is listening at all.
+        self.hearing = QLabel("")
+        self.hearing.setObjectName("hearing")
+        self.hearing.setWordWrap(True)
+        self.hearing.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.meter = QLabel("")
         self.meter.setObjectName("meter")
         self.meter.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.meter.hide()  # on demand: the Latency button
         self.input = QLineEdit()
         self.input.setPlaceholderText(self.tr("Say something (type it)…"))
         self.start = QPushButton(self.tr("Call"))
@@ -128,17 +138,34 @@ class CallPage(QWidget):
         self.stop = QPushButton(self.tr("Stop"))
         self.stop.setObjectName("stop")
         self.hangup = QPushButton(self.tr("Hang up"))
+        self.mute = QPushButton(self.tr("Mute"))
+        self.mute.setCheckable(True)
+        self.mute.setEnabled(False)
+        self.latency = QPushButton(self.tr("Latency"))
+        self.latency.setCheckable(True)
+        self.latency.toggled.connect(self.meter.setVisible)
+        self.microphones = QComboBox()
+        self.speakers = QComboBox()
+        self.microphones.setToolTip(self.tr("Microphone"))
+        self.speakers.setToolTip(self.tr("Speaker"))
         row = QHBoxLayout()
         row.addWidget(self.input, 1)
         row.addWidget(self.start)
+        row.addWidget(self.mute)
         row.addWidget(self.stop)
         row.addWidget(self.hangup)
+        devices = QHBoxLayout()
+        devices.addWidget(self.microphones, 1)
+        devices.addWidget(self.speakers, 1)
+        devices.addWidget(self.latency)
         layout = QVBoxLayout(self)
         layout.addWidget(self.face, 1)
         layout.addWidget(self.disclosure)
         layout.addWidget(self.caption)
+        layout.addWidget(self.hearing)
         layout.addWidget(self.meter)
         layout.addLayout(row)
+        layout.addLayout(devices)
 
 
 class MainWindow(QMainWindow):
@@ -154,6 +181,8 @@ class MainWindow(QMainWindow):
         self.mailbox = FrameMailbox()
         self.face_loop: FaceLoop | None = None
         self.in_call = False
+        self.hands_free = None  # desktop.call.listening.HandsFreeCall while one runs
+        self._spoken_lines: list[int] = []  # spoken user lines waiting for their save
         self._reply_text = ""
         self._lines: list[TranscriptLine] = []
         self._line_of_turn: dict[int, int] = {}  # reply turn -> its transcript line
@@ -238,6 +267,10 @@ class MainWindow(QMainWindow):
         self.call.start.clicked.connect(self.start_call)
         self.call.stop.clicked.connect(self.stop_reply)
         self.call.hangup.clicked.connect(self.hang_up)
+        self.call.mute.toggled.connect(self.mute)
+        self._fill_devices()
+        self.call.microphones.activated.connect(self._microphone_chosen)
+        self.call.speakers.activated.connect(self._speaker_chosen)
         self.call.input.returnPressed.connect(self.send_call)
         # Prefill what the user is typing (after a short pause), so replies start sooner.
         self._draft_timer = QTimer(self)
@@ -475,8 +508,14 @@ class MainWindow(QMainWindow):
             if index is not None:
                 self._lines[index].memories = [f.text for f in event.facts]
                 self._render_transcript()
+        elif isinstance(event, Hearing):
+            self._heard(event)
+        elif isinstance(event, ListeningState):
+            self._listening_state(event.state)
         elif isinstance(event, TurnSaved) and event.role == "user":
             index = self._user_line_of_turn.pop(event.turn_id, None)
+            if index is None and self._spoken_lines:
+                index = self._spoken_lines.pop(0)  # said aloud: saved in the order said
             if index is not None and index < len(self._lines):
                 self._lines[index].saved = True
                 self._render_transcript()
@@ -534,25 +573,117 @@ class MainWindow(QMainWindow):
             self.conversation.stop_speaking()
 
     def start_call(self) -> None:
+        """Ring, greet, and listen (hands-free) when the listening models are installed;
+        otherwise greet and let the user type."""
         if self.conversation is None or self.persona is None or self.in_call:
             return
         self.show_page(1)
         self.in_call = True
         self.conversation.set_spoken(True)
-        if self.face_loop is None:
-            self.face_loop = self.hearth.face_loop(self.persona, self.animator, self.mailbox)
-        if self.face_loop is not None:
-            self.call.face.mailbox = self.mailbox
-            self.face_loop.start()
+        self._start_face()
         self.call.start.setEnabled(False)
         if not self.conversation.spoken:
             self._show_problems_text([self.tr("No voice or speaker: replies appear as captions.")])
-        self.conversation.greet()
+        conversation = self.conversation
+        self.call.hearing.setText(self.tr("Connecting…"))
+        # Loading the recognizer takes a moment: on a worker, never on the Qt thread.
+        self.bridge.background(lambda: self.hearth.listen(conversation, self.bridge.post),
+                               lambda call: self._listening(conversation, call),
+                               lambda error: self._typed_call(conversation, error),
+                               name="listen")
+
+    def _listening(self, conversation: Conversation, call) -> None:
+        if not self.in_call or conversation is not self.conversation:
+            call.hang_up()  # hung up (or switched persona) while it was connecting
+            return
+        self.hands_free = call
+        self.call.mute.setEnabled(True)
+
+    def _typed_call(self, conversation: Conversation, error: Exception) -> None:
+        if not self.in_call or conversation is not self.conversation:
+            return
+        self.call.hearing.setText(self.tr("Type to talk."))
+        self._show_problems_text([str(error)])
+        conversation.greet()
+
+    def mute(self, muted: bool) -> None:
+        if self.hands_free is not None:
+            self.hands_free.mute(muted)
+
+    def _heard(self, event: Hearing) -> None:
+        you = self.tr("You")
+        if not event.final:
+            self.call.hearing.setText(f"{you}: {event.text}…")
+            return
+        self.call.hearing.setText(f"{you}: {event.text}" if event.text else "")
+        if event.text:
+            self._lines.append(TranscriptLine("user", event.text, saved=False))
+            self._spoken_lines.append(len(self._lines) - 1)
+            self._render_transcript()
+
+    def _listening_state(self, state: str) -> None:
+        texts = {"listening": self.tr("Listening…"), "muted": self.tr("Muted"),
+                 "no-microphone": self.tr("No microphone: type to talk."), "off": ""}
+        showing_words = self.call.hearing.text().startswith(self.tr("You") + ":")
+        if state in texts and not (state == "listening" and showing_words):
+            self.call.hearing.setText(texts[state])
+        self.call.mute.setChecked(state == "muted")
+
+    def _fill_devices(self) -> None:
+        """The microphones and speakers PortAudio offers; 'System default' first."""
+        from desktop.voice.audio_out import AudioUnavailable, load_sounddevice
+
+        self.call.microphones.clear()
+        self.call.speakers.clear()
+        self.call.microphones.addItem(self.tr("System default microphone"), None)
+        self.call.speakers.addItem(self.tr("System default speaker"), None)
+        try:
+            devices = load_sounddevice().query_devices()
+        except (AudioUnavailable, OSError):
+            return
+        for index, device in enumerate(devices):
+            name = str(device["name"])
+            if device["max_input_channels"] > 0:
+                self.call.microphones.addItem(name, index)
+            if device["max_output_channels"] > 0:
+                self.call.speakers.addItem(name, index)
+
+    def _microphone_chosen(self, row: int) -> None:
+        device = self.call.microphones.itemData(row)
+        self.hearth.input_device = device
+        if self.hands_free is not None:
+            from desktop.voice.audio_in import AudioInput
+
+            self.hands_free.use_microphone(lambda: AudioInput(device).open())
+
+    def _speaker_chosen(self, row: int) -> None:
+        device = self.call.speakers.itemData(row)
+        if self.conversation is None:
+            self.hearth.output_device = device
+            return
+        try:
+            self.hearth.use_speaker(self.conversation, device)
+        except HearthError as error:
+            self._show_problems_text([str(error)])
+
+    def _start_face(self) -> None:
+        if self.face_loop is None:
+            self.face_loop = self.hearth.face_loop(self.persona, self.animator, self.mailbox,
+                                                   conversation=self.conversation)
+        if self.face_loop is not None:
+            self.call.face.mailbox = self.mailbox
+            self.face_loop.start()
 
     def hang_up(self) -> None:
         if not self.in_call:
             return
         self.in_call = False
+        call, self.hands_free = self.hands_free, None
+        if call is not None:
+            call.hang_up()
+        self.call.mute.setChecked(False)
+        self.call.mute.setEnabled(False)
+        self.call.hearing.setText("")
         if self.conversation is not None:
             self.conversation.set_spoken(False)
         if self.face_loop is not None:
@@ -678,11 +809,16 @@ class MainWindow(QMainWindow):
         QDesktopServices.openUrl(QUrl(link))
 
     def _show_meter(self, event: ReplyFinished) -> None:
+        """The last turn's latency: end of speech -> transcript -> first token -> first
+        audio for a spoken turn; sent -> first token -> first audio for a typed one."""
         times = event.times
-        parts = []
-        for key, label in (("first_token", self.tr("first word")),
-                           ("first_audio_played", self.tr("first sound"))):
-            value = times.ms(key)
+        steps = [("transcribed", self.tr("transcript")), ("first_token", self.tr("first word")),
+                 ("first_audio_played", self.tr("first sound"))]
+        start = self.tr("end of speech") if times.speech_ended is not None else self.tr("sent")
+        parts = [start]
+        for key, label in steps:
+            value = times.since_speech_ms(key)
             if value is not None:
                 parts.append(f"{label} {value:.0f} ms")
-        self.call.meter.setText(" · ".join(parts))
+        if len(parts) > 1:
+            self.call.meter.setText(" → ".join(parts))

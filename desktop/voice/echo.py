@@ -30,6 +30,9 @@ class EchoCanceller:
         self._rtc = None
         self._near = np.zeros(0, np.float32)
         self._far = np.zeros(0, np.float32)
+        # The microphone samples behind the last ``process`` result, sample for sample:
+        # comparing the two tells echo (strongly attenuated) from a talking user (not).
+        self.last_input = np.zeros(0, np.float32)
 
     def load(self) -> EchoCanceller:
         self._rtc = require("livekit.rtc", "livekit", "Echo cancellation on speakers")
@@ -57,6 +60,7 @@ class EchoCanceller:
             captured = self._frame(self._near[span])
             self._apm.process_stream(captured)  # in place
             out[span] = np.frombuffer(captured.data, np.int16) / 32768.0
+        self.last_input = self._near[:frames * FRAME].copy()
         self._near = self._near[frames * FRAME:]
         self._far = self._far[frames * FRAME:]
         return out
