@@ -108,8 +108,8 @@ def test_a_broken_installed_persona_is_named_not_silently_dropped(qtbot, empty_h
 
 def test_a_call_in_the_window_listens_and_shows_what_it_heard(window, qtbot, pulse,
                                                               microphone) -> None:
-    from pathlib import Path
 
+    from desktop.fixtures.speech import SPEECH
     from tests.conftest import MIC_SINK
 
     window.call_button.click()
@@ -118,7 +118,7 @@ def test_a_call_in_the_window_listens_and_shows_what_it_heard(window, qtbot, pul
     assert window.call.mute.isEnabled()
     qtbot.waitUntil(lambda: "Wren" in window.call.caption.text(), timeout=30000)
     window.stop_reply()  # skip the rest of the greeting
-    pulse.play(Path(__file__).parent / "data" / "user-en.wav", MIC_SINK).wait(timeout=20)
+    pulse.play(SPEECH / "user-en.wav", MIC_SINK).wait(timeout=20)
     qtbot.waitUntil(lambda: window.call.hearing.text().startswith("You: hello"), timeout=20000)
     qtbot.waitUntil(lambda: any(line.who == "user" and "hello" in line.text and line.saved
                                 for line in window._lines), timeout=20000)

@@ -1,10 +1,10 @@
 """Hands-free calls end to end through real audio devices.
 
-The test 'speaks' by playing WAVs (espeak-ng speech, tests/data) into a PulseAudio null sink
-whose monitor is the app's default microphone, and listens to the app from the other sink's
-monitor. Real engines throughout: the fixture Silero-format VAD on onnxruntime, the fixture
-SenseVoice-format recognizer in sherpa-onnx, WebRTC's AEC3, the fixture GGUF in llama.cpp,
-the fixture piper voice, PortAudio.
+The test 'speaks' by playing WAVs (espeak-ng speech, desktop/fixtures/speech) into a
+PulseAudio null sink whose monitor is the app's default microphone, and listens to the app
+from the other sink's monitor. Real engines throughout: the fixture Silero-format VAD on
+onnxruntime, the fixture SenseVoice-format recognizer in sherpa-onnx, WebRTC's AEC3, the
+fixture GGUF in llama.cpp, the fixture piper voice, PortAudio.
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ from desktop.app import Hearth
 from desktop.brain.llm import Sampling
 from desktop.call.events import Hearing, ListeningState, Notice, ReplyFinished
 from desktop.fixtures.pulse import read_wav, stop_recording
+from desktop.fixtures.speech import SPEECH as DATA
 from desktop.voice.asr import SpeechRecognizer
 from tests.conftest import MIC_SINK
 from tests.helpers.events import Events
 
 pytestmark = pytest.mark.audio
-DATA = Path(__file__).parent / "data"
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -14,13 +14,12 @@ import numpy as np
 import onnx
 import pytest
 
+from desktop.fixtures.speech import SPEECH as DATA
 from desktop.models.sideload import ModelRejected, accept_local_file
 from desktop.voice.asr import RecognizerUnusable, SpeechRecognizer, check_recognizer_folder
 from desktop.voice.devices import DeviceSnapshot, describe_change
 from desktop.voice.echo import EchoCanceller
 from desktop.voice.vad import SileroVAD, VadUnusable
-
-DATA = Path(__file__).parent / "data"
 
 
 def load_wav(name: str) -> np.ndarray:
