@@ -321,6 +321,21 @@ def run_bench(args) -> int:
 
         tokenizer = models.get("1.5b") or next(iter(models.values()), None)
         result.update(measure_memory(cache, tokenizer, persona.prompt(), args.quick))
+    if "voice" in parts:
+        if pulse is None:
+            result["voice"] = "skipped: needs PulseAudio (pulseaudio, pulseaudio-utils)"
+        else:
+            from desktop.bench_voice import measure_voice
+
+            voice_path = bench_voice(cache)
+            for name, path in models.items():
+                # False barge-ins depend on the audio path, not the model: counted once.
+                replies = args.voice_replies if name == next(iter(models)) else 0
+                result.setdefault("models", {}).setdefault(
+                    f"qwen2.5-{name}-instruct-q4_k_m (random weights)", {}).update(
+                    measure_voice(dirs, path, voice_path, budget, pulse,
+                                  3 if args.quick else args.voice_turns,
+                                  5 if args.quick else replies))
     if pulse is not None:
         pulse.stop()
     print(json.dumps(result, indent=None if args.json else 2))

@@ -20,9 +20,14 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--turns", type=int, default=10)
     bench.add_argument("--quick", action="store_true", help="fewer samples (smoke test)")
     bench.add_argument("--parts", nargs="*",
-                       default=["tts", "render", "llm", "turns", "memory", "selftest"],
-                       choices=["tts", "render", "llm", "turns", "memory", "selftest"],
+                       default=["tts", "render", "llm", "turns", "memory", "selftest", "voice"],
+                       choices=["tts", "render", "llm", "turns", "memory", "selftest", "voice"],
                        help="which measurements to run (default: all)")
+    bench.add_argument("--voice-turns", type=int, default=20,
+                       help="spoken questions (each also talked over) per model")
+    bench.add_argument("--voice-replies", type=int, default=100,
+                       help="replies played with their echo in the microphone, counting "
+                            "false barge-ins")
     memory = sub.add_parser("memory", help="export or forget what Hearth keeps of a persona")
     memory_sub = memory.add_subparsers(dest="memory_command", required=True)
     export = memory_sub.add_parser("export", help="print (or write) everything as JSON")

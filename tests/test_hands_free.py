@@ -81,6 +81,7 @@ def test_the_persona_picks_up_and_answers_when_the_user_stops(hearth_home, pulse
         ended_speaking = time.monotonic()
         reply = call.reply_to_user(after=1)
         heard = call.events.of(Hearing)
+        stats = call.call.stats
     finally:
         call.close()
         stop_recording(recorder)
@@ -94,6 +95,8 @@ def test_the_persona_picks_up_and_answers_when_the_user_stops(hearth_home, pulse
     assert reply.times.first_audio_played is not None
     assert reply.times.first_audio_played > reply.times.speech_ended
     assert reply.times.speech_ended < ended_speaking + 0.5
+    # The reply was started during the user's final pause and released at end of turn.
+    assert stats.speculative_hits >= 1
     line = reply.times.latency_line()
     assert line.startswith("end of speech -> transcript") and "first audio" in line
     # History holds what was said and what was heard.

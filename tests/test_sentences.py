@@ -22,7 +22,7 @@ def test_chinese_punctuation_splits() -> None:
 
 def test_long_first_piece_without_punctuation_is_cut_at_a_word() -> None:
     pieces = feed("word " * 30)
-    assert len(pieces[0]) <= 40 and not pieces[0].endswith(" ")
+    assert len(pieces[0]) <= 32 and not pieces[0].endswith(" ")
     assert " ".join(pieces).split() == ["word"] * 30
 
 

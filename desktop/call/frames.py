@@ -50,6 +50,9 @@ class TurnTimes:
     # when the recognizer's transcript was ready.
     speech_ended: float | None = None
     transcribed: float | None = None
+    # The reply's own first words (later than first_audio_played when a backchannel such as
+    # "Mm," filled the wait).
+    first_words_played: float | None = None
 
     def ms(self, name: str) -> float | None:
         value = getattr(self, name)
@@ -69,9 +72,14 @@ class TurnTimes:
         if self.speech_ended is None:
             return " -> ".join(["sent", part("first token", "first_token"),
                                 part("first audio", "first_audio_played")])
-        return " -> ".join(["end of speech", part("transcript", "transcribed"),
+        line = " -> ".join(["end of speech", part("transcript", "transcribed"),
                             part("first token", "first_token"),
                             part("first audio", "first_audio_played")])
+        words = self.since_speech_ms("first_words_played")
+        first = self.since_speech_ms("first_audio_played")
+        if words is not None and first is not None and words - first > 1:
+            line += f" (words {words:.0f} ms)"
+        return line
 
 
 class TurnControl:

@@ -13,8 +13,11 @@ Two worker threads, so that decoding never delays the decisions that must be fas
             that transcript usually already done.
 
 Overlap that hides latency: partial transcripts prefill the LLM while the user is still
-talking (``Conversation.typing``), the final decode runs during the end-of-turn silence,
-and the reply's first clause is spoken as soon as it exists (desktop.call.sentences).
+talking (``Conversation.typing``); the moment they pause, the final transcript is decoded
+and the reply is started as a held turn (``say(held=True)``): generated and synthesized
+during the end-of-turn silence, heard only once that silence confirms the turn is over
+(``release``), dropped without a trace if the user goes on (``withdraw``). The reply's
+first clause is spoken as soon as it exists (desktop.call.sentences).
 
 Timekeeping: VAD windows are placed on the captured stream's own clock (samples since the
 call began), which is exact; a stream position is turned into monotonic time from the moment
@@ -69,7 +72,7 @@ CONTINUATION_GAP_S = 0.8
 # Double-talk detection (see _EchoJudge): how much louder than the echo, in dB, the
 # microphone must be to hold the user too.
 ECHO_MARGIN_DB = 6.0
-ECHO_HISTORY = 90  # windows (about 3 s) of echo-only attenuation remembered
+ECHO_HISTORY = 90  # windows (about 3 s) of echo return loss remembered
 DEVICE_POLL_S = 1.5
 _STOP = object()
 
@@ -85,6 +88,7 @@ class ListeningStats:
     continuations: int = 0
     partials: int = 0
     empty_turns: int = 0  # speech the recognizer found no words in
+    speculative_hits: int = 0  # replies started at the pause and released at end of turn
     stop_ms: list[float] = field(default_factory=list)  # barge-in: onset -> playback flushed
 
 
@@ -99,53 +103,50 @@ class _Job:
 
 class _EchoJudge:
     """Tells the persona's own voice leaking into the microphone from a user talking over
-    it, by more than level (a double-talk detector beside the echo canceller).
+    it (a double-talk detector beside the echo canceller).
 
-    Two tests, either of which lets a window count as the user:
-    - energy: the microphone holds clearly more than the echo the speaker can produce. How
-      loud the echo is relative to what we play (the echo return loss) is learned while
-      only the persona speaks; the ring at pick-up teaches it before the first word.
-    - cancellation: once the canceller has adapted (it removes 20 dB or more of known
-      echo), a window it barely attenuates is a voice it has no reference for, even one
-      quieter than the echo (AEC3 attenuates such a user too, just much less).
-    Until the room is known a window that fits the echo is echo: an adapting canceller
-    leaves echo loud enough to pass for speech, and the persona must not interrupt itself.
+    The voice activity detector alone cannot: an echo canceller that is still adapting, or
+    loses its grip for a moment when the sound changes, leaves echo loud enough to pass for
+    speech, and AEC3 in turn attenuates a user who talks over the persona. So the decision
+    is made on the raw microphone against what was played: how loud the echo is relative to
+    the speaker's output (the echo return loss) is learned while only the persona speaks
+    (the ring at pick-up teaches it before the first word), and a window counts as the user
+    only when the microphone holds clearly more than the loudest echo the room has shown.
+    Then the VAD listens to the raw microphone too, where the canceller has not attenuated
+    the user. A user much quieter than the persona's echo must raise their voice to
+    interrupt, as they would with a person.
     """
 
     FAR_SPAN = 6400  # 400 ms of what was played: covers the speaker-to-microphone delay
 
     def __init__(self) -> None:
         self.return_loss_db: list[float] = []
-        self.cancelled_db: list[float] = []
         self._raw = np.zeros(0, np.float32)
-        self._clean = np.zeros(0, np.float32)
         self._far = np.zeros(0, np.float32)
 
-    def add(self, raw: np.ndarray, clean: np.ndarray, far: np.ndarray) -> None:
+    def add(self, raw: np.ndarray, far: np.ndarray) -> None:
         self._raw = np.concatenate([self._raw, raw])
-        self._clean = np.concatenate([self._clean, clean])
         self._far = np.concatenate([self._far, far])[-self.FAR_SPAN:]
 
-    def next_window(self, learn: bool) -> bool:
-        """Whether the next VAD window (taken in step with the VAD) is only echo.
-        ``learn``: only the persona is speaking now, so this window is pure echo."""
+    def next_window(self, learn: bool) -> str:
+        """"silent" (nothing was played), "echo" or "user", for the next VAD window (taken
+        in step with the VAD). ``learn``: only the persona speaks now: this is pure echo."""
         raw, self._raw = self._raw[:WINDOW], self._raw[WINDOW:]
-        clean, self._clean = self._clean[:WINDOW], self._clean[WINDOW:]
         far = self._far
         blocks = len(far) // WINDOW
         far_db = max((_db(far[i * WINDOW:(i + 1) * WINDOW]) for i in range(blocks)),
                      default=-100.0)
         if far_db < -60.0:
-            return False  # nothing was played: nothing to echo
-        raw_db, cancelled = _db(raw), _db(raw) - _db(clean)
+            return "silent"
+        raw_db = _db(raw)
         if learn:
             self.return_loss_db = [*self.return_loss_db[-ECHO_HISTORY:], raw_db - far_db]
-            self.cancelled_db = [*self.cancelled_db[-ECHO_HISTORY:], cancelled]
-        loss = float(np.median(self.return_loss_db)) if len(self.return_loss_db) >= 5 else 0.0
-        if raw_db > far_db + loss + ECHO_MARGIN_DB:
-            return False
-        known = float(np.median(self.cancelled_db)) if len(self.cancelled_db) >= 30 else 0.0
-        return not (known >= 20.0 and cancelled < known - 2 * ECHO_MARGIN_DB)
+        # The loudest echo seen (90th percentile), not the typical one: windows just after
+        # the persona starts, before its sound has crossed the room, would say "no echo".
+        # Until ~0.6 s of echo has been heard, assume the worst: echo as loud as the sound.
+        loss = (float(np.percentile(self.return_loss_db, 90))
+                if len(self.return_loss_db) >= 20 else 0.0)
+        return "user" if raw_db > far_db + loss + ECHO_MARGIN_DB else "echo"
 
 
 def _db(samples: np.ndarray) -> float:
@@ -204,6 +205,9 @@ class HandsFreeCall:
         self._utterance_start = 0
         self._last_partial = 0.0
         self._final: tuple[int, Transcript, float] | None = None
+        # The held reply started at the user's pause: (version, turn id).
+        self._speculative: tuple[int, int] | None = None
+        self._speculation_lock = threading.Lock()
         self._last_mic_try = 0.0
         self._speaker_lost = False
         self._last_speaker_try = 0.0
@@ -212,11 +216,16 @@ class HandsFreeCall:
         # the ring (it learns the room before the first word), and turn-taking waits.
         self._deaf_until = 0.0
         self._echo_judge = _EchoJudge() if echo is not None else None
+        # With a canceller, a second detector hears the raw microphone: AEC3 attenuates a
+        # user who talks over the persona, the raw signal does not.
+        self.raw_vad: SileroVAD | None = None  # loaded in start(): constructors stay cheap
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self, ring: bool = True, greet: bool = True) -> HandsFreeCall:
         """Pick up: ring briefly, greet, and listen. A microphone that cannot be opened is
         not fatal: the call runs in text and listening starts when one appears."""
+        if self.echo is not None and self.raw_vad is None:
+            self.raw_vad = SileroVAD(self.vad.path, self.vad.threads).load()
         try:
             self.microphone = self.open_microphone()
         except AudioUnavailable as error:
@@ -228,7 +237,8 @@ class HandsFreeCall:
         if ring and output is not None and output.is_open and self.conversation.spoken:
             tone = ring_tone(output.rate)
             output.enqueue(tone, output.rate, 0)
-            self._deaf_until = self.clock() + len(tone) / output.rate + output.latency
+            # Until the ring's sound (and its echo) is over.
+            self._deaf_until = self.clock() + len(tone) / output.rate + output.latency + 0.3
         self._running = True
         workers = [("listen", self._listen_loop), ("asr", self._asr_loop)]
         if self.read_devices is not None:
@@ -239,6 +249,7 @@ class HandsFreeCall:
             self._threads.append(thread)
         if greet:
             self.conversation.greet()
+        self.conversation.prepare_backchannels()  # after the greeting: it must not wait
         if self.microphone is not None:
             self.listener(ListeningState("listening"))
         return self
@@ -293,21 +304,26 @@ class HandsFreeCall:
         if self.muted:
             return
         read_at = self.clock()
+        raw_probabilities: list[float] = []
         if self.echo is not None:
             near = self.echo.process(near, far)
-            self._echo_judge.add(self.echo.last_input, near, far)
+            self._echo_judge.add(self.echo.last_input, far)
+            raw_probabilities = self.raw_vad.push(self.echo.last_input)
         if not len(near):
             return
         self._append(near, read_at)
         replying, heard = self.conversation.replying()
         audible = replying and (heard or (output is not None and output.queued_frames() > 0))
-        for probability in self.vad.push(near):
+        for index, probability in enumerate(self.vad.push(near)):
             self._windows += 1
             end_s = (self._vad_base + self._windows * WINDOW) / RATE
             if self._echo_judge is not None:
-                learn = audible and self.turns.state == "silent"
-                if self._echo_judge.next_window(learn) and audible:
-                    probability = 0.0  # explained by the persona's own voice
+                # Whatever we played (reply or ring) while the user is quiet teaches the echo.
+                verdict = self._echo_judge.next_window(self.turns.state == "silent")
+                if verdict == "echo":
+                    probability = 0.0  # explained by what we played (its tail too)
+                elif verdict == "user" and index < len(raw_probabilities):
+                    probability = max(probability, raw_probabilities[index])
             if read_at < self._deaf_until:
                 continue
             for event in self.turns.update(probability, end_s, audible):
@@ -360,14 +376,22 @@ class HandsFreeCall:
             self.conversation.animator.set_listening(self.clock())
             self.listener(ListeningState("hearing"))
         elif isinstance(event, SpeechPaused):
-            self._post("final")  # speculative: ready if the pause becomes the end of turn
+            # Decode and start the reply now; heard only if the pause is the end of turn.
+            self._post("final", self._monotonic(event.at))
         elif isinstance(event, SpeechResumed):
             self._version += 1
+            self._drop_speculation()
         elif isinstance(event, TurnEnded):
             self._last_turn_end = event.ended_at
             self._post("end", self._monotonic(event.ended_at))
             self.conversation.animator.set_listening(None)
             self.listener(ListeningState("listening"))
+
+    def _drop_speculation(self) -> None:
+        with self._speculation_lock:
+            speculative, self._speculative = self._speculative, None
+        if speculative is not None:
+            self.conversation.withdraw(speculative[1])
 
     def _continued(self) -> None:
         """The user went on talking before the reply to their last words was heard (or
@@ -407,6 +431,8 @@ class HandsFreeCall:
             except AudioUnavailable:
                 return
             self.vad.reset()
+            if self.raw_vad is not None:
+                self.raw_vad.reset()
             self._vad_base, self._windows = self._position, 0
             self.listener(Notice("info", "Microphone connected: Hearth is listening again."))
             self.listener(ListeningState("muted" if self.muted else "listening"))
@@ -454,7 +480,9 @@ class HandsFreeCall:
                 self.conversation.typing(transcript.text)
             return
         if job.kind == "final":
-            self._final = (job.version, self.recognizer.transcribe(job.audio), self.clock())
+            transcript = self.recognizer.transcribe(job.audio)
+            self._final = (job.version, transcript, self.clock())
+            self._speculate(job, transcript)
             return
         final = self._final
         if final is not None and final[0] == job.version:
@@ -463,14 +491,39 @@ class HandsFreeCall:
             transcript = self.recognizer.transcribe(job.audio)
             transcribed = self.clock()
         self._final = None
+        with self._speculation_lock:
+            speculative, self._speculative = self._speculative, None
         if not transcript.text:
             self.stats.empty_turns += 1
             self.listener(Hearing("", True, transcript.language))
             return
         self.stats.turns += 1
-        language = transcript.language
-        if language in self.conversation.persona.languages:
-            self.conversation.language = language  # the recognizer follows the user
-        self.listener(Hearing(transcript.text, True, language))
+        self._follow_language(transcript)
+        self.listener(Hearing(transcript.text, True, transcript.language))
+        if speculative is not None and speculative[0] == job.version and (
+                self.conversation.release(speculative[1], transcribed)):
+            self.stats.speculative_hits += 1
+            return
+        if speculative is not None:
+            self.conversation.withdraw(speculative[1])
         self.conversation.say(transcript.text, speech_ended=job.speech_ended,
                               transcribed=transcribed)
+
+    def _speculate(self, job: _Job, transcript: Transcript) -> None:
+        """Start the reply to what the user said before this pause, held until the pause
+        is confirmed as the end of their turn."""
+        if not transcript.text or job.version != self._version:
+            return
+        self._follow_language(transcript)
+        turn = self.conversation.say(transcript.text, speech_ended=job.speech_ended,
+                                     held=True)
+        with self._speculation_lock:
+            stale = job.version != self._version  # the user went on meanwhile
+            if not stale:
+                self._speculative = (job.version, turn)
+        if stale:
+            self.conversation.withdraw(turn)
+
+    def _follow_language(self, transcript: Transcript) -> None:
+        if transcript.language in self.conversation.persona.languages:
+            self.conversation.language = transcript.language  # the recognizer follows

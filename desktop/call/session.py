@@ -85,6 +85,11 @@ APOLOGIES = {
     "zh": "抱歉，我刚才走神了一下。你能再说一遍吗？",
 }
 ENGINE_RETRY_DELAY_S = 1.0
+# Said in the persona's own voice when the user has finished and the reply's first words are
+# not even written yet (a slow reply): people fill such a gap, and it tells the user they
+# were heard. Synthesized once per call, so playing one costs nothing.
+BACKCHANNELS = {"en": ["Mm,", "Hmm,", "Well,"], "zh": ["嗯，", "这个嘛，", "嗯……"]}
+_PREPARE = object()
 AI_NOTICES = {
     "en": "Just so you know, I'm an AI.",
     "zh": "先说明一下，我是人工智能。",
@@ -110,6 +115,14 @@ class _Reply:
     user_row: object = None  # Future of the user turn's row id
     fact_ids: list[int] = field(default_factory=list)
     known_facts: list[Fact] = field(default_factory=list)
+    # A speculative reply (``say(held=True)``) is prepared but not heard until released:
+    # its audio waits, its events wait, and nothing of it is saved.
+    released: threading.Event = field(default_factory=threading.Event)
+    held_events: list = field(default_factory=list)
+    memory_message: Message | None = None
+    note_ids: list[int] = field(default_factory=list)
+    withdrawn: bool = False
+    chunk_ready: bool = False  # the first audio is synthesized and waiting for release
 
 
 @dataclass
@@ -181,6 +194,8 @@ class Conversation:
         self.romance_words = list(ROMANCE_WORDS)
         self.guard = self._guard()
         self._last_ai_notice = time.monotonic()
+        self._backchannels: dict[str, list] = {}  # language -> SpeechChunks
+        self.backchannels_played = 0
 
     # -- lifecycle --------------------------------------------------------------
     def start(self) -> Conversation:
@@ -251,9 +266,13 @@ class Conversation:
 
     # -- inputs -------------------------------------------------------------------
     def say(self, text: str, speech_ended: float | None = None,
-            transcribed: float | None = None) -> int:
+            transcribed: float | None = None, held: bool = False) -> int:
         """The user said (typed, or spoke: then ``speech_ended`` and ``transcribed`` are the
-        monotonic times for the latency meter) ``text``; the reply follows on the workers."""
+        monotonic times for the latency meter) ``text``; the reply follows on the workers.
+
+        ``held``: the user only paused; the reply is prepared at once (generated and
+        synthesized while we wait to see whether they go on) but nothing of it is heard,
+        shown or saved until ``release``; ``withdraw`` drops it without a trace."""
         text = text.strip()
         if not text:
             return 0
@@ -265,10 +284,83 @@ class Conversation:
             reply = _Reply(turn_id, spoken=self.spoken, user_text=text)
             self._replies[turn_id] = reply
             self.history.append(Message("user", text))
-        reply.user_row = self._save(turn_id, "user", text)
-        self._safety_checks(text)
+        if not held:
+            self._commit_user_turn(reply)
         self._brain_q.put(UserText(turn_id, text))
         return turn_id
+
+    def _commit_user_turn(self, reply: _Reply) -> None:
+        reply.user_row = self._save(reply.turn_id, "user", reply.user_text)
+        self._safety_checks(reply.user_text)
+        reply.released.set()
+
+    def prepare_backchannels(self) -> None:
+        """Synthesize the fillers for this call (on the speech worker, which owns piper)."""
+        if self.tts is not None:
+            self._tts_q.put(_PREPARE)
+
+    def release(self, turn_id: int, transcribed: float | None = None) -> bool:
+        """The held turn is real (the user did stop): save it, show it, let it be heard."""
+        with self._lock:
+            reply = self._replies.get(turn_id)
+            if reply is None or not self.control.is_live(turn_id) or reply.released.is_set():
+                return False
+            if transcribed is not None:
+                self.control.times[turn_id].transcribed = transcribed
+            events, reply.held_events = reply.held_events, []
+            if (reply.spoken and self.control.times[turn_id].first_sentence is None
+                    and not reply.chunk_ready):
+                self._backchannel(reply)
+        self._commit_user_turn(reply)
+        for event in events:
+            self.listener(event)
+        return True
+
+    def _backchannel(self, reply: _Reply) -> None:
+        # Called with the lock held, before the reply's own audio can be queued.
+        fillers = self._backchannels.get(self.language) or self._backchannels.get(
+            self.persona.languages[0])
+        if not fillers or self.output is None or not self.output.is_open:
+            return
+        chunk = fillers[self.backchannels_played % len(fillers)]
+        self.backchannels_played += 1
+        segment = self.output.enqueue(chunk.audio, chunk.sample_rate, reply.turn_id)
+        reply.tracker.sentences[-1] = chunk.text  # heard first, so it is part of the reply
+        reply.tracker.spans[-1] = (segment.start, segment.end)
+        reply.sentences += 1
+        self.control.times[reply.turn_id].first_audio_queued = time.monotonic()
+        self.animator.add_speech(VisemeTrack.from_alignments(
+            chunk.phonemes, chunk.sample_rate, self.output.seconds(segment.start)))
+
+    def withdraw(self, turn_id: int) -> None:
+        """The user went on talking: forget the held turn as if it never was."""
+        with self._lock:
+            reply = self._replies.get(turn_id)
+            if reply is None or reply.released.is_set():
+                return
+            self.control.cancel(turn_id)
+            reply.finished = reply.withdrawn = True
+            reply.held_events.clear()
+            if reply.memory_message is not None and reply.memory_message in self.history:
+                self.history.remove(reply.memory_message)
+            self._shown_facts.difference_update(reply.note_ids)
+            for index in range(len(self.history) - 1, -1, -1):
+                if self.history[index].role == "user" and (
+                        self.history[index].text == reply.user_text):
+                    del self.history[index]
+                    break
+            if self.output is not None and self.output.is_open:
+                self.animator.cut_speech(self.output.seconds(self.output.played_frames()))
+
+    def _emit(self, turn_id: int, event: object) -> None:
+        """Events of a held reply wait for its release."""
+        with self._lock:
+            reply = self._replies.get(turn_id)
+            if reply is not None and not reply.released.is_set():
+                if not reply.withdrawn:
+                    reply.held_events.append(event)
+                return
+        self.listener(event)
 
     def _guard(self) -> OutputGuard:
         """The license's output rules, plus romance words when the license or the user's
@@ -310,6 +402,7 @@ class Conversation:
         with self._lock:
             turn_id = self.control.begin(time.monotonic())
             reply = _Reply(turn_id, spoken=self.spoken, full_text=text)
+            reply.released.set()
             reply.generation_done = True
             reply.sentences = 1
             self._replies[turn_id] = reply
@@ -340,6 +433,9 @@ class Conversation:
             reply = self._replies.get(turn_id)
             if reply is None or reply.finished:
                 return False
+            if not reply.released.is_set():
+                self.withdraw(turn_id)  # never heard nor shown: as if never said
+                return True
             self.control.cancel(turn_id)
             cut = None
             if reply.spoken and self.output is not None and self.output.is_open:
@@ -397,7 +493,7 @@ class Conversation:
         turn_id = frame.turn_id
         reply = self._replies[turn_id]
         times = self.control.times[turn_id]
-        self.listener(ReplyStarted(turn_id, reply.spoken))
+        self._emit(turn_id, ReplyStarted(turn_id, reply.spoken))
         if self.llm is None:
             raise RuntimeError("no language model is installed")
         memory = self._recall(reply.user_text)
@@ -405,10 +501,11 @@ class Conversation:
         reply.known_facts = [f for f in memory.recalled if f.source != "lore"]
         with self._lock:
             if memory.note:
-                self._insert_memory_note(reply.user_text, memory)
+                reply.memory_message = self._insert_memory_note(reply.user_text, memory)
+                reply.note_ids = list(memory.note_ids)
             history = list(self.history)
         if memory.given:
-            self.listener(MemoriesUsed(turn_id, memory.given))
+            self._emit(turn_id, MemoriesUsed(turn_id, memory.given))
             self.store.mark_recalled(reply.fact_ids)
         splitter = SentenceSplitter()
         live = lambda: self.control.is_live(turn_id)  # noqa: E731
@@ -428,7 +525,7 @@ class Conversation:
                 return
             with self._lock:
                 reply.full_text += text
-            self.listener(ReplyToken(turn_id, text))
+            self._emit(turn_id, ReplyToken(turn_id, text))
             if reply.spoken:
                 for sentence in splitter.push(text):
                     self._queue_sentence(reply, sentence)
@@ -503,6 +600,9 @@ class Conversation:
             frame = self._tts_q.get()
             if frame is _STOP:
                 return
+            if frame is _PREPARE:
+                self._synthesize_backchannels()
+                continue
             if not self.control.is_live(frame.turn_id):
                 continue
             reply = self._replies.get(frame.turn_id)
@@ -518,11 +618,22 @@ class Conversation:
                 self.listener(Notice("warning", f"The voice failed ({error}); the reply "
                                                 "continues as text."))
 
+    def _synthesize_backchannels(self) -> None:
+        for language in self.persona.languages:
+            if language in self._backchannels or language not in BACKCHANNELS:
+                continue
+            try:
+                self._backchannels[language] = [
+                    next(iter(self.tts.synthesize(text))) for text in BACKCHANNELS[language]]
+            except Exception:
+                log.exception("Backchannels could not be synthesized; going on without")
+
     def _speak(self, reply: _Reply, frame: SentenceText) -> None:
         times = self.control.times[reply.turn_id]
         reply.tracker.sentences[frame.index] = frame.text
         for chunk in self.tts.synthesize(frame.text):
-            if not self._wait_for_room(reply.turn_id):
+            reply.chunk_ready = True
+            if not self._wait_for_room(reply.turn_id) or not self._wait_released(reply):
                 return
             # Check and enqueue under the lock that stop_speaking() holds while it cancels and
             # flushes, so no audio of a cancelled turn can slip in after the flush.
@@ -536,6 +647,14 @@ class Conversation:
                     times.first_audio_queued = time.monotonic()
                 self.animator.add_speech(VisemeTrack.from_alignments(
                     chunk.phonemes, chunk.sample_rate, self.output.seconds(segment.start)))
+
+    def _wait_released(self, reply: _Reply) -> bool:
+        """A held reply's audio waits here, synthesized and ready, until the user's pause
+        turns out to be the end of their turn. False if it was withdrawn meanwhile."""
+        while not reply.released.wait(0.005):
+            if not self.control.is_live(reply.turn_id) or not self._running:
+                return False
+        return self.control.is_live(reply.turn_id)
 
     def _wait_for_room(self, turn_id: int) -> bool:
         """Wait, without holding the lock, until playback is less than SPEECH_LOOKAHEAD_S
@@ -565,10 +684,13 @@ class Conversation:
                         late = self.output.seconds(played - first)
                         times.first_audio_played = max(
                             times.first_audio_queued or 0.0, time.monotonic() - late)
+                if times.first_words_played is None and 0 in spans and played > spans[0][0]:
+                    late = self.output.seconds(played - spans[0][0])
+                    times.first_words_played = time.monotonic() - late
                 caption = reply.tracker.heard_text(played)
                 if caption != reply.last_caption:
                     reply.last_caption = caption
-                    self.listener(Caption(reply.turn_id, caption))
+                    self._emit(reply.turn_id, Caption(reply.turn_id, caption))
                 all_queued = reply.generation_done and reply.synthesis_done
                 all_played = (
                     reply.sentences == 0
@@ -595,8 +717,8 @@ class Conversation:
         if reply.user_text and self.store is not None and self.llm is not None:
             self._memory_jobs.append(_FactsJob(list(self.history), reply.user_row,
                                                reply.known_facts))
-        self.listener(ReplyFinished(reply.turn_id, heard_text, reply.full_text.strip(),
-                                    interrupted, times))
+        self._emit(reply.turn_id, ReplyFinished(reply.turn_id, heard_text,
+                                                reply.full_text.strip(), interrupted, times))
 
     def _save(self, turn_id: int, role: str, text: str, status: str = "complete",
               full_text: str | None = None, fact_ids: list[int] | None = None):
@@ -635,15 +757,17 @@ class Conversation:
         given = shown + [r.fact for r in fresh if r.fact.id in note_ids]
         return _Memory(note, note_ids, given, [r.fact for r in result.facts])
 
-    def _insert_memory_note(self, user_text: str, memory: _Memory) -> None:
+    def _insert_memory_note(self, user_text: str, memory: _Memory) -> Message:
         # Called with the lock held: the note goes right before the message it was recalled for.
+        note = Message("memory", memory.note)
         for index in range(len(self.history) - 1, -1, -1):
             message = self.history[index]
             if message.role == "user" and message.text == user_text:
-                self.history.insert(index, Message("memory", memory.note))
+                self.history.insert(index, note)
                 break
         self._shown_facts.update(memory.note_ids)
         self._last_call_summary = ""  # said once per conversation
+        return note
 
     def _idle(self) -> bool:
         with self._lock:

@@ -47,8 +47,11 @@ class AudioInput(DeviceStream):
 
             self._resampler = soxr.ResampleStream(self.rate, self.target_rate, 1,
                                                   dtype="float32")
+            # Low latency: every millisecond the microphone holds back is added to noticing
+            # that the user started talking over the persona (the barge-in budget is 200 ms).
             self.stream = sd.InputStream(device=self.device, samplerate=self.rate, channels=1,
-                                         dtype="float32", callback=self._callback,
+                                         dtype="float32", latency="low",
+                                         callback=self._callback,
                                          finished_callback=self._finished)
             self.stream.start()
         except (sd.PortAudioError, ValueError) as error:

@@ -1,0 +1,244 @@
+"""``hearth bench --parts voice``: hands-free calls measured through the audio devices.
+
+One PulseAudio null sink is both the room and the wire: the app plays into it, the app's
+microphone is its monitor (so every reply echoes back into the microphone at full level, the
+hardest case for the echo canceller), and the benchmark "speaks" by playing espeak-ng
+speech into it. One recording of the sink therefore holds the user and the app on a single
+clock. The played speech is then found in the recording by cross-correlation and subtracted
+sample for sample (both at 48 kHz, so the server mixes without resampling), which leaves the
+app's output alone, and:
+
+- voice_to_first_audio_ms: from the last voiced 10 ms of the user's question to the first
+  non-silent 10 ms of the app's output after it;
+- barge_in_stop_ms: from the first voiced 10 ms of the user talking over a reply to the
+  start of the silence (at least 400 ms long) that follows in the app's output;
+- false_barge_ins per 100 replies: replies (typed turns, nobody talking) that the app
+  interrupted on its own, with its own voice in the microphone.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from desktop.brain.llm import LocalLLM, Sampling
+from desktop.budget import CpuBudget
+from desktop.paths import DataDirs
+
+RATE = 48000
+WINDOW = RATE // 100  # 10 ms
+VOICED = 0.004  # RMS of a 10 ms window that counts as sound (-48 dBFS)
+QUIET_AFTER_STOP_S = 0.4
+
+
+def _load_48k(path: Path) -> np.ndarray:
+    import soxr
+
+    with wave.open(str(path)) as handle:
+        rate = handle.getframerate()
+        audio = np.frombuffer(handle.readframes(handle.getnframes()), np.int16) / 32768.0
+    return soxr.resample(audio.astype(np.float32), rate, RATE).astype(np.float32)
+
+
+def _write_48k(path: Path, audio: np.ndarray) -> Path:
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(RATE)
+        handle.writeframes((np.clip(audio, -1, 1) * 32767).astype(np.int16).tobytes())
+    return path
+
+
+def _window_rms(audio: np.ndarray) -> np.ndarray:
+    usable = len(audio) // WINDOW * WINDOW
+    return np.sqrt(np.mean(audio[:usable].reshape(-1, WINDOW) ** 2, axis=1))
+
+
+def _voiced_extent(audio: np.ndarray) -> tuple[int, int]:
+    """First and last sample of the voiced 10 ms windows."""
+    loud = np.nonzero(_window_rms(audio) > VOICED)[0]
+    return int(loud[0]) * WINDOW, int(loud[-1] + 1) * WINDOW
+
+
+def _locate(recording: np.ndarray, clip: np.ndarray, guess: int, span: int) -> int:
+    """Where ``clip`` starts in ``recording``, searched around ``guess``."""
+    start = max(0, guess - span)
+    end = min(len(recording), guess + span + len(clip))
+    region = recording[start:end]
+    if len(region) < len(clip):
+        return guess
+    size = 1 << int(np.ceil(np.log2(len(region) + len(clip))))
+    correlation = np.fft.irfft(np.fft.rfft(region, size) * np.conj(np.fft.rfft(clip, size)),
+                               size)[: len(region) - len(clip) + 1]
+    return start + int(np.argmax(correlation))
+
+
+def analyse(recording: np.ndarray, plays: list[tuple[str, float, np.ndarray]],
+            recording_started: float) -> tuple[list[float], list[float]]:
+    """(voice_to_first_audio_ms, barge_in_stop_ms) from a recording of user + app."""
+    residual = recording.copy()
+    located = []
+    # The recorder starts capturing some time after it was launched; the first clip, found
+    # with a wide search, tells how late, and the rest are searched near where that says.
+    late = 0
+    for kind, played_at, clip in plays:
+        guess = int((played_at - recording_started) * RATE) - late
+        offset = _locate(recording, clip, guess, 3 * RATE if not located else RATE // 2)
+        late += guess - offset
+        end = min(len(residual), offset + len(clip))
+        residual[offset:end] -= clip[: end - offset]  # what remains is the app alone
+        located.append((kind, offset, clip))
+    rms = _window_rms(residual)
+    first_audio, stops = [], []
+    for kind, offset, clip in located:
+        voiced_start, voiced_end = _voiced_extent(clip)
+        if kind == "question":
+            ended = (offset + voiced_end) // WINDOW
+            after = np.nonzero(rms[ended + 1:] > VOICED)[0]
+            if len(after):
+                first_audio.append((after[0] + 1) * 10.0)
+        else:
+            onset = (offset + voiced_start) // WINDOW
+            quiet = rms[onset:] <= VOICED
+            needed = int(QUIET_AFTER_STOP_S * 100)
+            run = 0
+            for index, is_quiet in enumerate(quiet):
+                run = run + 1 if is_quiet else 0
+                if run >= needed:
+                    stops.append((index - needed + 1) * 10.0)
+                    break
+    return first_audio, stops
+
+
+def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuBudget,
+                  pulse, turns: int, replies: int) -> dict:
+    from desktop.bench import USER_LINES, _percentile, speakable_bias
+    from desktop.call.events import ReplyFinished
+    from desktop.call.listening import HandsFreeCall
+    from desktop.call.session import Conversation
+    from desktop.fixtures.asr_models import write_sense_voice, write_silero_vad_v5
+    from desktop.fixtures.pulse import read_wav, stop_recording
+    from desktop.fixtures.speech import SPEECH
+    from desktop.personas.library import PersonaLibrary
+    from desktop.voice.asr import SpeechRecognizer
+    from desktop.voice.audio_in import AudioInput
+    from desktop.voice.audio_out import AudioOutput
+    from desktop.voice.echo import EchoCanceller
+    from desktop.voice.tts import PiperTTS
+    from desktop.voice.vad import SileroVAD
+
+    listening = dirs.cache / "bench" / "listening"
+    if not (listening / "asr" / "tokens.txt").is_file():
+        write_sense_voice(listening / "asr")
+        write_silero_vad_v5(listening / "silero_vad.onnx")
+    persona = PersonaLibrary(dirs).list()[0]
+    llm = LocalLLM.load(llm_path, budget.llm)
+    tts = PiperTTS.load(voice_path, threads=budget.tts_threads)
+    output = AudioOutput(latency=0.05).open()
+    events: list = []
+    conversation = Conversation(persona, None, llm, events.append, tts=tts, output=output,
+                                cache_dir=dirs.cache, budget=budget,
+                                sampling=Sampling(max_tokens=24,
+                                                  logit_bias=speakable_bias(llm)))
+    conversation.start()
+    conversation.set_spoken(True)
+    llm.warm(persona.prompt(), dirs.cache)
+    pulse.set_default_source("hearth_out.monitor")  # the room: the app hears itself
+    call = HandsFreeCall(
+        conversation, SileroVAD(listening / "silero_vad.onnx").load(),
+        SpeechRecognizer(listening / "asr", threads=budget.tts_threads).load(trusted=True),
+        events.append, open_microphone=lambda: AudioInput().open(),
+        echo=EchoCanceller().load())
+    folder = Path(tempfile.mkdtemp(prefix="hearth-voice-bench-"))
+    question = _load_48k(SPEECH / "user-question.wav")
+    interrupt = _load_48k(SPEECH / "user-interrupt.wav")
+    question_file = _write_48k(folder / "question.wav", question)
+    interrupt_file = _write_48k(folder / "interrupt.wav", interrupt)
+    recording_path = folder / "session.wav"
+    recorder = pulse.record(recording_path, rate=RATE)
+    recording_started = time.monotonic()
+    call.start(ring=True, greet=False)
+    time.sleep(3.0)  # the ring plays (and trains the canceller); the null sink wakes up
+
+    def finished(turn_id: int) -> ReplyFinished | None:
+        return next((e for e in events if isinstance(e, ReplyFinished)
+                     and e.turn_id == turn_id), None)
+
+    def wait(condition, timeout: float = 60.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            time.sleep(0.01)
+        return False
+
+    plays: list[tuple[str, float, np.ndarray]] = []
+    meter: dict[str, list[float]] = {"transcribed": [], "first_token": [], "first_sentence": [],
+                                     "first_audio_queued": [], "first_audio_played": [],
+                                     "first_words_played": []}
+    for _ in range(turns):
+        before = conversation.control.current
+        plays.append(("question", time.monotonic(), question))
+        pulse.play(question_file, "hearth_out").wait(timeout=30)
+        if not wait(lambda b=before: conversation.control.current > b and conversation.control
+                    .times[conversation.control.current].first_audio_played is not None):
+            continue
+        asked = conversation.control.current
+        time.sleep(1.0)  # the reply is well under way: talk over it
+        plays.append(("interrupt", time.monotonic(), interrupt))
+        pulse.play(interrupt_file, "hearth_out").wait(timeout=30)
+        wait(lambda a=asked: finished(a) is not None, 10)
+        times = conversation.control.times[asked]
+        for name in meter:
+            value = times.since_speech_ms(name)
+            if value is not None:
+                meter[name].append(value)
+        # The interruption is a turn of its own: let its reply play out.
+        wait(lambda a=asked: conversation.control.current > a, 15)
+        wait(lambda: finished(conversation.control.current) is not None, 60)
+        time.sleep(0.8)
+    spoken_barge_ins = call.stats.barge_ins
+    spoken_turns = call.stats.turns
+    interrupted = 0
+    completed = 0
+    for index in range(replies):
+        turn = conversation.say(USER_LINES[index % len(USER_LINES)])
+        if wait(lambda t=turn: finished(t) is not None, 60):
+            completed += 1
+            interrupted += int(finished(turn).interrupted)
+        time.sleep(0.3)
+    false_barge_ins = call.stats.barge_ins - spoken_barge_ins
+    heard_itself = call.stats.turns - spoken_turns  # its own voice taken for the user's
+    backchannels = conversation.backchannels_played
+    call.hang_up()
+    conversation.close()
+    output.close()
+    time.sleep(0.3)
+    stop_recording(recorder)
+    recording, rate = read_wav(recording_path)
+    assert rate == RATE
+    first_audio, stops = analyse(recording, plays, recording_started)
+    return {
+        "voice_to_first_audio_ms_p50": _percentile(first_audio, 50),
+        "voice_to_first_audio_ms_p90": _percentile(first_audio, 90),
+        "voice_turns_measured": len(first_audio),
+        "barge_in_stop_ms_p50": _percentile(stops, 50),
+        "barge_in_stop_ms_p90": _percentile(stops, 90),
+        "barge_ins_measured": len(stops),
+        # From the call's own clocks (stream time of the end of speech): the latency meter.
+        "meter_ms_p50": {name: round(statistics.median(values), 1)
+                         for name, values in meter.items() if values},
+        "replies_with_echo": completed,
+        "false_barge_ins": false_barge_ins,
+        "false_barge_ins_per_100_replies": round(100.0 * false_barge_ins / max(1, completed),
+                                                 1),
+        "replies_cut_short": interrupted,
+        "own_voice_taken_for_user_turns": heard_itself,
+        "backchannels_played": backchannels,
+        "speculative_replies_released": call.stats.speculative_hits,
+    }
