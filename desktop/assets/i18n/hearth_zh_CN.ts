@@ -4,40 +4,60 @@
 <context>
     <name>CallPage</name>
     <message>
-        <location filename="../../ui/main_window.py" line="125"/>
+        <location filename="../../ui/main_window.py" line="135"/>
         <source>Say something (type it)…</source>
         <translation>说点什么（请输入）…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="126"/>
+        <location filename="../../ui/main_window.py" line="136"/>
         <source>Call</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="128"/>
+        <location filename="../../ui/main_window.py" line="138"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="130"/>
+        <location filename="../../ui/main_window.py" line="140"/>
         <source>Hang up</source>
         <translation>挂断</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="141"/>
+        <source>Mute</source>
+        <translation>静音</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="144"/>
+        <source>Latency</source>
+        <translation>延迟</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="149"/>
+        <source>Microphone</source>
+        <translation>麦克风</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="150"/>
+        <source>Speaker</source>
+        <translation>扬声器</translation>
     </message>
 </context>
 <context>
     <name>ChatPage</name>
     <message>
-        <location filename="../../ui/main_window.py" line="96"/>
+        <location filename="../../ui/main_window.py" line="100"/>
         <source>Write a message…</source>
         <translation>写一条消息…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="97"/>
+        <location filename="../../ui/main_window.py" line="101"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="98"/>
+        <location filename="../../ui/main_window.py" line="102"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
@@ -45,132 +65,132 @@
 <context>
     <name>CreatorDialog</name>
     <message>
-        <location filename="../../ui/creator_view.py" line="112"/>
+        <location filename="../../ui/creator_view.py" line="110"/>
         <source>Create a persona</source>
         <translation>创建角色</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="116"/>
+        <location filename="../../ui/creator_view.py" line="114"/>
         <source>Preview appears here</source>
         <translation>预览显示在这里</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="119"/>
+        <location filename="../../ui/creator_view.py" line="117"/>
         <source>Choose a photo…</source>
         <translation>选择照片…</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="120"/>
+        <location filename="../../ui/creator_view.py" line="118"/>
         <source>Use the webcam</source>
         <translation>使用摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="121"/>
+        <location filename="../../ui/creator_view.py" line="119"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="126"/>
+        <location filename="../../ui/creator_view.py" line="124"/>
         <source>Who is this persona? About 200 characters.</source>
         <translation>这个角色是谁？大约 200 字。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="129"/>
+        <location filename="../../ui/creator_view.py" line="127"/>
         <source>How it writes: one line each.</source>
         <translation>它的说话方式：每行一句。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="132"/>
+        <location filename="../../ui/creator_view.py" line="130"/>
         <source>(any voice in its language)</source>
         <translation>（该语言的任意语音）</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="137"/>
+        <location filename="../../ui/creator_view.py" line="135"/>
         <source>Install</source>
         <translation>安装</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="138"/>
+        <location filename="../../ui/creator_view.py" line="136"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="141"/>
+        <location filename="../../ui/creator_view.py" line="139"/>
         <source>Name</source>
         <translation>名字</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="142"/>
+        <location filename="../../ui/creator_view.py" line="140"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="143"/>
+        <location filename="../../ui/creator_view.py" line="141"/>
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="145"/>
+        <location filename="../../ui/creator_view.py" line="143"/>
         <source>Samples</source>
         <translation>示例</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="146"/>
+        <location filename="../../ui/creator_view.py" line="144"/>
         <source>Greeting</source>
         <translation>问候语</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="147"/>
+        <location filename="../../ui/creator_view.py" line="145"/>
         <source>Voice</source>
         <translation>语音</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="201"/>
+        <location filename="../../ui/creator_view.py" line="186"/>
         <source>That photo cannot be read; choose a PNG or JPEG.</source>
         <translation>无法读取这张照片；请选择 PNG 或 JPEG。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="211"/>
+        <location filename="../../ui/creator_view.py" line="196"/>
         <source>Drag the points onto the eyes and the mouth.</source>
         <translation>把这些点拖到眼睛和嘴上。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="216"/>
+        <location filename="../../ui/creator_view.py" line="201"/>
         <source>Choose a photo</source>
         <translation>选择照片</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="217"/>
+        <location filename="../../ui/creator_view.py" line="202"/>
         <source>Images (*.png *.jpg *.jpeg)</source>
         <translation>图片 (*.png *.jpg *.jpeg)</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="231"/>
+        <location filename="../../ui/creator_view.py" line="216"/>
         <source>No camera could be opened. Choose a photo instead.</source>
         <translation>无法打开摄像头。请改为选择照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="254"/>
+        <location filename="../../ui/creator_view.py" line="239"/>
         <source>Choose a photo first.</source>
         <translation>请先选择照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="300"/>
+        <location filename="../../ui/creator_view.py" line="285"/>
         <source>Installed.</source>
         <translation>已安装。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="306"/>
+        <location filename="../../ui/creator_view.py" line="291"/>
         <source>Export the persona</source>
         <translation>导出角色</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="308"/>
+        <location filename="../../ui/creator_view.py" line="293"/>
         <source>Persona bundles (*.persona)</source>
         <translation>角色包 (*.persona)</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="319"/>
+        <location filename="../../ui/creator_view.py" line="304"/>
         <source>Exported to {path}, signed with your key.</source>
         <translation>已导出到 {path}，并用你的密钥签名。</translation>
     </message>
@@ -178,222 +198,270 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="173"/>
+        <location filename="../../ui/main_window.py" line="202"/>
         <source>Import persona…</source>
         <translation>导入角色…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="175"/>
+        <location filename="../../ui/main_window.py" line="204"/>
         <source>Create persona…</source>
         <translation>创建角色…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="177"/>
+        <location filename="../../ui/main_window.py" line="206"/>
         <source>Trust a publisher…</source>
         <translation>信任发布者…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="190"/>
+        <location filename="../../ui/main_window.py" line="219"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="191"/>
+        <location filename="../../ui/main_window.py" line="220"/>
         <source>Call view</source>
         <translation>通话视图</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="192"/>
+        <location filename="../../ui/main_window.py" line="221"/>
         <source>Memory</source>
         <translation>记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="194"/>
+        <location filename="../../ui/main_window.py" line="223"/>
         <source>Setup</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="258"/>
+        <location filename="../../ui/main_window.py" line="291"/>
         <source>Verified</source>
         <translation>已验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="258"/>
+        <location filename="../../ui/main_window.py" line="291"/>
         <source>Unverified</source>
         <translation>未验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="260"/>
+        <location filename="../../ui/main_window.py" line="293"/>
+        <location filename="../../ui/main_window.py" line="452"/>
         <source> · until {date}</source>
         <translation> · 有效期至 {date}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="263"/>
+        <location filename="../../ui/main_window.py" line="296"/>
         <source>Not available: {why}</source>
         <translation>不可用：{why}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="278"/>
+        <location filename="../../ui/main_window.py" line="311"/>
         <source>Trust a publisher?</source>
         <translation>信任这个发布者？</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="279"/>
+        <location filename="../../ui/main_window.py" line="312"/>
         <source>A trusted publisher can vouch that a persona of a real person has that person&apos;s consent. Only add a publisher you know, with a key they gave you directly.</source>
         <translation>受信任的发布者可以担保真实人物的角色已获得本人同意。只添加你认识的发布者，并使用他们直接给你的密钥。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="286"/>
-        <location filename="../../ui/main_window.py" line="289"/>
-        <location filename="../../ui/main_window.py" line="297"/>
+        <location filename="../../ui/main_window.py" line="319"/>
+        <location filename="../../ui/main_window.py" line="322"/>
+        <location filename="../../ui/main_window.py" line="330"/>
         <source>Publisher</source>
         <translation>发布者</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="286"/>
+        <location filename="../../ui/main_window.py" line="319"/>
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="289"/>
+        <location filename="../../ui/main_window.py" line="322"/>
         <source>Public key:</source>
         <translation>公钥：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="294"/>
+        <location filename="../../ui/main_window.py" line="327"/>
         <source>Hearth now trusts {name}.</source>
         <translation>Hearth 现在信任 {name}。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="308"/>
+        <location filename="../../ui/main_window.py" line="341"/>
         <source>Import a persona</source>
         <translation>导入角色</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="309"/>
+        <location filename="../../ui/main_window.py" line="342"/>
         <source>Personas and character cards (*.persona *.png *.json *.charx)</source>
         <translation>角色包和角色卡 (*.persona *.png *.json *.charx)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="334"/>
+        <location filename="../../ui/main_window.py" line="368"/>
         <source> It replaces version {old}; your memories are kept.</source>
         <translation> 它将替换版本 {old}；你的记忆会保留。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="337"/>
+        <location filename="../../ui/main_window.py" line="371"/>
         <source>{name} ({who}). Likeness owned by {owner}; subject: {subject}; allowed: {modes}; valid until: {until}.</source>
         <translation>{name}（{who}）。形象所有者：{owner}；对象：{subject}；允许：{modes}；有效期至：{until}。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="342"/>
+        <location filename="../../ui/main_window.py" line="376"/>
         <source>Install this persona?</source>
         <translation>安装这个角色？</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="344"/>
+        <location filename="../../ui/main_window.py" line="378"/>
         <source>Install</source>
         <translation>安装</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="366"/>
+        <location filename="../../ui/main_window.py" line="396"/>
         <source>Not imported</source>
         <translation>未导入</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="371"/>
+        <location filename="../../ui/main_window.py" line="401"/>
         <source>The revocation list is installed.</source>
         <translation>撤销列表已安装。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="373"/>
+        <location filename="../../ui/main_window.py" line="403"/>
         <source>{name} is installed from a character card (unverified, fictional).</source>
         <translation>{name} 已从角色卡安装（未验证，虚构）。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="375"/>
+        <location filename="../../ui/main_window.py" line="405"/>
         <source>Imported</source>
         <translation>已导入</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="674"/>
+        <location filename="../../ui/main_window.py" line="588"/>
+        <source>Connecting…</source>
+        <translation>正在接通…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="605"/>
+        <source>Type to talk.</source>
+        <translation>请打字交谈。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="625"/>
+        <source>Listening…</source>
+        <translation>正在听…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="625"/>
+        <source>Muted</source>
+        <translation>已静音</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="626"/>
+        <source>No microphone: type to talk.</source>
+        <translation>没有麦克风：请打字交谈。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="638"/>
+        <source>System default microphone</source>
+        <translation>系统默认麦克风</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="639"/>
+        <source>System default speaker</source>
+        <translation>系统默认扬声器</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="800"/>
         <source>Needs your attention</source>
         <translation>需要你留意</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="332"/>
-        <location filename="../../ui/main_window.py" line="381"/>
+        <location filename="../../ui/main_window.py" line="817"/>
+        <source>end of speech</source>
+        <translation>说完</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="817"/>
+        <source>sent</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="366"/>
+        <location filename="../../ui/main_window.py" line="411"/>
         <source>verified by {publisher}</source>
         <translation>由 {publisher} 验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="333"/>
-        <location filename="../../ui/main_window.py" line="382"/>
+        <location filename="../../ui/main_window.py" line="367"/>
+        <location filename="../../ui/main_window.py" line="412"/>
         <source>unverified</source>
         <translation>未验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="384"/>
+        <location filename="../../ui/main_window.py" line="414"/>
         <source>{name} is installed ({who}). Likeness owned by {owner}; subject: {subject}; allowed: {modes}; valid until: {until}.</source>
         <translation>{name} 已安装（{who}）。形象所有者：{owner}；对象：{subject}；允许：{modes}；有效期至：{until}。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="341"/>
-        <location filename="../../ui/main_window.py" line="388"/>
+        <location filename="../../ui/main_window.py" line="375"/>
+        <location filename="../../ui/main_window.py" line="418"/>
         <source>no end date</source>
         <translation>无截止日期</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="389"/>
+        <location filename="../../ui/main_window.py" line="419"/>
         <source>Persona imported</source>
         <translation>角色已导入</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="419"/>
+        <location filename="../../ui/main_window.py" line="450"/>
         <source>Verified · likeness by {owner}</source>
         <translation>已验证 · 肖像授权方：{owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="420"/>
+        <location filename="../../ui/main_window.py" line="451"/>
         <source>Unverified · {owner}</source>
         <translation>未验证 · {owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="423"/>
+        <location filename="../../ui/main_window.py" line="455"/>
         <source>You are talking to an AI persona. {text}</source>
         <translation>你正在与 AI 角色交谈。{text}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="430"/>
+        <location filename="../../ui/main_window.py" line="462"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="498"/>
+        <location filename="../../ui/main_window.py" line="532"/>
         <source> (interrupted)</source>
         <translation>（已打断）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="504"/>
+        <location filename="../../ui/main_window.py" line="538"/>
         <source>You are not alone</source>
         <translation>你并不孤单</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="554"/>
+        <location filename="../../ui/main_window.py" line="586"/>
         <source>No voice or speaker: replies appear as captions.</source>
         <translation>没有语音或扬声器：回复将以字幕显示。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="641"/>
+        <location filename="../../ui/main_window.py" line="767"/>
         <source>Remembered:</source>
         <translation>记得：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="642"/>
+        <location filename="../../ui/main_window.py" line="768"/>
         <source>saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="645"/>
+        <location filename="../../ui/main_window.py" line="614"/>
+        <location filename="../../ui/main_window.py" line="627"/>
+        <location filename="../../ui/main_window.py" line="771"/>
         <source>You</source>
         <translation>你</translation>
     </message>
@@ -402,17 +470,22 @@
         <translation type="vanished">缺少部分组件</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="675"/>
+        <location filename="../../ui/main_window.py" line="801"/>
         <source>Open the models folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="688"/>
+        <location filename="../../ui/main_window.py" line="815"/>
         <source>first word</source>
         <translation>首个词</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="689"/>
+        <location filename="../../ui/main_window.py" line="815"/>
+        <source>transcript</source>
+        <translation>识别</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="816"/>
         <source>first sound</source>
         <translation>首个声音</translation>
     </message>
@@ -420,160 +493,160 @@
 <context>
     <name>MemoryDialog</name>
     <message>
-        <location filename="../../ui/memory_view.py" line="62"/>
+        <location filename="../../ui/memory_view.py" line="60"/>
         <source>What {name} remembers</source>
         <translation>{name} 记得的事</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="67"/>
+        <location filename="../../ui/memory_view.py" line="65"/>
         <source>Search memories and calls…</source>
         <translation>搜索记忆和通话…</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="68"/>
+        <location filename="../../ui/memory_view.py" line="66"/>
         <source>Show replaced memories</source>
         <translation>显示已被替换的记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="73"/>
+        <location filename="../../ui/memory_view.py" line="71"/>
         <source>Add…</source>
         <translation>添加…</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="74"/>
+        <location filename="../../ui/memory_view.py" line="72"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="75"/>
-        <location filename="../../ui/memory_view.py" line="224"/>
+        <location filename="../../ui/memory_view.py" line="73"/>
+        <location filename="../../ui/memory_view.py" line="216"/>
         <source>Pin</source>
         <translation>置顶</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="76"/>
+        <location filename="../../ui/memory_view.py" line="74"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="95"/>
+        <location filename="../../ui/memory_view.py" line="93"/>
         <source>Memories</source>
         <translation>记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="96"/>
+        <location filename="../../ui/memory_view.py" line="94"/>
         <source>Past calls</source>
         <translation>过往通话</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="97"/>
+        <location filename="../../ui/memory_view.py" line="95"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="98"/>
+        <location filename="../../ui/memory_view.py" line="96"/>
         <source>Forget everything…</source>
         <translation>全部忘记…</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="143"/>
+        <location filename="../../ui/memory_view.py" line="132"/>
         <source>Could not do that: {error}</source>
         <translation>无法完成：{error}</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="174"/>
+        <location filename="../../ui/memory_view.py" line="166"/>
         <source> (replaced)</source>
         <translation>（已替换）</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="175"/>
+        <location filename="../../ui/memory_view.py" line="167"/>
         <source>you wrote it</source>
         <translation>你写的</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="176"/>
+        <location filename="../../ui/memory_view.py" line="168"/>
         <source>from a conversation</source>
         <translation>来自对话</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="189"/>
+        <location filename="../../ui/memory_view.py" line="181"/>
         <source>(no summary yet)</source>
         <translation>（尚无摘要）</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="192"/>
+        <location filename="../../ui/memory_view.py" line="184"/>
         <source>Memories ({count})</source>
         <translation>记忆（{count}）</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="193"/>
+        <location filename="../../ui/memory_view.py" line="185"/>
         <source>Past calls ({count})</source>
         <translation>过往通话（{count}）</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="206"/>
+        <location filename="../../ui/memory_view.py" line="198"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="224"/>
+        <location filename="../../ui/memory_view.py" line="216"/>
         <source>Unpin</source>
         <translation>取消置顶</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="227"/>
+        <location filename="../../ui/memory_view.py" line="219"/>
         <source>Add a memory</source>
         <translation>添加记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="228"/>
+        <location filename="../../ui/memory_view.py" line="220"/>
         <source>What should {name} remember about you?</source>
         <translation>希望 {name} 记住你的什么？</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="232"/>
-        <location filename="../../ui/memory_view.py" line="242"/>
-        <location filename="../../ui/memory_view.py" line="248"/>
+        <location filename="../../ui/memory_view.py" line="224"/>
+        <location filename="../../ui/memory_view.py" line="234"/>
+        <location filename="../../ui/memory_view.py" line="240"/>
         <source>Saved.</source>
         <translation>已保存。</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="238"/>
+        <location filename="../../ui/memory_view.py" line="230"/>
         <source>Edit memory</source>
         <translation>编辑记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="238"/>
+        <location filename="../../ui/memory_view.py" line="230"/>
         <source>Memory:</source>
         <translation>记忆：</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="253"/>
+        <location filename="../../ui/memory_view.py" line="245"/>
         <source>Deleted.</source>
         <translation>已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="257"/>
+        <location filename="../../ui/memory_view.py" line="249"/>
         <source>Export memories</source>
         <translation>导出记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="268"/>
+        <location filename="../../ui/memory_view.py" line="260"/>
         <source>Exported to {path}</source>
         <translation>已导出到 {path}</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="273"/>
+        <location filename="../../ui/memory_view.py" line="265"/>
         <source>Forget everything?</source>
         <translation>全部忘记？</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="274"/>
+        <location filename="../../ui/memory_view.py" line="266"/>
         <source>Delete every memory, call and message of your conversations with {name}? Nothing of it will remain on this computer. This cannot be undone.</source>
         <translation>删除你与 {name} 的所有记忆、通话和消息？这台电脑上将不留任何痕迹。此操作无法撤销。</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="287"/>
+        <location filename="../../ui/memory_view.py" line="279"/>
         <source>Forgotten: {facts} memories, {turns} messages, {calls} calls.</source>
         <translation>已忘记：{facts} 条记忆、{turns} 条消息、{calls} 次通话。</translation>
     </message>
@@ -581,165 +654,175 @@
 <context>
     <name>SetupDialog</name>
     <message>
-        <location filename="../../ui/setup_view.py" line="66"/>
+        <location filename="../../ui/setup_view.py" line="64"/>
         <source>Set up Hearth</source>
         <translation>设置 Hearth</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="69"/>
+        <location filename="../../ui/setup_view.py" line="67"/>
         <source>Checking this computer…</source>
         <translation>正在检查这台电脑…</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="71"/>
+        <location filename="../../ui/setup_view.py" line="69"/>
         <source>This computer</source>
         <translation>这台电脑</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="75"/>
+        <location filename="../../ui/setup_view.py" line="73"/>
         <source>How Hearth thinks and speaks</source>
         <translation>Hearth 如何思考和说话</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="83"/>
+        <location filename="../../ui/setup_view.py" line="81"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="84"/>
-        <location filename="../../ui/setup_view.py" line="217"/>
+        <location filename="../../ui/setup_view.py" line="82"/>
+        <location filename="../../ui/setup_view.py" line="206"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="85"/>
+        <location filename="../../ui/setup_view.py" line="83"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="88"/>
+        <location filename="../../ui/setup_view.py" line="86"/>
         <source>Nothing leaves this computer except the downloads you start here.</source>
         <translation>除了你在这里开始的下载，没有任何内容离开这台电脑。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="101"/>
+        <location filename="../../ui/setup_view.py" line="99"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="102"/>
+        <location filename="../../ui/setup_view.py" line="100"/>
         <source>Installed models</source>
         <translation>已安装的模型</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="107"/>
+        <location filename="../../ui/setup_view.py" line="105"/>
         <source>Choose files on disk…</source>
         <translation>从磁盘选择文件…</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="108"/>
+        <location filename="../../ui/setup_view.py" line="106"/>
         <source>Use a computer on my network…</source>
         <translation>使用我网络中的电脑…</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="114"/>
+        <location filename="../../ui/setup_view.py" line="112"/>
         <source>Test this computer</source>
         <translation>测试这台电脑</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="117"/>
+        <location filename="../../ui/setup_view.py" line="115"/>
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="168"/>
+        <location filename="../../ui/setup_view.py" line="155"/>
         <source> (recommended for this computer)</source>
         <translation>（推荐用于这台电脑）</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="175"/>
+        <location filename="../../ui/setup_view.py" line="162"/>
         <source>{cores} cores, {ram} of memory, {disk} free on disk; CPU features: {features}</source>
         <translation>{cores} 核，{ram} 内存，磁盘剩余 {disk}；CPU 特性：{features}</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="199"/>
+        <location filename="../../ui/setup_view.py" line="186"/>
         <source>language model</source>
         <translation>语言模型</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="199"/>
+        <location filename="../../ui/setup_view.py" line="186"/>
         <source>voice</source>
         <translation>语音</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="217"/>
+        <location filename="../../ui/setup_view.py" line="187"/>
+        <source>speech recognizer</source>
+        <translation>语音识别</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="188"/>
+        <source>voice activity detector</source>
+        <translation>语音活动检测</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="206"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="263"/>
+        <location filename="../../ui/setup_view.py" line="252"/>
         <source>, about {s} s left</source>
         <translation>，约剩 {s} 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="266"/>
+        <location filename="../../ui/setup_view.py" line="255"/>
         <source>Downloading {file} at {speed:.1f} MB/s{left}</source>
         <translation>正在下载 {file}，{speed:.1f} MB/秒{left}</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="268"/>
+        <location filename="../../ui/setup_view.py" line="257"/>
         <source>Paused. Resume continues where it stopped, also after a restart.</source>
         <translation>已暂停。继续会从中断处接着下载，重启后也一样。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="270"/>
+        <location filename="../../ui/setup_view.py" line="259"/>
         <source>Cancelled; the partial files were deleted.</source>
         <translation>已取消；未完成的文件已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="271"/>
+        <location filename="../../ui/setup_view.py" line="260"/>
         <source>All models are installed and verified.</source>
         <translation>所有模型已安装并校验。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="284"/>
+        <location filename="../../ui/setup_view.py" line="273"/>
         <source>Choose a GGUF model or a piper voice</source>
         <translation>选择 GGUF 模型或 piper 语音</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="285"/>
+        <location filename="../../ui/setup_view.py" line="274"/>
         <source>Models (*.gguf *.onnx)</source>
         <translation>模型 (*.gguf *.onnx)</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="290"/>
+        <location filename="../../ui/setup_view.py" line="279"/>
         <source>Checking the files…</source>
         <translation>正在检查文件…</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="296"/>
+        <location filename="../../ui/setup_view.py" line="285"/>
         <source>Checked and installed: {names}</source>
         <translation>已检查并安装：{names}</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="301"/>
+        <location filename="../../ui/setup_view.py" line="290"/>
         <source>A computer on your network</source>
         <translation>你网络中的电脑</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="302"/>
+        <location filename="../../ui/setup_view.py" line="291"/>
         <source>Address of an OpenAI-compatible server (llama.cpp, Ollama, vLLM).
 Your conversation text will leave this computer for it.</source>
         <translation>兼容 OpenAI 的服务器地址（llama.cpp、Ollama、vLLM）。
 你的对话文字将离开这台电脑发送到那里。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="323"/>
+        <location filename="../../ui/setup_view.py" line="312"/>
         <source>Testing this computer (about 20 seconds)…</source>
         <translation>正在测试这台电脑（约 20 秒）…</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="340"/>
+        <location filename="../../ui/setup_view.py" line="329"/>
         <source>first word {first:.0f} ms · {rate:.1f} words/s</source>
         <translation>首词 {first:.0f} 毫秒 · 每秒 {rate:.1f} 词</translation>
     </message>
