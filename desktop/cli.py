@@ -266,12 +266,16 @@ def run_models(args: argparse.Namespace) -> int:
         print(f"\r{progress.done / 1e6:.1f} / {total} MB at "
               f"{progress.bytes_per_s / 1e6:.1f} MB/s{eta}   ", end="", file=sys.stderr)
 
+    # A model made of several files (a recognizer: model and tokens) comes whole.
+    parts = [e for e in catalog if entry.folder and e.folder == entry.folder
+             and e.kind == entry.kind] or [entry]
     try:
-        path = install(entry, inventory, Downloader(progress=show))
+        for part in parts:
+            path = install(part, inventory, Downloader(progress=show))
+            print(f"\nInstalled {path}", file=sys.stderr)
     except HearthError as error:
         print(f"\nhearth: {error}", file=sys.stderr)
         return 1
-    print(f"\nInstalled {path}", file=sys.stderr)
     return 0
 
 

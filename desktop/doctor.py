@@ -135,6 +135,34 @@ def check_models(dirs: DataDirs, verify_hashes: bool = True,
         checks.append(Check("voice", WARN, f"no piper voice in {inventory.voice_dir}",
                             "Run: hearth models download en_US-lessac-medium; replies are text "
                             "only until then."))
+    checks += _listening_checks(inventory)
+    return checks
+
+
+def _listening_checks(inventory: Inventory) -> list[Check]:
+    """The recognizer and the VAD: present and well-formed (cheap checks only: the doctor
+    never hands a model to sherpa-onnx, which can end the process on a bad one)."""
+    from desktop.voice.asr import RecognizerUnusable, check_recognizer_folder
+
+    checks = []
+    for folder in inventory.recognizers():
+        try:
+            model = check_recognizer_folder(folder)
+        except RecognizerUnusable as error:
+            checks.append(Check("speech recognizer", FAIL, f"{folder.name}: {error.problem}",
+                                f"Delete {folder} and download it again in Setup."))
+            continue
+        checks.append(Check("speech recognizer", OK, f"{folder.name}/{model.name} "
+                                                     f"({_gb(model.stat().st_size)})"))
+    vad = inventory.vad_file()
+    if vad is not None:
+        checks.append(Check("voice activity", OK, f"{vad.name} ({_gb(vad.stat().st_size)})"))
+    downloads = {"asr": "sense-voice-zh-en-ja-ko-yue-int8", "vad": "silero-vad-v5"}
+    for missing in inventory.missing_listening():
+        checks.append(Check("speech recognizer" if missing.kind == "asr" else "voice activity",
+                            WARN, f"none in {missing.folder}",
+                            f"{missing.purpose} Download it in Setup, or run: hearth models "
+                            f"download {downloads[missing.kind]}"))
     return checks
 
 

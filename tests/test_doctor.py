@@ -39,7 +39,20 @@ def test_doctor_reports_a_working_setup(hearth_home: DataDirs, pulse) -> None:
     assert done.returncode == 0, done.stdout
     assert "hearth-tiny.gguf" in done.stdout and "en_US-hearth-fixture.onnx" in done.stdout
     assert "[ok  ] speaker" in done.stdout and "[ok  ] PortAudio" in done.stdout
+    assert "[ok  ] speech recognizer: sense-voice-fixture/model.onnx" in done.stdout
+    assert "[ok  ] voice activity: silero_vad.onnx" in done.stdout
     assert "All good." in done.stdout
+
+
+def test_doctor_names_a_broken_or_missing_recognizer(hearth_home: DataDirs) -> None:
+    tokens = hearth_home.models / "asr" / "sense-voice-fixture" / "tokens.txt"
+    tokens.write_text("".join(tokens.read_text(encoding="utf-8").splitlines(True)[:-4]),
+                      encoding="utf-8")
+    done = hearth(hearth_home, "doctor")
+    assert "[FAIL] speech recognizer: sense-voice-fixture: tokens.txt lists" in done.stdout
+    (hearth_home.models / "vad" / "silero_vad.onnx").unlink()
+    done = hearth(hearth_home, "doctor")
+    assert "hearth models download silero-vad-v5" in done.stdout
 
 
 def test_doctor_says_what_is_missing_and_how_to_get_it(empty_home: DataDirs) -> None:
@@ -127,3 +140,21 @@ def test_a_download_killed_with_the_app_resumes_and_nothing_half_is_installed(
     assert (empty_home.models / "llm" / "tiny.gguf").read_bytes() == gguf
     resumed_at = int(behaviour.requests[-1].removeprefix("bytes=").rstrip("-"))
     assert 0 < resumed_at <= kept
+
+
+def test_downloading_the_recognizer_brings_its_tokens_and_the_doctor_sees_it(
+        empty_home: DataDirs, fixture_models: Path, tmp_path: Path) -> None:
+    folder = fixture_models / "asr" / "sense-voice-fixture"
+    model = (folder / "model.onnx").read_bytes()
+    tokens = (folder / "tokens.txt").read_bytes()
+    with FileServer(Behaviour(body=model, files={"/tokens.txt": tokens})) as server:
+        listed = catalog(tmp_path / "catalog.json", [
+            {**entry("sv", "asr", "model.onnx", server.url, model), "folder": "sv"},
+            {**entry("sv-tokens", "asr", "tokens.txt", server.base + "/tokens.txt", tokens),
+             "folder": "sv"},
+        ])
+        done = hearth(empty_home, "models", "download", "sv", "--catalog", str(listed))
+    assert done.returncode == 0, done.stderr
+    assert (empty_home.models / "asr" / "sv" / "tokens.txt").read_bytes() == tokens
+    assert "[ok  ] speech recognizer: sv/model.onnx" in hearth(
+        empty_home, "doctor", "--catalog", str(listed)).stdout

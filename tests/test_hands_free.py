@@ -239,3 +239,23 @@ def test_hearth_call_in_a_terminal_is_the_same_call(hearth_home, pulse, micropho
     assert "you: hello" in out
     assert "latency: end of speech -> transcript" in out
     assert "Call ended" in err
+
+
+def test_a_device_stream_that_dies_mid_call_is_reopened(hearth_home, pulse, microphone) -> None:
+    """Where a vanished device ends the PortAudio stream (not PulseAudio, which moves it),
+    the call says so, goes on in text, and reopens the device once one is there."""
+    call = Call(hearth_home)
+    try:
+        call.call.microphone.lost = True  # what the stream's finished callback reports
+        call.events.wait_for(Notice, 10, where=lambda n: "microphone stopped" in n.text)
+        call.events.wait_for(Notice, 10, where=lambda n: "Microphone connected" in n.text)
+        call.conversation.output.error = "The speaker stopped."
+        call.events.wait_for(Notice, 10, where=lambda n: "speaker stopped" in n.text)
+        assert call.conversation.output is None and not call.conversation.spoken
+        call.events.wait_for(Notice, 10, where=lambda n: "Speaker connected" in n.text)
+        assert call.conversation.output.is_open and call.conversation.spoken
+        speak(pulse, "user-en.wav")
+        reply = call.reply_to_user()
+        assert reply.heard_text
+    finally:
+        call.close()

@@ -130,3 +130,22 @@ def test_chunked_prefill_stops_between_chunks_and_keeps_what_it_evaluated(
     list(llm.stream(PERSONA, long_message, sampling=Sampling(seed=1, max_tokens=2)))
     full = prefix + len(llm.format.conversation(long_message))
     assert llm.last_prefill_tokens == full - prefix - 32
+
+
+def test_a_conversation_longer_than_the_context_sheds_its_oldest_messages(
+        fixture_models: Path) -> None:
+    llm = load(fixture_models)
+    history = []
+    for turn in range(40):
+        history += [Message("user", f"Turn {turn}: tell me about the harbour and the boats."),
+                    Message("assistant", "The boats come in at dusk, and the gulls follow.")]
+    drop = llm.overflow(PERSONA, history, reserve=64)
+    assert 0 < drop < len(history)
+    kept = history[drop:]
+    prefix = len(llm.format.persona_prefix(PERSONA))
+    prompt = prefix + len(llm.format.conversation(kept))
+    # Half the conversation space is freed at once, so later turns keep the same start.
+    assert prompt <= prefix + (llm.n_ctx - 64 - prefix) // 2
+    assert llm.overflow(PERSONA, kept, reserve=64) == 0
+    assert "".join(llm.stream(PERSONA, kept, sampling=Sampling(max_tokens=8)))
+    assert llm.overflow(PERSONA, history[-4:], reserve=64) == 0

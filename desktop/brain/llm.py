@@ -102,6 +102,26 @@ class LocalLLM:
     def count_tokens(self, text: str) -> int:
         return len(self._tokenize(text.encode("utf-8"), False))
 
+    def overflow(self, persona: PersonaPrompt, history: list[Message], reserve: int) -> int:
+        """How many of the oldest messages to drop so that the prompt and ``reserve`` more
+        tokens fit the context. When it must drop, it frees half the conversation space at
+        once: the kept history then starts at the same message for many turns, so its KV
+        cache stays valid (each trim costs one prefill of what is kept)."""
+        prefix = len(self.format.persona_prefix(persona))
+        limit = self.n_ctx - reserve
+        total = len(self.format.conversation(history))
+        if prefix + total <= limit:
+            return 0
+        target = prefix + (limit - prefix) // 2
+        # Each message's share; what is left (the reply's opening) stays whatever is dropped.
+        sizes = [len(self.format.conversation([message])) - len(self.format.conversation([]))
+                 for message in history]
+        drop = 0
+        while drop < len(history) - 1 and prefix + total > target:
+            total -= sizes[drop]
+            drop += 1
+        return drop
+
     def _grammar(self, gbnf: str) -> object:
         if gbnf not in self._grammars:
             llama_cpp = require("llama_cpp", "llama-cpp-python", "The local language model")

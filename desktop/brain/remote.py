@@ -82,6 +82,10 @@ class RemoteLLM:
     def clear_context(self) -> None:
         pass
 
+    def overflow(self, persona: PersonaPrompt, history: list[Message], reserve: int) -> int:
+        """The server keeps its own context; it says so when a prompt is too long."""
+        return 0
+
     def count_tokens(self, text: str) -> int:
         # The server's tokenizer is not ours to call per line; ~4 bytes a token is the usual
         # ratio for these models, and the budget only needs to be roughly right.

@@ -64,6 +64,10 @@ READ_EVERY_S = 0.016
 # so the recognizer hears the first syllable.
 PREROLL_S = 0.3
 PARTIAL_EVERY_S = 0.4
+# Partials of a long utterance cost more (SenseVoice-Small: ~70 ms per second of audio on one
+# core): space them so the recognizer is idle at least two thirds of the time, and the final
+# decode at the user's pause rarely waits behind one.
+PARTIAL_DUTY = 3.0
 REOPEN_EVERY_S = 1.0
 KEEP_S = 30.0  # audio kept for the utterance being heard; longer turns keep their last 30 s
 # Speech this soon after the user's previous turn ended is that turn going on (a thinking
@@ -204,6 +208,7 @@ class HandsFreeCall:
         self._version = 0
         self._utterance_start = 0
         self._last_partial = 0.0
+        self._partial_cost_s = 0.0
         self._final: tuple[int, Transcript, float] | None = None
         # The held reply started at the user's pause: (version, turn id).
         self._speculative: tuple[int, int] | None = None
@@ -328,8 +333,8 @@ class HandsFreeCall:
                 continue
             for event in self.turns.update(probability, end_s, audible):
                 self._on_turn_event(event, replying, heard)
-        if self.turns.state in ("speaking", "paused") and (
-                read_at - self._last_partial >= PARTIAL_EVERY_S):
+        every = max(PARTIAL_EVERY_S, PARTIAL_DUTY * self._partial_cost_s)
+        if self.turns.state in ("speaking", "paused") and read_at - self._last_partial >= every:
             self._last_partial = read_at
             self._post("partial")
 
@@ -473,6 +478,7 @@ class HandsFreeCall:
             if not self._jobs.empty() or job.utterance != self._utterance:
                 return  # newer audio is waiting: decode that instead
             transcript = self.recognizer.transcribe(job.audio)
+            self._partial_cost_s = transcript.decode_ms / 1000.0
             if transcript.text and job.utterance == self._utterance and (
                     self.turns.state != "silent"):
                 self.stats.partials += 1

@@ -98,6 +98,8 @@ AI_NOTICES = {
 # user waits at most one such chunk before its reply starts. Measured on the 1.5B shape with 2
 # threads on this 2-core machine: 4 tokens take 80 ms (50 tok/s), 32 take 470 ms (68 tok/s).
 MEMORY_PREFILL_CHUNK = 4
+# Room kept free in the context beyond a reply's max tokens (memory notes, the AI notice).
+CONTEXT_MARGIN_TOKENS = 64
 
 
 @dataclass
@@ -503,6 +505,13 @@ class Conversation:
             if memory.note:
                 reply.memory_message = self._insert_memory_note(reply.user_text, memory)
                 reply.note_ids = list(memory.note_ids)
+            # A long call outgrows the model's context: the oldest messages leave the prompt
+            # (they stay in the store, and memory recalls what matters from them).
+            drop = self.llm.overflow(self.persona.prompt(), self.history,
+                                     self.sampling.max_tokens + CONTEXT_MARGIN_TOKENS)
+            if drop:
+                log.info("Context full: %d oldest messages leave the prompt", drop)
+                del self.history[:drop]
             history = list(self.history)
         if memory.given:
             self._emit(turn_id, MemoriesUsed(turn_id, memory.given))
@@ -798,6 +807,8 @@ class Conversation:
                   max_tokens: int, grammar: str | None = None) -> str | None:
         sampling = Sampling(temperature=0.2, top_p=0.9, repeat_penalty=1.0,
                             max_tokens=max_tokens, seed=self.sampling.seed)
+        history = history[self.llm.overflow(self.persona.prompt(), [
+            *history, instruction_message(instruction)], max_tokens + CONTEXT_MARGIN_TOKENS):]
         text = "".join(self.llm.stream(
             self.persona.prompt(), [*history, instruction_message(instruction)],
             should_stop=interrupted, sampling=sampling, grammar=grammar,
