@@ -209,7 +209,7 @@ def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budge
     persona = PersonaLibrary(hearth_dirs).list()[0]
     llm = LocalLLM.load(llm_path, budget.llm)
     tts = PiperTTS.load(voice_path, threads=budget.tts_threads)
-    output = AudioOutput(latency=0.05).open()
+    output = AudioOutput().open()  # as the app opens it
     animator = FaceAnimator()
     events: list = []
     conversation = Conversation(persona, None, llm, events.append, tts=tts, output=output,

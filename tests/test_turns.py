@@ -108,7 +108,7 @@ def test_residual_echo_below_the_barge_in_threshold_does_not_interrupt() -> None
 
 def test_short_bursts_of_echo_do_not_interrupt() -> None:
     taker = TurnTaker()
-    script = [(0.064, 0.95), (0.064, 0.1)] * 10  # 64 ms blips, under the 96 ms needed
+    script = [(0.032, 0.95), (0.064, 0.1)] * 10  # 32 ms blips, under the 64 ms needed
     assert not [e for _, e in run(taker, script, speaking=True) if isinstance(e, BargeIn)]
 
 

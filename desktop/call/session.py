@@ -693,8 +693,9 @@ class Conversation:
                         late = self.output.seconds(played - first)
                         times.first_audio_played = max(
                             times.first_audio_queued or 0.0, time.monotonic() - late)
-                if times.first_words_played is None and 0 in spans and played > spans[0][0]:
-                    late = self.output.seconds(played - spans[0][0])
+                words = [start for index, (start, _) in spans.items() if index >= 0]
+                if times.first_words_played is None and words and played > min(words):
+                    late = self.output.seconds(played - min(words))
                     times.first_words_played = time.monotonic() - late
                 caption = reply.tracker.heard_text(played)
                 if caption != reply.last_caption:

@@ -63,10 +63,11 @@ class TurnTakingConfig:
     min_speech_s: float = 0.064
     end_silence_s: float = 0.22
     max_end_silence_s: float = 0.8
-    # While the persona speaks, only clearer and longer speech interrupts it: residual echo
-    # and a cough must not. 96 ms keeps the stop within the 200 ms budget.
+    # While the persona speaks, only clearer speech interrupts it. Its own echo is already
+    # ruled out by the double-talk detector (desktop.call.listening); 64 ms (two windows)
+    # keeps detection well inside the 200 ms stop budget, and a lone click still cannot.
     barge_in_threshold: float = 0.7
-    barge_in_s: float = 0.096
+    barge_in_s: float = 0.064
     pause_margin_s: float = 0.06
     false_end_step_s: float = 0.06
 

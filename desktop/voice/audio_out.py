@@ -108,7 +108,10 @@ class AudioOutput(DeviceStream):
     def __init__(
         self,
         device: int | str | None = None,
-        latency: float = 0.1,
+        # 50 ms of device buffer: what a barge-in cannot take back once it is handed over
+        # (half of the 200 ms stop budget at 100 ms). The callback only copies, so it keeps
+        # up even with every core decoding.
+        latency: float = 0.05,
         buffer_seconds: float = 60.0,
         sounddevice_loader: Callable[[], object] = load_sounddevice,
     ) -> None:
