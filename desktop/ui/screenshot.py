@@ -1,6 +1,6 @@
 """Takes the screenshots for docs/ from real windows (run under Xvfb).
 
-    xvfb-run -a python -m desktop.ui.screenshot docs/call-view.png         (mid-reply)
+    xvfb-run -a python -m desktop.ui.screenshot docs/call-view.png         (hands-free, mid-reply)
     xvfb-run -a python -m desktop.ui.screenshot docs/setup-screen.png setup  (first run)
 
 Uses the fixture models (built on the fly) in a temporary data folder.
@@ -56,6 +56,10 @@ def main(target: str) -> int:
 
         pulse = PulseServer().start()
         pulse.apply_to_environment()
+        # A second sink whose monitor is the microphone: the shot 'speaks' into it.
+        pulse.load_module("module-null-sink", "sink_name=hearth_mic", "rate=48000",
+                          "channels=1")
+        pulse.set_default_source("hearth_mic.monitor")
     except RuntimeError:
         pulse = None
     dirs = DataDirs(home).ensure()
@@ -72,9 +76,26 @@ def main(target: str) -> int:
             return
         window.call_button.click()
         window.call.start.click()
-        QTimer.singleShot(2500, shoot)
+        window.call.latency.click()  # the meter, on demand
+        QTimer.singleShot(200, talk)
+
+    def talk() -> None:
+        if window.hands_free is None or "Wren" not in window.call.caption.text():
+            QTimer.singleShot(200, talk)
+            return
+        window.stop_reply()  # the user talks over the greeting
+        if pulse is not None:
+            from desktop.fixtures.speech import SPEECH
+
+            pulse.play(SPEECH / "user-question.wav", "hearth_mic")
+        QTimer.singleShot(200, shoot)
 
     def shoot() -> None:
+        meter = window.call.meter.text()
+        if pulse is not None and not (meter.startswith(window.tr("end of speech"))
+                                      and window.call.caption.text()):
+            QTimer.singleShot(100, shoot)
+            return
         window.grab().save(target)
         app.quit()
 
