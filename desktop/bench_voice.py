@@ -33,6 +33,7 @@ import numpy as np
 
 from desktop.brain.llm import LocalLLM, Sampling
 from desktop.budget import CpuBudget
+from desktop.fixtures.pulse import window_rms
 from desktop.paths import DataDirs
 
 RATE = 48000
@@ -44,10 +45,10 @@ QUIET_AFTER_STOP_S = 0.4
 def _load_48k(path: Path) -> np.ndarray:
     import soxr
 
-    with wave.open(str(path)) as handle:
-        rate = handle.getframerate()
-        audio = np.frombuffer(handle.readframes(handle.getnframes()), np.int16) / 32768.0
-    return soxr.resample(audio.astype(np.float32), rate, RATE).astype(np.float32)
+    from desktop.fixtures.pulse import read_wav
+
+    audio, rate = read_wav(path)
+    return soxr.resample(audio, rate, RATE).astype(np.float32)
 
 
 def _write_48k(path: Path, audio: np.ndarray) -> Path:
@@ -59,14 +60,9 @@ def _write_48k(path: Path, audio: np.ndarray) -> Path:
     return path
 
 
-def _window_rms(audio: np.ndarray) -> np.ndarray:
-    usable = len(audio) // WINDOW * WINDOW
-    return np.sqrt(np.mean(audio[:usable].reshape(-1, WINDOW) ** 2, axis=1))
-
-
 def _voiced_extent(audio: np.ndarray) -> tuple[int, int]:
     """First and last sample of the voiced 10 ms windows."""
-    loud = np.nonzero(_window_rms(audio) > VOICED)[0]
+    loud = np.nonzero(window_rms(audio, RATE) > VOICED)[0]
     return int(loud[0]) * WINDOW, int(loud[-1] + 1) * WINDOW
 
 
@@ -98,7 +94,7 @@ def analyse(recording: np.ndarray, plays: list[tuple[str, float, np.ndarray]],
         end = min(len(residual), offset + len(clip))
         residual[offset:end] -= clip[: end - offset]  # what remains is the app alone
         located.append((kind, offset, clip))
-    rms = _window_rms(residual)
+    rms = window_rms(residual, RATE)
     first_audio, stops = [], []
     for kind, offset, clip in located:
         voiced_start, voiced_end = _voiced_extent(clip)

@@ -7,13 +7,13 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import wave
 from pathlib import Path
 
 import numpy as np
 import onnx
 import pytest
 
+from desktop.fixtures.pulse import read_wav
 from desktop.fixtures.speech import SPEECH as DATA
 from desktop.models.sideload import ModelRejected, accept_local_file
 from desktop.voice.asr import RecognizerUnusable, SpeechRecognizer, check_recognizer_folder
@@ -23,9 +23,9 @@ from desktop.voice.vad import SileroVAD, VadUnusable
 
 
 def load_wav(name: str) -> np.ndarray:
-    with wave.open(str(DATA / name)) as handle:
-        assert handle.getframerate() == 16000
-        return np.frombuffer(handle.readframes(handle.getnframes()), np.int16) / 32768.0
+    audio, rate = read_wav(DATA / name)
+    assert rate == 16000
+    return audio
 
 
 @pytest.fixture

@@ -346,11 +346,9 @@ class Conversation:
             if reply.memory_message is not None and reply.memory_message in self.history:
                 self.history.remove(reply.memory_message)
             self._shown_facts.difference_update(reply.note_ids)
-            for index in range(len(self.history) - 1, -1, -1):
-                if self.history[index].role == "user" and (
-                        self.history[index].text == reply.user_text):
-                    del self.history[index]
-                    break
+            index = self._last_user_message(reply.user_text)
+            if index is not None:
+                del self.history[index]
             if self.output is not None and self.output.is_open:
                 self.animator.cut_speech(self.output.seconds(self.output.played_frames()))
 
@@ -770,14 +768,20 @@ class Conversation:
     def _insert_memory_note(self, user_text: str, memory: _Memory) -> Message:
         # Called with the lock held: the note goes right before the message it was recalled for.
         note = Message("memory", memory.note)
-        for index in range(len(self.history) - 1, -1, -1):
-            message = self.history[index]
-            if message.role == "user" and message.text == user_text:
-                self.history.insert(index, note)
-                break
+        index = self._last_user_message(user_text)
+        if index is not None:
+            self.history.insert(index, note)
         self._shown_facts.update(memory.note_ids)
         self._last_call_summary = ""  # said once per conversation
         return note
+
+    def _last_user_message(self, text: str) -> int | None:
+        # Called with the lock held: where the user's newest message with this text sits.
+        for index in range(len(self.history) - 1, -1, -1):
+            message = self.history[index]
+            if message.role == "user" and message.text == text:
+                return index
+        return None
 
     def _idle(self) -> bool:
         with self._lock:
