@@ -226,6 +226,8 @@ def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budge
     llm.warm(persona.prompt(), hearth_dirs.cache)
     time.sleep(2.5)  # a null sink needs ~2 s to run at full rate after waking
     first_audio, offsets = [], []
+    meter: dict[str, list[float]] = {}
+    gaps: list[float] = []
     for index in range(turns):
         line = USER_LINES[index % len(USER_LINES)]
         # The user types: the draft is prefilled on the brain's worker while they do, as the
@@ -238,7 +240,9 @@ def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budge
         while time.monotonic() < deadline and times.first_audio_played is None:
             time.sleep(0.005)
         # Sample the painter's view for a second of speech: the frame on screen vs the clock.
-        sample_until = time.monotonic() + 1.0
+        # Over the same second, what was not speech is a gap between the first pieces.
+        played_at_start, sample_start = output.played_frames(), time.monotonic()
+        sample_until = sample_start + 1.0
         while time.monotonic() < sample_until:
             frame = mailbox.latest()
             if frame is not None and not output.is_idle():
@@ -247,6 +251,12 @@ def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budge
             time.sleep(1 / 60)
         if times.first_audio_played is not None:
             first_audio.append((times.first_audio_played - times.submitted) * 1000)
+            for name in ("first_token", "first_sentence", "first_audio_queued"):
+                meter.setdefault(name, []).append(times.ms(name))
+        reply = conversation._replies.get(turn)
+        if times.first_audio_played is not None and reply is not None and not reply.finished:
+            played = output.seconds(output.played_frames() - played_at_start)
+            gaps.append(max(0.0, (time.monotonic() - sample_start - played) * 1000.0))
         conversation.stop_speaking()
         time.sleep(0.3)
     face.stop()
@@ -256,8 +266,12 @@ def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budge
         "text_to_first_audio_ms_p50": _percentile(first_audio, 50),
         "text_to_first_audio_ms_p90": _percentile(first_audio, 90),
         "turns_measured": len(first_audio),
+        "meter_ms_p50": {name: _median(values) for name, values in meter.items()},
         "av_offset_ms_p95": _percentile(offsets, 95),
         "audio_underflows": output.underflows,
+        # Silence in the first second of speech (the reply still going): gaps between pieces.
+        "silence_in_first_second_ms_p50": _percentile(gaps, 50),
+        "silence_in_first_second_ms_p90": _percentile(gaps, 90),
     }
 
 

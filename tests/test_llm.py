@@ -91,7 +91,7 @@ def test_prefill_while_typing_leaves_only_the_last_tokens_for_submit(
     history = [Message("user", "Tell me about the lighthouse and the storms")]
     assert llm.prefill(PERSONA, history) > 5
     list(llm.stream(PERSONA, history, sampling=Sampling(max_tokens=2, seed=1)))
-    assert llm.last_prefill_tokens <= 6
+    assert llm.last_prefill_tokens <= 1  # only what the completion re-reads for logits
     # A draft that changed is re-evaluated from where it differs, not from scratch.
     changed = [Message("user", "Tell me about the harbour instead")]
     evaluated = llm.prefill(PERSONA, changed)

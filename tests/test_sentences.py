@@ -12,8 +12,16 @@ def feed(text: str, splitter: SentenceSplitter | None = None) -> list[str]:
 
 def test_first_clause_is_spoken_early_then_whole_sentences() -> None:
     pieces = feed("Well, after a long storm at sea, the lamp still burned. It always did! Yes.")
-    assert pieces[0] == "Well, after a long storm at sea,"
-    assert pieces[1:] == ["the lamp still burned.", "It always did!", "Yes."]
+    # The opening interjection goes first, as soon as it is written.
+    assert pieces[0] == "Well,"
+    # The second piece may end at a clause too: it is ready before the short first one ends.
+    assert pieces[1:] == ["after a long storm at sea,", "the lamp still burned.",
+                          "It always did!", "Yes."]
+
+
+def test_first_piece_without_a_clause_is_a_few_words() -> None:
+    pieces = feed("The lighthouse keeper lit the lamp at dusk.")
+    assert pieces == ["The lighthouse", "keeper lit the lamp at dusk."]
 
 
 def test_chinese_punctuation_splits() -> None:
@@ -22,9 +30,18 @@ def test_chinese_punctuation_splits() -> None:
 
 def test_long_first_piece_without_punctuation_is_cut_at_a_word() -> None:
     pieces = feed("word " * 30)
-    assert len(pieces[0]) <= 32 and not pieces[0].endswith(" ")
+    assert len(pieces[0]) <= 20 and not pieces[0].endswith(" ")
     assert " ".join(pieces).split() == ["word"] * 30
 
 
 def test_punctuation_only_pieces_are_not_spoken() -> None:
     assert feed(". . Hello there.") == ["Hello there."]
+
+
+def test_a_forced_first_cut_falls_before_a_phrase_starter() -> None:
+    # "I think | the mountains" sounds like a breath; "I think the | mountains" sounds broken.
+    assert feed("I think the mountains are lovely in spring.") == [
+        "I think", "the mountains are lovely in spring."]
+    assert feed("Yesterday we walked along the river path.")[0] == "Yesterday we walked"
+    # Streamed tokens start with a space: that is not a word.
+    assert feed(" near at well good window story.")[0] != "near"

@@ -230,10 +230,13 @@ class LocalLLM:
             count += 1
         return count
 
-    def prefill(self, persona: PersonaPrompt, history: list[Message], keep_back: int = 6) -> int:
+    def prefill(self, persona: PersonaPrompt, history: list[Message], keep_back: int = 1) -> int:
         """Evaluate the prompt of a turn the user has not finished yet, so that at submit only
-        its last tokens remain. The final ``keep_back`` tokens are left out because the end of
-        a half-typed message still changes. Returns how many tokens were evaluated."""
+        its last ``keep_back`` tokens remain (the completion re-evaluates the last one for its
+        logits anyway). If the draft still changes, the cache is cut where it differs and the
+        few tokens past that were wasted; when it does not, the reply's first token costs one
+        decoding step instead of six (~100 ms on the 1.5B shape). Returns how many tokens
+        were evaluated."""
         prompt = self.format.persona_prefix(persona) + self.format.conversation(history)
         target = prompt[: max(0, len(prompt) - keep_back)]
         cached = self._resident_length(target)

@@ -7,18 +7,30 @@ import re
 
 _SENTENCE_END = re.compile(r"([.!?…]+[\"')\]]?)(\s+)|([。！？；]+)")
 _CLAUSE_END = re.compile(r"([,;:—])(\s+)|([，、：])")
+# A phrase usually begins at one of these words: a forced cut just before one sounds like a
+# breath, a cut after it ("I saw the | lamp") sounds broken.
+_PHRASE_STARTERS = frozenset((
+    "a", "an", "the", "and", "but", "or", "so", "because", "when", "while", "if", "that",
+    "which", "who", "to", "in", "on", "at", "of", "for", "with", "from", "by", "about",
+    "after", "before", "is", "are", "was", "were", "will", "would", "can", "could", "i",
+    "you", "we", "they", "he", "she", "it"))
 
 
 class SentenceSplitter:
-    def __init__(self, first_clause_words: int = 3, max_chars: int = 220,
-                 first_max_chars: int = 32) -> None:
+    def __init__(self, ramp: tuple[tuple[int, int], ...] = ((1, 20), (3, 48), (4, 120)),
+                 max_chars: int = 220) -> None:
         self.buffer = ""
-        self.first_clause_words = first_clause_words
+        # The first pieces decide when speech starts and whether it flows: (words before a
+        # clause may end the piece, most characters) for piece 0, 1, ... then whole sentences
+        # up to ``max_chars``. The opening interjection ("Well,", "Oh,") is a piece of its
+        # own, as people say it; otherwise at most 20 characters (3-4 words): at 16-20 tok/s
+        # on a 2-core laptop every token waited for is ~55 ms, and piper's time grows with
+        # the piece (measured on the 1.5B shape, 20 characters start the voice ~400 ms sooner
+        # than 32 did; docs/benchmarks.md). The next pieces grow ~2.5x each and may end at a
+        # clause too: each is written and synthesized while the one before it plays, so the
+        # voice starts early and then flows without gaps.
+        self.ramp = ramp
         self.max_chars = max_chars
-        # The first piece decides when speech starts: never let it grow long. 32 characters
-        # (5-6 words) keep a natural first phrase and, measured on the 1.5B shape, save
-        # ~100 ms of first audio against 40: fewer tokens to wait for, less to synthesize.
-        self.first_max_chars = first_max_chars
         self.emitted = 0
 
     def push(self, text: str) -> list[str]:
@@ -41,19 +53,38 @@ class SentenceSplitter:
 
     def _next_piece(self) -> str | None:
         match = _SENTENCE_END.search(self.buffer)
-        if match is None and self.emitted == 0:
+        ramping = self.emitted < len(self.ramp)
+        clause_words, limit = self.ramp[self.emitted] if ramping else (0, self.max_chars)
+        if match is None and ramping:
             for clause in _CLAUSE_END.finditer(self.buffer):
-                if len(self.buffer[: clause.start()].split()) >= self.first_clause_words:
+                if len(self.buffer[: clause.start()].split()) >= clause_words:
                     match = clause
                     break
-        limit = self.first_max_chars if self.emitted == 0 else self.max_chars
         if match is None and len(self.buffer) > limit:
-            cut = self.buffer.rfind(" ", 0, limit)
+            cut = self._phrase_cut(limit) if ramping else -1
+            if cut <= 0:
+                cut = self.buffer.rfind(" ", 0, limit)
             if cut > 0:
                 return self._take(cut, cut + 1)
         if match is None:
             return None
         return self._take(match.end(1) if match.group(1) else match.end(), match.end())
+
+    def _phrase_cut(self, limit: int) -> int:
+        """The last space before ``limit`` that is followed by a whole phrase starter and
+        leaves at least two words before it; -1 if there is none."""
+        best, position, words_before = -1, 0, 0
+        words = self.buffer.split(" ")
+        for index, word in enumerate(words[:-1]):  # the last word may still be growing
+            position += len(word)
+            words_before += bool(word)
+            following = words[index + 1]
+            complete = index + 1 < len(words) - 1
+            if (position < limit and words_before >= 2 and complete
+                    and following.lower() in _PHRASE_STARTERS):
+                best = position
+            position += 1
+        return best
 
     def _take(self, end: int, consume: int) -> str | None:
         piece = self.buffer[:end].strip()
