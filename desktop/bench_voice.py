@@ -280,4 +280,7 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
         "own_voice_taken_for_user_turns": heard_itself,
         "backchannels_played": backchannels,
         "speculative_replies_released": call.stats.speculative_hits,
+        "final_decode_wait_ms_p50": _percentile(call.stats.final_wait_ms, 50),
+        "final_decode_wait_ms_p90": _percentile(call.stats.final_wait_ms, 90),
+        "barge_in_onset_to_flushed_ms_p50": _percentile(call.stats.stop_ms, 50),
     }

