@@ -35,6 +35,13 @@ class CpuBudget:
         """The share while nothing else runs: prefill and the first clause of a reply."""
         return ThreadShare(decode=self.cores, prefill=self.cores)
 
+    def llm_beside_listening(self) -> ThreadShare:
+        """The share for prefilling what the user is still saying: the recognizer decodes
+        partial results at the same time, and llama.cpp threads that share a core with it
+        stall at every barrier (measured: a 16-token draft took 850 ms on 2 threads beside
+        the recognizer)."""
+        return ThreadShare(decode=self.llm.decode, prefill=max(1, self.cores - 1))
+
     def busy_threads_while_speaking(self) -> int:
         """Native threads that may run at once while a reply is spoken. TTS and renderer
         share the media core, so they count once."""

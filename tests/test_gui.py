@@ -31,7 +31,7 @@ def test_chat_reply_streams_into_the_transcript(window, qtbot) -> None:
     window.chat.send.click()
     qtbot.waitUntil(lambda: len(tokens_seen) >= 1, timeout=30000)
     qtbot.waitUntil(lambda: window.conversation.history[-1].role == "assistant", timeout=30000)
-    reply = window.conversation.history[-1].text
+    reply = window.conversation.history[-1].text.strip()
     # The last tokens reach the transcript through the bridge's timer, after the history.
     qtbot.waitUntil(lambda: reply in window.chat.transcript.toPlainText(), timeout=5000)
     assert "Hello Wren!" in window.chat.transcript.toPlainText()

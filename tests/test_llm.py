@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from desktop.brain.llm import LocalLLM, Sampling, ThreadShare
@@ -168,3 +169,63 @@ def test_a_draft_prefill_gives_way_between_chunks(fixture_models: Path, tmp_path
     # Left alone, it goes to the draft's last token.
     full = prefix + len(llm.format.conversation(draft))
     assert llm.prefill(PERSONA, draft) == full - 1 - (prefix + 8)
+
+
+def test_the_next_turn_reads_only_the_new_message(fixture_models: Path, tmp_path: Path) -> None:
+    """History keeps the reply as it was generated, so its tokens are the ones in the KV cache
+    and the next turn evaluates only what is new."""
+    from desktop.call.events import ReplyFinished
+    from desktop.call.session import Conversation
+    from desktop.paths import DataDirs
+    from desktop.personas.library import PersonaLibrary
+    from tests.helpers.events import Events
+
+    llm = load(fixture_models)
+    persona = PersonaLibrary(DataDirs(tmp_path)).get("org.hearth.wren")
+    events = Events()
+    conversation = Conversation(persona, None, llm, events, cache_dir=tmp_path,
+                                sampling=Sampling(seed=1, max_tokens=12)).start()
+    try:
+        first = conversation.say("Tell me about the harbour")
+        assert events.wait_for(ReplyFinished, turn_id=first).full_text
+        # The brain settles the history while the user reads the reply.
+        settled = llm.format.persona_prefix(persona.prompt()) + llm.format.conversation(
+            conversation.history, reply=False)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and llm._resident_length(settled) < len(settled):
+            time.sleep(0.02)
+        second = conversation.say("And the lighthouse?")
+        events.wait_for(ReplyFinished, turn_id=second)
+    finally:
+        conversation.close()
+    new_message = llm.format.conversation([Message("user", "And the lighthouse?")])
+    # The reply's closing <|im_end|>\n (never evaluated: generation stopped at it), then the
+    # new message and the assistant header.
+    assert llm.last_prefill_tokens <= len(new_message) + 2
+
+
+def test_the_users_message_cuts_a_background_prefill_mid_batch(fixture_models: Path,
+                                                                tmp_path: Path) -> None:
+    """interrupt_background() stops llama.cpp inside a batch; the cache stays consistent and
+    a reply's own decoding is never cut by it."""
+    llm = load(fixture_models)
+    llm.warm(PERSONA, tmp_path)
+    prefix = len(llm.format.persona_prefix(PERSONA))
+    draft = [Message("user", "tell me about the harbour and the boats " * 12)]
+
+    def user_speaks_as_the_batch_starts() -> bool:
+        llm.interrupt_background()  # as say() does, from whatever thread
+        return False
+
+    evaluated = llm.prefill(PERSONA, draft, should_stop=user_speaks_as_the_batch_starts,
+                            chunk=400)
+    full = prefix + len(llm.format.conversation(draft)) - 1
+    assert evaluated == 0 and llm.model.n_tokens == prefix  # the one big batch was cut
+    # Not armed: a reply streams to the end even if someone asks to interrupt meanwhile.
+    llm.interrupt_background()
+    pieces = list(llm.stream(PERSONA, draft, sampling=Sampling(seed=1, max_tokens=3)))
+    assert pieces and llm.model.n_tokens > full
+    # And it reads the same as from a cache that was never cut.
+    clean = load(fixture_models)
+    clean.warm(PERSONA, tmp_path)
+    assert list(clean.stream(PERSONA, draft, sampling=Sampling(seed=1, max_tokens=3))) == pieces

@@ -11,11 +11,15 @@ are prefilled.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import logging
 import struct
+import sys
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +68,9 @@ class LocalLLM:
         self.last_prefill_tokens = 0
         self.last_warm_source = "none"
         self._grammars: dict[str, object] = {}
+        # Background prefills (drafts, the settled history) can be cut short mid-batch by
+        # the user's message: see interrupt_background().
+        self._abort: _AbortSwitch | None = None
 
     @staticmethod
     def load(
@@ -93,7 +100,9 @@ class LocalLLM:
             raise ModelRejected(f"llama.cpp could not load {path.name} ({error}).",
                                 "The file may be truncated or for another llama.cpp version; "
                                 "download it again.") from error
-        return LocalLLM(model, path, chat_format, n_ctx)
+        llm = LocalLLM(model, path, chat_format, n_ctx)
+        llm._abort = _AbortSwitch.install(llama_cpp, model.ctx)
+        return llm
 
     # -- tokens ---------------------------------------------------------------
     def _tokenize(self, data: bytes, special: bool) -> list[int]:
@@ -239,11 +248,34 @@ class LocalLLM:
         decoding step instead of six (~100 ms on the 1.5B shape).
 
         The work goes ``chunk`` tokens at a time and stops between chunks when
-        ``should_stop()``: the user's real message must never wait behind a whole prefill of
-        an older draft (a chunk of 8 is ~150 ms on the 1.5B shape). Returns how many tokens
-        were evaluated."""
+        ``should_stop()`` (a newer draft), or mid-chunk on ``interrupt_background()`` (the
+        user's message must never wait behind the prefill of an older draft; the chunks done
+        by then stay, so they are small). Returns how many tokens were evaluated."""
         prompt = self.format.persona_prefix(persona) + self.format.conversation(history)
-        return self._evaluate(prompt[: max(0, len(prompt) - keep_back)], should_stop, chunk)
+        return self._evaluate_in_background(prompt[: max(0, len(prompt) - keep_back)],
+                                            should_stop, chunk)
+
+    def prefill_history(self, persona: PersonaPrompt, history: list[Message],
+                        should_stop: Callable[[], bool] = lambda: False,
+                        chunk: int = 16) -> int:
+        """Evaluate the finished messages as the next turn will read them (no reply header),
+        stopping between chunks when ``should_stop()``. Returns how many were evaluated."""
+        prompt = (self.format.persona_prefix(persona)
+                  + self.format.conversation(history, reply=False))
+        return self._evaluate_in_background(prompt, should_stop, chunk)
+
+    def interrupt_background(self) -> None:
+        """The user is waiting now: stop a background prefill at once, even mid-batch (what
+        it had finished stays in the cache). Safe from any thread; a no-op otherwise."""
+        if self._abort is not None:
+            self._abort.trip()
+
+    def _evaluate_in_background(self, tokens: list[int], should_stop: Callable[[], bool],
+                                chunk: int) -> int:
+        if self._abort is None:
+            return self._evaluate(tokens, should_stop, chunk)
+        with self._abort.armed():
+            return self._evaluate(tokens, lambda: should_stop() or self._abort.tripped, chunk)
 
     def _evaluate(self, tokens: list[int], should_stop: Callable[[], bool], chunk: int) -> int:
         """Bring the KV cache to ``tokens``, from where it differs, ``chunk`` at a time,
@@ -253,7 +285,14 @@ class LocalLLM:
             return 0
         self.model.n_tokens = cached  # eval() drops the KV cells past this point first
         while self.model.n_tokens < len(tokens) and not should_stop():
-            self.model.eval(tokens[self.model.n_tokens:self.model.n_tokens + chunk])
+            try:
+                self.model.eval(tokens[self.model.n_tokens:self.model.n_tokens + chunk])
+            except RuntimeError:
+                if self._abort is None or not self._abort.tripped:
+                    raise
+                # Interrupted mid-batch: llama.cpp dropped that batch's cells, and n_tokens
+                # still ends before it.
+                break
         return self.model.n_tokens - cached
 
     # -- the one verb --------------------------------------------------------------------
@@ -268,17 +307,19 @@ class LocalLLM:
     ) -> Iterator[str]:
         """Yield the reply piece by piece; stops between tokens when ``should_stop()``.
         With ``grammar`` (GBNF) the output is constrained to that grammar. With
-        ``prefill_chunk`` the prompt is evaluated that many tokens at a time, asking
-        ``should_stop()`` in between, so background work yields to the user within one chunk
-        instead of after a whole prefill (smaller batches cost some prefill speed)."""
+        ``prefill_chunk`` the prompt is background work: it is evaluated that many tokens at
+        a time, asking ``should_stop()`` in between, and ``interrupt_background()`` cuts it
+        mid-batch, so it yields to the user at once instead of after a whole prefill."""
         sampling = sampling or Sampling()
         prompt = self.format.persona_prefix(persona) + self.format.conversation(history)
         cached = self._resident_length(prompt)
         self.last_prefill_tokens = len(prompt) - cached
         if prefill_chunk:
             # Leave the last token: the completion re-evaluates it to get the logits.
-            self._evaluate(prompt[:-1], should_stop, prefill_chunk)
-            if should_stop():
+            self._evaluate_in_background(prompt[:-1], should_stop, prefill_chunk)
+            cut_short = (self.model.n_tokens < len(prompt) - 1
+                         and len(prompt) < self.n_ctx - 64)  # by interrupt_background()
+            if should_stop() or cut_short:
                 return
         budget = self.n_ctx - len(prompt) - 8
         if budget < 16:
@@ -300,3 +341,51 @@ class LocalLLM:
                     yield text
         finally:
             stream.close()
+
+
+class _AbortSwitch:
+    """Lets another thread stop llama.cpp's computation mid-batch.
+
+    llama.cpp asks an abort callback between the nodes of its graph, on its own compute
+    thread. A Python callback would take the GIL hundreds of times a batch and stall behind
+    the listening threads, so the callback is C's ``strlen`` on a two-byte buffer: it reads
+    "" (0, carry on) until ``trip()`` writes one byte (1, stop). The switch is armed only
+    while a background prefill runs, so a reply's own decoding is never cut."""
+
+    def __init__(self, llama_cpp: object, ctx: object, strlen: object) -> None:
+        self._flag = ctypes.create_string_buffer(2)
+        self._callback = llama_cpp.ggml_abort_callback(ctypes.cast(strlen, ctypes.c_void_p)
+                                                       .value)
+        llama_cpp.llama_set_abort_callback(ctx, self._callback,
+                                           ctypes.cast(self._flag, ctypes.c_void_p))
+        self._lock = threading.Lock()
+        self._armed = False
+
+    @classmethod
+    def install(cls, llama_cpp: object, ctx: object) -> _AbortSwitch | None:
+        try:
+            libc = ctypes.cdll.msvcrt if sys.platform == "win32" else ctypes.CDLL(None)
+            return cls(llama_cpp, ctx, libc.strlen)
+        except (OSError, AttributeError, TypeError):
+            return None  # background prefills then stop between chunks only
+
+    @property
+    def tripped(self) -> bool:
+        return self._flag[0] != b"\0"
+
+    def trip(self) -> None:
+        with self._lock:
+            if self._armed:
+                self._flag[0] = b"x"
+
+    @contextmanager
+    def armed(self) -> Iterator[None]:
+        with self._lock:
+            self._armed = True
+            self._flag[0] = b"\0"
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._armed = False
+                self._flag[0] = b"\0"

@@ -108,11 +108,13 @@ class ChatML:
             )
         return list(self._prefixes[persona])
 
-    def conversation(self, history: list[Message]) -> list[int]:
+    def conversation(self, history: list[Message], reply: bool = True) -> list[int]:
+        """The messages' tokens, then (``reply``) the header the assistant's reply follows."""
         tokens: list[int] = []
         for message in history:
             tokens += self._message(message.role, message.text)
-        tokens += self._special("<|im_start|>assistant\n")
+        if reply:
+            tokens += self._special("<|im_start|>assistant\n")
         return tokens
 
     def _message(self, role: str, text: str) -> list[int]:

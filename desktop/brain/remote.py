@@ -73,7 +73,15 @@ class RemoteLLM:
     def warm(self, persona: PersonaPrompt, cache_dir=None) -> str:
         return "remote"
 
-    def prefill(self, persona: PersonaPrompt, history: list[Message], keep_back: int = 6) -> int:
+    def prefill(self, persona: PersonaPrompt, history: list[Message], keep_back: int = 1,
+                should_stop=None, chunk: int = 8) -> int:
+        return 0  # the server keeps its own cache
+
+    def interrupt_background(self) -> None:
+        pass
+
+    def prefill_history(self, persona: PersonaPrompt, history: list[Message],
+                        should_stop=None, chunk: int = 16) -> int:
         return 0
 
     def set_threads(self, threads: ThreadShare) -> None:

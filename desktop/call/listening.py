@@ -249,6 +249,7 @@ class HandsFreeCall:
             # Until the ring's sound (and its echo) is over.
             self._deaf_until = self.clock() + len(tone) / output.rate + output.latency + 0.3
         self._running = True
+        self.conversation.hands_free = True
         workers = [("listen", self._listen_loop), ("asr", self._asr_loop)]
         if self.read_devices is not None:
             workers.append(("devices", self._devices_loop))
@@ -265,6 +266,7 @@ class HandsFreeCall:
 
     def hang_up(self) -> None:
         self._running = False
+        self.conversation.hands_free = False
         self._jobs.put(_STOP)
         for thread in self._threads:
             thread.join(timeout=5)

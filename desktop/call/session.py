@@ -16,6 +16,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from desktop.brain.llm import EngineUnavailable, LocalLLM, Sampling
@@ -70,6 +71,7 @@ from desktop.voice.tts import PiperTTS
 log = logging.getLogger(__name__)
 _STOP = object()
 _DRAFT = object()
+_SETTLE = object()  # a reply ended: re-read the history while the user reads or listens
 # Synthesize at most this far ahead of playback. Further ahead only wastes CPU on audio that a
 # barge-in throws away, and the playback ring (60 s) must always have room for the next chunk
 # so that enqueueing never blocks while the conversation lock is held.
@@ -94,10 +96,10 @@ AI_NOTICES = {
     "en": "Just so you know, I'm an AI.",
     "zh": "先说明一下，我是人工智能。",
 }
-# Memory work prefills its instruction this many tokens at a time, so that a message from the
-# user waits at most one such chunk before its reply starts. Measured on the 1.5B shape with 2
-# threads on this 2-core machine: 4 tokens take 80 ms (50 tok/s), 32 take 470 ms (68 tok/s).
-MEMORY_PREFILL_CHUNK = 4
+# Memory work prefills this many tokens at a time. A message from the user cuts a chunk short
+# (LocalLLM.interrupt_background), so chunks need not be small; larger ones prefill faster
+# (1.5B shape, 2 threads, this 2-core machine: 4 tokens at 50 tok/s, 32 at 68 tok/s).
+MEMORY_PREFILL_CHUNK = 32
 # Room kept free in the context beyond a reply's max tokens (memory notes, the AI notice).
 CONTEXT_MARGIN_TOKENS = 64
 
@@ -177,6 +179,8 @@ class Conversation:
         self.sampling = sampling or Sampling()
         self.language = language or persona.languages[0]
         self.budget = budget
+        # A hands-free call is listening: the recognizer shares the cores with drafts.
+        self.hands_free = False
         self.control = TurnControl()
         self.history: list[Message] = []
         self.spoken = False  # True during a call: replies are voiced
@@ -289,6 +293,8 @@ class Conversation:
         if not held:
             self._commit_user_turn(reply)
         self._brain_q.put(UserText(turn_id, text))
+        if self.llm is not None:
+            self.llm.interrupt_background()  # a draft's prefill must not make the user wait
         return turn_id
 
     def _commit_user_turn(self, reply: _Reply) -> None:
@@ -459,6 +465,9 @@ class Conversation:
             if frame is _DRAFT:
                 self._prefill_draft()
                 continue
+            if frame is _SETTLE:
+                self._settle_history()
+                continue
             if not self.control.is_live(frame.turn_id):
                 continue
             try:
@@ -483,13 +492,37 @@ class Conversation:
         with self._lock:
             history = [*self.history, *([Message("memory", note)] if note else []),
                        Message("user", draft)]
+        # Newer work (the user's message, a newer draft) stops it between chunks.
+        self._prefill_in_background(lambda: self.llm.prefill(
+            self.persona.prompt(), history, should_stop=lambda: not self._brain_q.empty()))
+
+    def _settle_history(self) -> None:
+        """A reply just ended: bring the KV cache to the history as the next turn will read
+        it. What the model generated is not always what its text tokenizes to (and an
+        interrupted reply keeps only what was heard), so without this the next turn would
+        first re-read the whole last reply, on the user's clock."""
+        with self._lock:
+            busy = any(not r.finished for r in self._replies.values())
+            history = list(self.history)
+        if busy or not history or not self._brain_q.empty():
+            return
+        self._prefill_in_background(lambda: self.llm.prefill_history(
+            self.persona.prompt(), history, should_stop=lambda: not self._brain_q.empty()))
+
+    def _prefill_in_background(self, work: Callable[[], object]) -> None:
+        """Prefill while nobody waits for it. In a hands-free call the recognizer decodes at
+        the same time, so the LLM leaves it a core."""
+        beside_listening = self.hands_free and self.budget is not None
+        if beside_listening:
+            self.llm.set_threads(self.budget.llm_beside_listening())
         try:
             self.llm.warm(self.persona.prompt(), self.cache_dir)
-            # Newer work (the user's message, a newer draft) stops it between chunks.
-            self.llm.prefill(self.persona.prompt(), history,
-                             should_stop=lambda: not self._brain_q.empty())
+            work()
         except Exception:
-            log.exception("Prefill of the draft failed")
+            log.exception("Prefill in the background failed")
+        finally:
+            if beside_listening:
+                self.llm.set_threads(self.budget.llm)
 
     def _reply_to(self, frame: UserText) -> None:
         turn_id = frame.turn_id
@@ -720,7 +753,12 @@ class Conversation:
         times.done = time.monotonic()
         heard_text = reply.full_text.strip() if heard is None else heard.strip()
         if heard_text:
-            self.history.append(Message("assistant", heard_text))
+            # History keeps the reply's leading whitespace as generated: its tokens then
+            # match the KV cache, and the next turn does not re-read the whole reply.
+            leading = reply.full_text[:len(reply.full_text) - len(reply.full_text.lstrip())]
+            self.history.append(Message("assistant", leading + heard_text))
+            if self.llm is not None:
+                self._brain_q.put(_SETTLE)
             status = "interrupted" if interrupted else "complete"
             self._save(reply.turn_id, "assistant", heard_text, status,
                        full_text=reply.full_text.strip(), fact_ids=reply.fact_ids)
