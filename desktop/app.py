@@ -33,10 +33,10 @@ from desktop.personas.bundle import (
     Inspection,
     import_bundle,
     inspect_bundle,
-    trusted_publishers,
     verify_rotation,
 )
 from desktop.personas.library import Persona, PersonaLibrary
+from desktop.personas.publishers import trusted_publishers
 from desktop.personas.revocation import Revocations
 from desktop.settings import Settings
 from desktop.voice.audio_out import AudioOutput, AudioUnavailable
@@ -236,14 +236,30 @@ class Hearth:
         """Check a .persona without installing it (for the confirmation screen)."""
         settings = Settings.load(self.dirs.root)
         return inspect_bundle(path, self.dirs.personas,
-                              trusted_publishers(settings.trusted_publishers))
+                              trusted_publishers(settings.trusted_publishers),
+                              region=settings.effective_region())
 
     def import_bundle(self, path: Path, allow_downgrade: bool = False) -> Imported:
         """Check and install a .persona bundle (desktop.personas.bundle)."""
         settings = Settings.load(self.dirs.root)
         return import_bundle(path, self.dirs.personas,
                              trusted_publishers(settings.trusted_publishers),
-                             allow_downgrade=allow_downgrade)
+                             allow_downgrade=allow_downgrade,
+                             region=settings.effective_region())
+
+    def region(self) -> str | None:
+        """The user's country or region, for licenses limited to some territories."""
+        return Settings.load(self.dirs.root).effective_region()
+
+    def set_region(self, code: str) -> str:
+        code = code.strip().upper()
+        if len(code) != 2 or not code.isalpha() or not code.isascii():
+            raise HearthError(f"{code!r} is not a country or region code.",
+                              "Use the two-letter ISO code, for example US, GB, DE or CN.")
+        settings = Settings.load(self.dirs.root)
+        settings.region = code
+        settings.save(self.dirs.root)
+        return code
 
     def conversation(self, persona: Persona, listener: Listener,
                      animator: FaceAnimator | None = None) -> Conversation:
@@ -251,7 +267,7 @@ class Hearth:
         revocations = Revocations(self.dirs.root)
         revoked = revocations.revoked().get(str(persona.license.get("revocation_id", "")))
         key_revoked = persona.publisher_key_id in revocations.revoked_keys()
-        blocked = persona.license_problem() or (
+        blocked = persona.license_problem(self.region()) or (
             f"its license was revoked on {revoked.since[:10]} ({revoked.reason})"
             if revoked else None) or (
             "the publisher key that vouched for it was revoked" if key_revoked else None)
@@ -269,6 +285,18 @@ class Hearth:
             output=engines.output, animator=animator, cache_dir=self.dirs.cache,
             budget=self.budget,
         )
+
+    def find_face(self, bgr_square: np.ndarray) -> dict[str, tuple[float, float]] | None:
+        """The eyes and mouth in a square photo (desktop.face.detector), or None when no face
+        detector is installed or none was found: then the user places the points."""
+        path = self.inventory.face_detector_file()
+        if path is None:
+            return None
+        from desktop.face.detector import FaceDetector
+        from desktop.models.sideload import trial_load_once
+
+        trial_load_once("face", path)  # a broken file fails in a child, never here
+        return FaceDetector(path).load().find(bgr_square)
 
     def listen(self, conversation: Conversation, listener: Listener, *,
                echo_cancel: bool = True, greet: bool = True, ring: bool = True):

@@ -78,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
                                          "who they are)")
     trust.add_argument("name")
     trust.add_argument("key", help="base64 Ed25519 public key")
+    region = sub.add_parser("region", help="show or set your country or region (for personas "
+                                           "licensed only in some)")
+    region.add_argument("code", nargs="?", help="two-letter ISO code, e.g. GB")
     remover = sub.add_parser("remove", help="remove an installed persona (its memories stay)")
     remover.add_argument("persona_id")
     importer = sub.add_parser("import", help="check and install a .persona bundle, or a "
@@ -143,6 +146,15 @@ def main(argv: list[str] | None = None) -> int:
             return f"Hearth now trusts {args.name}."
 
         return _library_action(trust)
+    if args.command == "region":
+        def region(hearth) -> str:
+            if args.code:
+                return f"Your country or region is now {hearth.set_region(args.code)}."
+            current = hearth.region()
+            return (f"Your country or region: {current}." if current else
+                    "Hearth does not know your country or region: hearth region CODE sets it.")
+
+        return _library_action(region)
     if args.command == "remove":
         def remove(hearth) -> str:
             hearth.remove_persona(args.persona_id)
@@ -326,19 +338,35 @@ def run_create(args: argparse.Namespace) -> int:
     import re
     from pathlib import Path
 
+    from desktop.app import Hearth
     from desktop.errors import HearthError
     from desktop.paths import DataDirs
-    from desktop.personas.creator import PersonaDraft, export_draft, user_signer
+    from desktop.personas.creator import (
+        PersonaDraft,
+        export_draft,
+        rig_from_points,
+        square_photo,
+        user_signer,
+    )
 
     dirs = DataDirs.default().ensure()
     slug = re.sub(r"[^a-z0-9]+", "-", args.name.lower()).strip("-")[:40] or "persona"
-    draft = PersonaDraft(f"user.{slug}", args.name, args.description,
-                         Path(args.photo).read_bytes(), args.language,
-                         sample_lines=args.sample, greeting=args.greeting, voice=args.voice)
     try:
+        photo, square = square_photo(Path(args.photo).read_bytes())
+        points = Hearth(dirs).find_face(square)
+        if points is None:
+            print("No face found (or no face detector installed: hearth models download "
+                  "yunet-face); the face is assumed centred.", file=sys.stderr)
+        draft = PersonaDraft(f"user.{slug}", args.name, args.description, photo, args.language,
+                             sample_lines=args.sample, greeting=args.greeting, voice=args.voice,
+                             face_rig=rig_from_points(**points) if points else None)
         path = export_draft(draft, Path(args.out), user_signer(dirs.root / "keys"))
     except HearthError as error:
         print(f"hearth: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"hearth: {error.filename or args.photo} cannot be read ({error.strerror}).",
+              file=sys.stderr)
         return 1
     print(f"Wrote {path}, signed with your key.")
     if args.install:

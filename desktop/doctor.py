@@ -136,6 +136,12 @@ def check_models(dirs: DataDirs, verify_hashes: bool = True,
                             "Run: hearth models download en_US-lessac-medium; replies are text "
                             "only until then."))
     checks += _listening_checks(inventory)
+    face = inventory.face_detector_file()
+    checks.append(Check("face detector", OK, f"{face.name} ({_gb(face.stat().st_size)})")
+                  if face is not None else
+                  Check("face detector", OK, "not installed (optional: the persona creator "
+                                             "then asks you to place the eyes and mouth)",
+                        "To have faces found: hearth models download yunet-face"))
     return checks
 
 
@@ -234,6 +240,24 @@ def check_database(dirs: DataDirs) -> list[Check]:
                                        f"schema {version}, {_gb(path.stat().st_size)}; {backed}")]
 
 
+def check_publishers(listing: bytes | None = None) -> list[Check]:
+    """The shipped publisher list must carry the app root's signature (RELIABILITY §3)."""
+    from desktop.paths import asset
+    from desktop.personas.bundle import BundleRejected
+    from desktop.personas.publishers import read_publisher_list
+
+    try:
+        data = asset("keys", "publishers.json").read_bytes() if listing is None else listing
+        publishers = read_publisher_list(data)
+    except (OSError, BundleRejected) as error:
+        problem = getattr(error, "problem", None) or str(error)
+        return [Check("trusted publishers", FAIL, problem,
+                      "Reinstall Hearth from its official download. Until then no persona "
+                      "counts as verified, and likenesses of real people cannot be installed.")]
+    return [Check("trusted publishers", OK,
+                  f"{len(publishers)} publisher(s), list signed by Hearth's root key")]
+
+
 def _count(conn: sqlite3.Connection, table: str) -> int:
     try:
         return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -244,7 +268,8 @@ def _count(conn: sqlite3.Connection, table: str) -> int:
 def run_checks(dirs: DataDirs, verify_hashes: bool = True,
                catalog_path: Path | None = None) -> list[Check]:
     return [*check_folder(dirs), *check_machine(), *check_audio(),
-            *check_models(dirs, verify_hashes, catalog_path), *check_database(dirs)]
+            *check_models(dirs, verify_hashes, catalog_path), *check_database(dirs),
+            *check_publishers()]
 
 
 def report(checks: list[Check]) -> str:

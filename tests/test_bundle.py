@@ -186,6 +186,33 @@ def test_an_expired_or_not_yet_valid_license_is_refused(tmp_path: Path, library:
              "only starts")
 
 
+def test_a_license_limited_to_some_territories(tmp_path: Path, library: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """T17: a territory mismatch disables the persona with its reason (at import and at use);
+    the user's region is theirs to set, or the system locale's, never looked up online."""
+    from desktop.personas.bundle import license_problem
+    from desktop.settings import Settings
+
+    isles = {"territories": ["GB", "IE"]}
+    assert license_problem(isles, region="gb") is None
+    assert "does not cover your country or region (US); it covers GB, IE" in license_problem(
+        isles, region="US")
+    assert "Hearth does not know yours" in license_problem(isles)
+    assert "unreadable" in license_problem({"territories": ["Britain"]}, region="GB")
+    path = bundle(tmp_path, license=isles)
+    before = sorted(p.name for p in library.iterdir())
+    with pytest.raises(BundleRejected, match="does not cover your country"):
+        import_bundle(path, library, TRUSTED, region="US")
+    assert sorted(p.name for p in library.iterdir()) == before
+    assert import_bundle(path, library, TRUSTED, region="IE").persona_id == "org.example.ada"
+    # Where the region comes from: the setting, else the locale.
+    monkeypatch.setenv("LC_ALL", "en_IE.UTF-8")
+    assert Settings().effective_region() == "IE"
+    assert Settings(region="GB").effective_region() == "GB"
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    assert Settings().effective_region() is None
+
+
 @pytest.mark.parametrize("name, match", [
     ("../evil.txt", "parent segment"), ("/etc/passwd", "absolute"),
     ("a\\b.txt", "Windows path"), ("gnp.\u202etxt", "direction"), ("CON.txt", "reserved"),
@@ -392,8 +419,8 @@ def test_malformed_keys_signatures_versions_and_entry_counts_are_refused_with_wo
 
 def test_a_license_clause_hearth_does_not_know_is_a_denial(tmp_path: Path, library: Path
                                                            ) -> None:
-    rejected(bundle(tmp_path, license={"territories": ["XX"]}), library,
-             "cannot honour .*territories")
+    rejected(bundle(tmp_path, license={"broadcast_rights": ["radio"]}), library,
+             "cannot honour .*broadcast_rights")
 
 
 def test_a_bundle_can_bring_its_own_voice_and_face_renderer(tmp_path: Path, hearth_home,

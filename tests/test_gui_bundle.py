@@ -117,3 +117,41 @@ def test_trusting_a_publisher_warns_first_then_verifies_their_bundles(window, qt
                         ("Friendly Studio", publisher))
     checked = window.hearth.inspect_bundle(path)
     assert checked.verification.verified and checked.verification.publisher == "Friendly Studio"
+
+
+def test_the_creator_places_the_points_on_the_face_it_finds(window, qtbot) -> None:
+    import cv2
+
+    from tests.test_face_detector import expected, photo_with_a_face_at
+
+    window.create_button.click()
+    creator = window.creator_dialog
+    creator.set_photo(cv2.imencode(".png", photo_with_a_face_at(6, 4))[1].tobytes())
+    qtbot.waitUntil(lambda: "found the face" in creator.status.text(), timeout=15000)
+    for name, point in expected(6, 4).items():
+        assert creator.editor.points[name] == pytest.approx(point, abs=0.02), name
+
+
+def test_a_persona_licensed_elsewhere_is_shown_unavailable_until_the_region_fits(
+        window, qtbot, monkeypatch, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    from desktop.personas.bundle import BundleRejected
+
+    window.hearth.set_region("US")
+    path = bundle(tmp_path, license={"territories": ["GB"]})
+    with pytest.raises(BundleRejected, match="does not cover your country or region"):
+        window.hearth.import_bundle(path)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("gb", True))
+    window.region_button.click()
+    assert window.hearth.region() == "GB"
+    window.hearth.import_bundle(path)
+    window.populate_library()
+    card = next(window.library.item(i).text() for i in range(window.library.count())
+                if "Ada Byron" in window.library.item(i).text())
+    assert "Not available" not in card
+    window.hearth.set_region("US")  # the user moved: the card says why it stopped
+    window.populate_library()
+    card = next(window.library.item(i).text() for i in range(window.library.count())
+                if "Ada Byron" in window.library.item(i).text())
+    assert "Not available: its license does not cover your country or region (US)" in card

@@ -20,12 +20,13 @@ def machine(ram_gb: float, cores: int) -> Machine:
 def test_tiers_bundle_a_brain_a_voice_per_language_and_the_listening_models() -> None:
     tiers = tiers_for(load_catalog(), ["en", "zh"])
     assert [t.name for t in tiers] == ["Light", "Standard", "Rich"]
-    assert [e.kind for e in tiers[1].entries] == ["llm", "voice", "voice", "asr", "asr", "vad"]
+    assert [e.kind for e in tiers[1].entries] == ["llm", "voice", "voice", "asr", "asr", "vad",
+                                                  "face"]
     # The recognizer's two files share one folder, where the inventory looks for them.
     asr = [e for e in tiers[1].entries if e.kind == "asr"]
     assert {e.folder for e in asr} == {"sense-voice-zh-en-ja-ko-yue"}
     assert {e.file for e in asr} == {"model.int8.onnx", "tokens.txt"}
-    assert tiers[1].download_mb() == 1117 + 63 + 63 + 239 + 1 + 3
+    assert tiers[1].download_mb() == 1117 + 63 + 63 + 239 + 1 + 3 + 1
     assert recommend(tiers, machine(2, 2)).name == "Light"
     assert recommend(tiers, machine(8, 4)).name == "Standard"
     assert recommend(tiers, machine(32, 16)).name == "Rich"
@@ -115,7 +116,7 @@ def test_installed_models_are_listed_with_sizes_and_can_be_removed(fixture_model
     shutil.copytree(fixture_models, dirs.models, dirs_exist_ok=True)
     inventory = Inventory(dirs)
     found = installed_models(inventory)
-    assert {i.kind for i in found} == {"llm", "voice", "asr", "vad"}
+    assert {i.kind for i in found} == {"llm", "voice", "asr", "vad", "face"}
     assert all(i.size_bytes > 0 for i in found)
     voice = next(i for i in found if i.kind == "voice")
     remove_model(voice)

@@ -5,6 +5,7 @@ Layout of ``<data>/models``:
     voices/<name>.onnx (+ .onnx.json)  piper voices
     asr/<folder>/model(.int8).onnx + tokens.txt   speech recognizers (SenseVoice, sherpa-onnx)
     vad/silero_vad.onnx             voice activity detection for hands-free calls
+    face/*.onnx                     the face detector (YuNet) the persona creator uses
 The face renderer is built in (``desktop/assets/renderer``); a persona may bring its own.
 """
 
@@ -36,7 +37,8 @@ class CatalogEntry:
 
     def destination(self, inventory: Inventory) -> Path:
         folder = {"llm": inventory.llm_dir, "voice": inventory.voice_dir,
-                  "asr": inventory.asr_dir, "vad": inventory.vad_dir}[self.kind]
+                  "asr": inventory.asr_dir, "vad": inventory.vad_dir,
+                  "face": inventory.face_dir}[self.kind]
         return folder / (self.folder or "") / self.file
 
 
@@ -92,6 +94,16 @@ class Inventory:
     @property
     def vad_dir(self) -> Path:
         return self.dirs.models / "vad"
+
+    @property
+    def face_dir(self) -> Path:
+        return self.dirs.models / "face"
+
+    def face_detector_file(self) -> Path | None:
+        """The face detector for the persona creator (optional: points can be placed by
+        hand)."""
+        found = sorted(self.face_dir.glob("*.onnx")) if self.face_dir.is_dir() else []
+        return found[0] if found else None
 
     def recognizers(self) -> list[Path]:
         """Folders holding a complete speech recognizer (model and tokens)."""

@@ -75,12 +75,13 @@ def tiers_for(catalog: list[CatalogEntry], languages: list[str]) -> list[Tier]:
                         None) for language in languages)
     listening = tuple(e for e in catalog if e.kind in ("asr", "vad")
                       and set(languages) <= set(e.languages))
+    helpers = tuple(e for e in catalog if e.kind == "face")  # any language
     tiers = []
     for name, llm_id, ram, cores, feel in TIERS:
         llm = next((e for e in catalog if e.id == llm_id), None)
         if llm is None:
             continue
-        entries = (llm, *(v for v in voices if v is not None), *listening)
+        entries = (llm, *(v for v in voices if v is not None), *listening, *helpers)
         tiers.append(Tier(name, llm_id, feel, ram, cores, entries))
     return tiers
 
@@ -292,6 +293,9 @@ def installed_models(inventory: Inventory) -> list[Installed]:
     vad = inventory.vad_file()
     if vad is not None:
         found.append(Installed(vad, "vad", vad.stat().st_size))
+    face = inventory.face_detector_file()
+    if face is not None:
+        found.append(Installed(face, "face", face.stat().st_size))
     return found
 
 

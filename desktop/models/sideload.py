@@ -183,6 +183,12 @@ def _child_main(kind: str, path: Path) -> int:
         from desktop.voice.vad import SileroVAD
 
         SileroVAD(path).load().push(np.zeros(1024, np.float32))
+    elif kind == "face":
+        import numpy as np
+
+        from desktop.face.detector import FaceDetector
+
+        FaceDetector(path).load().find(np.zeros((64, 64, 3), np.uint8))
     else:
         from desktop.voice.tts import PiperTTS
 

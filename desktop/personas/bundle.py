@@ -256,6 +256,21 @@ def verify_signature(public_key: bytes, signature_b64: str, data: bytes) -> bool
         return False
 
 
+class TrustedPublishers(dict[str, bytes]):
+    """Publisher name -> Ed25519 public key, and which persona ids each may vouch for
+    (desktop.personas.publishers builds it from the app's signed list)."""
+
+    def __init__(self, keys: dict[str, bytes],
+                 prefixes: dict[str, tuple[str, ...]] | None = None) -> None:
+        super().__init__(keys)
+        # No entry for a publisher the user added: they took responsibility for it.
+        self.prefixes: dict[str, tuple[str, ...]] = dict(prefixes or {})
+
+    def may_vouch_for(self, publisher: str, persona_id: str) -> bool:
+        allowed = self.prefixes.get(publisher)
+        return allowed is None or any(persona_id.startswith(p) for p in allowed)
+
+
 @dataclass(frozen=True)
 class Verification:
     licensor_signed: bool
@@ -287,23 +302,24 @@ def verify(manifest_bytes: bytes, manifest: dict, signatures: list,
                 raise BundleRejected("The licensor's signature does not match this bundle: it "
                                      "was changed after it was signed.")
         elif role == "publisher":
-            key = trusted_publishers.get(str(entry.get("publisher", "")))
+            name = str(entry.get("publisher", ""))
+            key = trusted_publishers.get(name)
             if key is not None:
                 if not verify_signature(key, signature, manifest_bytes):
                     raise BundleRejected("The publisher's signature does not match this "
                                          "bundle: it was changed after it was signed.")
-                publisher = str(entry["publisher"])
+                # A listed publisher vouches for its own ids only.
+                if isinstance(trusted_publishers, TrustedPublishers) and not (
+                        trusted_publishers.may_vouch_for(name, str(manifest.get("id")))):
+                    allowed = ", ".join(trusted_publishers.prefixes.get(name, ()))
+                    raise BundleRejected(
+                        f"{name} signed this bundle, but Hearth trusts {name} only for "
+                        f"personas whose id begins with {allowed}; this one is "
+                        f"{manifest.get('id')!r}.",
+                        "Hearth did not install it. Ask the persona's own publisher for it.")
+                publisher = name
                 publisher_key = key_id(key)
     return Verification(bool(licensor_ok), publisher, publisher_key if publisher else None)
-
-
-def trusted_publishers(user_keys: dict[str, str] | None = None) -> dict[str, bytes]:
-    """The publisher keys that ship with the app, plus the ones the user added (Settings)."""
-    from desktop.paths import asset
-
-    shipped = json.loads(asset("keys", "publishers.json").read_text(encoding="utf-8"))
-    keys = {**shipped["publishers"], **(user_keys or {})}
-    return {name: base64.b64decode(key) for name, key in keys.items()}
 
 
 ROTATION_FORMAT = "hearth-key-rotation-1"
@@ -406,17 +422,32 @@ KNOWN_CLAUSES = frozenset({
     "licensor", "licensor_key", "subject", "consent", "modes", "content_rating_max",
     "forbidden_topics", "never_say", "refusal", "disclosure", "valid_from", "valid_until",
     "revocation_id", "romance_allowed", "attribution", "contact", "commercial_use",
-    "voice_use",
+    "voice_use", "territories",
 })
+_REGION = re.compile(r"^[A-Z]{2}$")  # ISO 3166-1 alpha-2
 
 
-def license_problem(license_: dict, now: datetime | None = None) -> str | None:
+def license_problem(license_: dict, now: datetime | None = None,
+                    region: str | None = None) -> str | None:
     """Why this license does not allow use right now, or None. A clause Hearth does not know
-    is read as a denial: it cannot honour a condition it does not understand."""
+    is read as a denial: it cannot honour a condition it does not understand. ``region`` is
+    the user's country or region (ISO 3166-1 alpha-2; None: not known), for ``territories``."""
     unknown = sorted(set(license_) - KNOWN_CLAUSES)
     if unknown:
         return (f"its license has conditions this version of Hearth cannot honour "
                 f"({', '.join(unknown)})")
+    territories = license_.get("territories")
+    if territories is not None:
+        if not isinstance(territories, list) or not territories or not all(
+                isinstance(t, str) and _REGION.match(t) for t in territories):
+            return "its license has an unreadable list of countries and regions"
+        covered = ", ".join(territories)
+        if region is None:
+            return (f"its license covers only some countries and regions ({covered}), and "
+                    f"Hearth does not know yours: set it in Settings")
+        if region.upper() not in territories:
+            return (f"its license does not cover your country or region ({region.upper()}); "
+                    f"it covers {covered}")
     now = now or datetime.now(UTC)
     try:
         end = parse_utc(license_["valid_until"]) if license_.get("valid_until") else None
@@ -458,7 +489,8 @@ class Inspection:
 
 
 def inspect_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[str, bytes],
-                   now: datetime | None = None, allow_downgrade: bool = False) -> Inspection:
+                   now: datetime | None = None, allow_downgrade: bool = False,
+                   region: str | None = None) -> Inspection:
     """All the checks that need no extraction: structure, manifest, signatures, license,
     file list, version. The window shows the result before the user confirms."""
     data = source.read_bytes() if source.stat().st_size <= MAX_BUNDLE_BYTES else b"x" * (
@@ -475,9 +507,12 @@ def inspect_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[st
             "(or their representative) and vouched for by a publisher Hearth trusts.",
             "Hearth installs likenesses of real people only with proof of their consent. Ask "
             "the publisher for a signed bundle.")
-    problem = license_problem(license_, now)
+    problem = license_problem(license_, now, region)
     if problem:
         raise BundleRejected(f"This persona cannot be used: {problem}.",
+                             "If your country or region is wrong, set it in Settings (hearth "
+                             "region CODE); otherwise it is not licensed where you are."
+                             if "country or region" in problem else
                              "Ask the licensor for a renewed bundle.")
     listed = {}
     for entry in manifest["files"]:
@@ -514,9 +549,11 @@ def inspect_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[st
 
 
 def import_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[str, bytes],
-                  now: datetime | None = None, allow_downgrade: bool = False) -> Imported:
+                  now: datetime | None = None, allow_downgrade: bool = False,
+                  region: str | None = None) -> Imported:
     started = time.monotonic()
-    checked = inspect_bundle(source, personas_dir, trusted_publishers, now, allow_downgrade)
+    checked = inspect_bundle(source, personas_dir, trusted_publishers, now, allow_downgrade,
+                             region)
     archive, manifest, manifest_bytes = checked.archive, checked.manifest, checked.manifest_bytes
     verification, listed, replaced = checked.verification, checked.listed, \
         checked.replaced_version

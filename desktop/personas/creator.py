@@ -16,6 +16,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from desktop.personas.bundle import BundleRejected, Signer, build_bundle
 from desktop.personas.cards import DEFAULT_RIG
 
@@ -115,6 +117,21 @@ def export_installed(folder: Path, target: Path, signer: Signer) -> Path:
 
 def public_key_text(signer: Signer) -> str:
     return base64.b64encode(signer.public_key).decode()
+
+
+def square_photo(data: bytes, side: int = 512) -> tuple[bytes, np.ndarray]:
+    """The user's photo cropped to a square around its centre, as portraits are, and scaled
+    to ``side``: (PNG bytes, BGR pixels)."""
+    import cv2
+
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if image is None or image.shape[0] * image.shape[1] > 4096 * 4096:
+        raise BundleRejected("That photo cannot be read.", "Choose a PNG or JPEG photo.")
+    crop = min(image.shape[:2])
+    top, left = (image.shape[0] - crop) // 2, (image.shape[1] - crop) // 2
+    square = cv2.resize(image[top:top + crop, left:left + crop], (side, side))
+    _ok, png = cv2.imencode(".png", square)
+    return png.tobytes(), square
 
 
 def rig_from_points(left_eye: tuple[float, float], right_eye: tuple[float, float],

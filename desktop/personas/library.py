@@ -74,11 +74,12 @@ class Persona:
     def verified(self) -> bool:
         return self.builtin or self.signed
 
-    def license_problem(self) -> str | None:
-        """Why this persona may not be used now (expired, not yet valid), or None."""
+    def license_problem(self, region: str | None = None) -> str | None:
+        """Why this persona may not be used now (expired, not yet valid, not licensed in the
+        user's ``region``), or None."""
         from desktop.personas.bundle import license_problem
 
-        return license_problem(self.license)
+        return license_problem(self.license, region=region)
 
     def allows(self, mode: str) -> bool:
         """Whether the license permits ``mode`` ("text", "voice_call", "video_call")."""

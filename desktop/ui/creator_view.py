@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.app import Hearth
+from desktop.errors import HearthError
 from desktop.ui.bridge import EngineBridge
 
 POINTS = ("left_eye", "right_eye", "mouth")
@@ -178,22 +179,28 @@ class CreatorDialog(QDialog):
     # -- the photo ---------------------------------------------------------------------------
     def set_photo(self, data: bytes) -> None:
         """Decode ``data`` off the Qt thread and show it for placing the points."""
-        def decode() -> tuple[bytes, np.ndarray]:
+        def decode() -> tuple[bytes, np.ndarray, dict | None, str]:
             import cv2
 
-            image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-            if image is None or image.shape[0] * image.shape[1] > 4096 * 4096:
-                raise ValueError(self.tr("That photo cannot be read; choose a PNG or JPEG."))
-            side = min(image.shape[:2])  # a square crop around the centre, as portraits are
-            top, left = (image.shape[0] - side) // 2, (image.shape[1] - side) // 2
-            square = cv2.resize(image[top:top + side, left:left + side], (512, 512))
-            _ok, png = cv2.imencode(".png", square)
-            return png.tobytes(), cv2.cvtColor(square, cv2.COLOR_BGR2RGB)
+            from desktop.personas.creator import square_photo
 
-        def show(result: tuple[bytes, np.ndarray]) -> None:
-            self.photo, rgb = result
+            png, square = square_photo(data)
+            try:
+                found, why = self.hearth.find_face(square), ""
+            except HearthError as error:
+                found, why = None, str(error)
+            return png, cv2.cvtColor(square, cv2.COLOR_BGR2RGB), found, why
+
+        def show(result: tuple[bytes, np.ndarray, dict | None, str]) -> None:
+            self.photo, rgb, found, why = result
             self.editor.set_photo(rgb)
-            self.status.setText(self.tr("Drag the points onto the eyes and the mouth."))
+            if found:
+                for name, point in found.items():
+                    self.editor.move_point(name, point)
+                self.status.setText(self.tr("Hearth found the face. Drag a point if it is off."))
+            else:
+                self.status.setText(" ".join(part for part in (why, self.tr(
+                    "Drag the points onto the eyes and the mouth.")) if part))
 
         self._background(decode, show)
 

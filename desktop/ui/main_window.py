@@ -205,6 +205,8 @@ class MainWindow(QMainWindow):
         self.create_button.clicked.connect(self.open_creator)
         self.trust_button = QPushButton(self.tr("Trust a publisher…"))
         self.trust_button.clicked.connect(self.trust_publisher)
+        self.region_button = QPushButton(self.tr("Country or region…"))
+        self.region_button.clicked.connect(self.choose_region)
         self.creator_dialog: CreatorDialog | None = None
         self.setAcceptDrops(True)  # drop a .persona file anywhere on the window
         self.last_import_text = ""
@@ -257,6 +259,7 @@ class MainWindow(QMainWindow):
         left.addWidget(self.import_button)
         left.addWidget(self.create_button)
         left.addWidget(self.trust_button)
+        left.addWidget(self.region_button)
         body.addLayout(left)
         body.addLayout(right, 1)
         self.setCentralWidget(root)
@@ -287,11 +290,12 @@ class MainWindow(QMainWindow):
     # -- library ----------------------------------------------------------------------
     def populate_library(self, select: str | None = None) -> None:
         self.library.clear()
+        region = self.hearth.region()
         for persona in self.hearth.library.list():
             status = self.tr("Verified") if persona.verified else self.tr("Unverified")
             until = persona.license.get("valid_until")
             extra = self.tr(" · until {date}").format(date=str(until)[:10]) if until else ""
-            blocked = persona.license_problem()
+            blocked = persona.license_problem(region)
             if blocked:
                 extra += "\n" + self.tr("Not available: {why}").format(why=blocked)
             item = QListWidgetItem(f"{persona.name(self.language)}\n{status} · "
@@ -329,6 +333,23 @@ class MainWindow(QMainWindow):
             self.last_import_text = str(error)
         QMessageBox(QMessageBox.Icon.Information, self.tr("Publisher"), self.last_import_text,
                     QMessageBox.StandardButton.Ok, self).open()
+
+    def choose_region(self) -> None:
+        """Some personas are licensed only in some countries; Hearth asks, it never looks it
+        up online."""
+        code, ok = QInputDialog.getText(
+            self, self.tr("Country or region"),
+            self.tr("Your country or region (two letters, for example GB, US, CN):"),
+            text=self.hearth.region() or "")
+        if not ok or not code.strip():
+            return
+        try:
+            self.hearth.set_region(code)
+        except HearthError as error:
+            QMessageBox(QMessageBox.Icon.Warning, self.tr("Country or region"), str(error),
+                        QMessageBox.StandardButton.Ok, self).open()
+            return
+        self.populate_library(self.persona.id if self.persona else None)
 
     def open_creator(self) -> None:
         self.creator_dialog = CreatorDialog(self.hearth, self)

@@ -185,7 +185,8 @@ class SetupDialog(QDialog):
         for item in items:
             kind = {"llm": self.tr("language model"), "voice": self.tr("voice"),
                     "asr": self.tr("speech recognizer"),
-                    "vad": self.tr("voice activity detector")}.get(item.kind, item.kind)
+                    "vad": self.tr("voice activity detector"),
+                    "face": self.tr("face detector")}.get(item.kind, item.kind)
             self.installed_list.addItem(f"{item.path.name} · {kind} · "
                                         f"{_mb(item.size_bytes / 1e6)}")
         self._refresh_buttons()

@@ -65,132 +65,136 @@
 <context>
     <name>CreatorDialog</name>
     <message>
-        <location filename="../../ui/creator_view.py" line="110"/>
+        <location filename="../../ui/creator_view.py" line="111"/>
         <source>Create a persona</source>
         <translation>创建角色</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="114"/>
+        <location filename="../../ui/creator_view.py" line="115"/>
         <source>Preview appears here</source>
         <translation>预览显示在这里</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="117"/>
+        <location filename="../../ui/creator_view.py" line="118"/>
         <source>Choose a photo…</source>
         <translation>选择照片…</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="118"/>
+        <location filename="../../ui/creator_view.py" line="119"/>
         <source>Use the webcam</source>
         <translation>使用摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="119"/>
+        <location filename="../../ui/creator_view.py" line="120"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="124"/>
+        <location filename="../../ui/creator_view.py" line="125"/>
         <source>Who is this persona? About 200 characters.</source>
         <translation>这个角色是谁？大约 200 字。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="127"/>
+        <location filename="../../ui/creator_view.py" line="128"/>
         <source>How it writes: one line each.</source>
         <translation>它的说话方式：每行一句。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="130"/>
+        <location filename="../../ui/creator_view.py" line="131"/>
         <source>(any voice in its language)</source>
         <translation>（该语言的任意语音）</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="135"/>
+        <location filename="../../ui/creator_view.py" line="136"/>
         <source>Install</source>
         <translation>安装</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="136"/>
+        <location filename="../../ui/creator_view.py" line="137"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="139"/>
+        <location filename="../../ui/creator_view.py" line="140"/>
         <source>Name</source>
         <translation>名字</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="140"/>
+        <location filename="../../ui/creator_view.py" line="141"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="141"/>
+        <location filename="../../ui/creator_view.py" line="142"/>
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="143"/>
+        <location filename="../../ui/creator_view.py" line="144"/>
         <source>Samples</source>
         <translation>示例</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="144"/>
+        <location filename="../../ui/creator_view.py" line="145"/>
         <source>Greeting</source>
         <translation>问候语</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="145"/>
+        <location filename="../../ui/creator_view.py" line="146"/>
         <source>Voice</source>
         <translation>语音</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="186"/>
-        <source>That photo cannot be read; choose a PNG or JPEG.</source>
-        <translation>无法读取这张照片；请选择 PNG 或 JPEG。</translation>
+        <location filename="../../ui/creator_view.py" line="200"/>
+        <source>Hearth found the face. Drag a point if it is off.</source>
+        <translation>Hearth 已找到面部。如有偏差，请拖动对应的点。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="196"/>
+        <source>That photo cannot be read; choose a PNG or JPEG.</source>
+        <translation type="vanished">无法读取这张照片；请选择 PNG 或 JPEG。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="203"/>
         <source>Drag the points onto the eyes and the mouth.</source>
         <translation>把这些点拖到眼睛和嘴上。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="201"/>
+        <location filename="../../ui/creator_view.py" line="208"/>
         <source>Choose a photo</source>
         <translation>选择照片</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="202"/>
+        <location filename="../../ui/creator_view.py" line="209"/>
         <source>Images (*.png *.jpg *.jpeg)</source>
         <translation>图片 (*.png *.jpg *.jpeg)</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="216"/>
+        <location filename="../../ui/creator_view.py" line="223"/>
         <source>No camera could be opened. Choose a photo instead.</source>
         <translation>无法打开摄像头。请改为选择照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="239"/>
+        <location filename="../../ui/creator_view.py" line="246"/>
         <source>Choose a photo first.</source>
         <translation>请先选择照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="285"/>
+        <location filename="../../ui/creator_view.py" line="292"/>
         <source>Installed.</source>
         <translation>已安装。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="291"/>
+        <location filename="../../ui/creator_view.py" line="298"/>
         <source>Export the persona</source>
         <translation>导出角色</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="293"/>
+        <location filename="../../ui/creator_view.py" line="300"/>
         <source>Persona bundles (*.persona)</source>
         <translation>角色包 (*.persona)</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="304"/>
+        <location filename="../../ui/creator_view.py" line="311"/>
         <source>Exported to {path}, signed with your key.</source>
         <translation>已导出到 {path}，并用你的密钥签名。</translation>
     </message>
@@ -213,255 +217,271 @@
         <translation>信任发布者…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="219"/>
+        <location filename="../../ui/main_window.py" line="208"/>
+        <source>Country or region…</source>
+        <translation>国家或地区…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="221"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="220"/>
+        <location filename="../../ui/main_window.py" line="222"/>
         <source>Call view</source>
         <translation>通话视图</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="221"/>
+        <location filename="../../ui/main_window.py" line="223"/>
         <source>Memory</source>
         <translation>记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="223"/>
+        <location filename="../../ui/main_window.py" line="225"/>
         <source>Setup</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="291"/>
+        <location filename="../../ui/main_window.py" line="295"/>
         <source>Verified</source>
         <translation>已验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="291"/>
+        <location filename="../../ui/main_window.py" line="295"/>
         <source>Unverified</source>
         <translation>未验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="293"/>
-        <location filename="../../ui/main_window.py" line="452"/>
+        <location filename="../../ui/main_window.py" line="297"/>
+        <location filename="../../ui/main_window.py" line="473"/>
         <source> · until {date}</source>
         <translation> · 有效期至 {date}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="296"/>
+        <location filename="../../ui/main_window.py" line="300"/>
         <source>Not available: {why}</source>
         <translation>不可用：{why}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="311"/>
+        <location filename="../../ui/main_window.py" line="315"/>
         <source>Trust a publisher?</source>
         <translation>信任这个发布者？</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="312"/>
+        <location filename="../../ui/main_window.py" line="316"/>
         <source>A trusted publisher can vouch that a persona of a real person has that person&apos;s consent. Only add a publisher you know, with a key they gave you directly.</source>
         <translation>受信任的发布者可以担保真实人物的角色已获得本人同意。只添加你认识的发布者，并使用他们直接给你的密钥。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="319"/>
-        <location filename="../../ui/main_window.py" line="322"/>
-        <location filename="../../ui/main_window.py" line="330"/>
+        <location filename="../../ui/main_window.py" line="323"/>
+        <location filename="../../ui/main_window.py" line="326"/>
+        <location filename="../../ui/main_window.py" line="334"/>
         <source>Publisher</source>
         <translation>发布者</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="319"/>
+        <location filename="../../ui/main_window.py" line="323"/>
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="322"/>
+        <location filename="../../ui/main_window.py" line="326"/>
         <source>Public key:</source>
         <translation>公钥：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="327"/>
+        <location filename="../../ui/main_window.py" line="331"/>
         <source>Hearth now trusts {name}.</source>
         <translation>Hearth 现在信任 {name}。</translation>
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="341"/>
+        <location filename="../../ui/main_window.py" line="349"/>
+        <source>Country or region</source>
+        <translation>国家或地区</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="342"/>
+        <source>Your country or region (two letters, for example GB, US, CN):</source>
+        <translation>您所在的国家或地区（两个字母，例如 GB、US、CN）：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="362"/>
         <source>Import a persona</source>
         <translation>导入角色</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="342"/>
+        <location filename="../../ui/main_window.py" line="363"/>
         <source>Personas and character cards (*.persona *.png *.json *.charx)</source>
         <translation>角色包和角色卡 (*.persona *.png *.json *.charx)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="368"/>
+        <location filename="../../ui/main_window.py" line="389"/>
         <source> It replaces version {old}; your memories are kept.</source>
         <translation> 它将替换版本 {old}；你的记忆会保留。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="371"/>
+        <location filename="../../ui/main_window.py" line="392"/>
         <source>{name} ({who}). Likeness owned by {owner}; subject: {subject}; allowed: {modes}; valid until: {until}.</source>
         <translation>{name}（{who}）。形象所有者：{owner}；对象：{subject}；允许：{modes}；有效期至：{until}。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="376"/>
+        <location filename="../../ui/main_window.py" line="397"/>
         <source>Install this persona?</source>
         <translation>安装这个角色？</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="378"/>
+        <location filename="../../ui/main_window.py" line="399"/>
         <source>Install</source>
         <translation>安装</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="396"/>
+        <location filename="../../ui/main_window.py" line="417"/>
         <source>Not imported</source>
         <translation>未导入</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="401"/>
+        <location filename="../../ui/main_window.py" line="422"/>
         <source>The revocation list is installed.</source>
         <translation>撤销列表已安装。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="403"/>
+        <location filename="../../ui/main_window.py" line="424"/>
         <source>{name} is installed from a character card (unverified, fictional).</source>
         <translation>{name} 已从角色卡安装（未验证，虚构）。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="405"/>
+        <location filename="../../ui/main_window.py" line="426"/>
         <source>Imported</source>
         <translation>已导入</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="588"/>
+        <location filename="../../ui/main_window.py" line="609"/>
         <source>Connecting…</source>
         <translation>正在接通…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="605"/>
+        <location filename="../../ui/main_window.py" line="626"/>
         <source>Type to talk.</source>
         <translation>请打字交谈。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="625"/>
+        <location filename="../../ui/main_window.py" line="646"/>
         <source>Listening…</source>
         <translation>正在听…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="625"/>
+        <location filename="../../ui/main_window.py" line="646"/>
         <source>Muted</source>
         <translation>已静音</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="626"/>
+        <location filename="../../ui/main_window.py" line="647"/>
         <source>No microphone: type to talk.</source>
         <translation>没有麦克风：请打字交谈。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="638"/>
+        <location filename="../../ui/main_window.py" line="659"/>
         <source>System default microphone</source>
         <translation>系统默认麦克风</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="639"/>
+        <location filename="../../ui/main_window.py" line="660"/>
         <source>System default speaker</source>
         <translation>系统默认扬声器</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="800"/>
+        <location filename="../../ui/main_window.py" line="821"/>
         <source>Needs your attention</source>
         <translation>需要你留意</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="817"/>
+        <location filename="../../ui/main_window.py" line="838"/>
         <source>end of speech</source>
         <translation>说完</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="817"/>
+        <location filename="../../ui/main_window.py" line="838"/>
         <source>sent</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="366"/>
-        <location filename="../../ui/main_window.py" line="411"/>
+        <location filename="../../ui/main_window.py" line="387"/>
+        <location filename="../../ui/main_window.py" line="432"/>
         <source>verified by {publisher}</source>
         <translation>由 {publisher} 验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="367"/>
-        <location filename="../../ui/main_window.py" line="412"/>
+        <location filename="../../ui/main_window.py" line="388"/>
+        <location filename="../../ui/main_window.py" line="433"/>
         <source>unverified</source>
         <translation>未验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="414"/>
+        <location filename="../../ui/main_window.py" line="435"/>
         <source>{name} is installed ({who}). Likeness owned by {owner}; subject: {subject}; allowed: {modes}; valid until: {until}.</source>
         <translation>{name} 已安装（{who}）。形象所有者：{owner}；对象：{subject}；允许：{modes}；有效期至：{until}。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="375"/>
-        <location filename="../../ui/main_window.py" line="418"/>
+        <location filename="../../ui/main_window.py" line="396"/>
+        <location filename="../../ui/main_window.py" line="439"/>
         <source>no end date</source>
         <translation>无截止日期</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="419"/>
+        <location filename="../../ui/main_window.py" line="440"/>
         <source>Persona imported</source>
         <translation>角色已导入</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="450"/>
+        <location filename="../../ui/main_window.py" line="471"/>
         <source>Verified · likeness by {owner}</source>
         <translation>已验证 · 肖像授权方：{owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="451"/>
+        <location filename="../../ui/main_window.py" line="472"/>
         <source>Unverified · {owner}</source>
         <translation>未验证 · {owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="455"/>
+        <location filename="../../ui/main_window.py" line="476"/>
         <source>You are talking to an AI persona. {text}</source>
         <translation>你正在与 AI 角色交谈。{text}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="462"/>
+        <location filename="../../ui/main_window.py" line="483"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="532"/>
+        <location filename="../../ui/main_window.py" line="553"/>
         <source> (interrupted)</source>
         <translation>（已打断）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="538"/>
+        <location filename="../../ui/main_window.py" line="559"/>
         <source>You are not alone</source>
         <translation>你并不孤单</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="586"/>
+        <location filename="../../ui/main_window.py" line="607"/>
         <source>No voice or speaker: replies appear as captions.</source>
         <translation>没有语音或扬声器：回复将以字幕显示。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="767"/>
+        <location filename="../../ui/main_window.py" line="788"/>
         <source>Remembered:</source>
         <translation>记得：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="768"/>
+        <location filename="../../ui/main_window.py" line="789"/>
         <source>saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="614"/>
-        <location filename="../../ui/main_window.py" line="627"/>
-        <location filename="../../ui/main_window.py" line="771"/>
+        <location filename="../../ui/main_window.py" line="635"/>
+        <location filename="../../ui/main_window.py" line="648"/>
+        <location filename="../../ui/main_window.py" line="792"/>
         <source>You</source>
         <translation>你</translation>
     </message>
@@ -470,22 +490,22 @@
         <translation type="vanished">缺少部分组件</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="801"/>
+        <location filename="../../ui/main_window.py" line="822"/>
         <source>Open the models folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="815"/>
+        <location filename="../../ui/main_window.py" line="836"/>
         <source>first word</source>
         <translation>首个词</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="815"/>
+        <location filename="../../ui/main_window.py" line="836"/>
         <source>transcript</source>
         <translation>识别</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="816"/>
+        <location filename="../../ui/main_window.py" line="837"/>
         <source>first sound</source>
         <translation>首个声音</translation>
     </message>
@@ -680,7 +700,7 @@
     </message>
     <message>
         <location filename="../../ui/setup_view.py" line="82"/>
-        <location filename="../../ui/setup_view.py" line="206"/>
+        <location filename="../../ui/setup_view.py" line="207"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
@@ -755,76 +775,89 @@
         <translation>语音活动检测</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="206"/>
+        <location filename="../../ui/setup_view.py" line="189"/>
+        <source>face detector</source>
+        <translation>面部检测器</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="207"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="252"/>
+        <location filename="../../ui/setup_view.py" line="253"/>
         <source>, about {s} s left</source>
         <translation>，约剩 {s} 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="255"/>
+        <location filename="../../ui/setup_view.py" line="256"/>
         <source>Downloading {file} at {speed:.1f} MB/s{left}</source>
         <translation>正在下载 {file}，{speed:.1f} MB/秒{left}</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="257"/>
+        <location filename="../../ui/setup_view.py" line="258"/>
         <source>Paused. Resume continues where it stopped, also after a restart.</source>
         <translation>已暂停。继续会从中断处接着下载，重启后也一样。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="259"/>
+        <location filename="../../ui/setup_view.py" line="260"/>
         <source>Cancelled; the partial files were deleted.</source>
         <translation>已取消；未完成的文件已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="260"/>
+        <location filename="../../ui/setup_view.py" line="261"/>
         <source>All models are installed and verified.</source>
         <translation>所有模型已安装并校验。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="273"/>
+        <location filename="../../ui/setup_view.py" line="274"/>
         <source>Choose a GGUF model or a piper voice</source>
         <translation>选择 GGUF 模型或 piper 语音</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="274"/>
+        <location filename="../../ui/setup_view.py" line="275"/>
         <source>Models (*.gguf *.onnx)</source>
         <translation>模型 (*.gguf *.onnx)</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="279"/>
+        <location filename="../../ui/setup_view.py" line="280"/>
         <source>Checking the files…</source>
         <translation>正在检查文件…</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="285"/>
+        <location filename="../../ui/setup_view.py" line="286"/>
         <source>Checked and installed: {names}</source>
         <translation>已检查并安装：{names}</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="290"/>
+        <location filename="../../ui/setup_view.py" line="291"/>
         <source>A computer on your network</source>
         <translation>你网络中的电脑</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="291"/>
+        <location filename="../../ui/setup_view.py" line="292"/>
         <source>Address of an OpenAI-compatible server (llama.cpp, Ollama, vLLM).
 Your conversation text will leave this computer for it.</source>
         <translation>兼容 OpenAI 的服务器地址（llama.cpp、Ollama、vLLM）。
 你的对话文字将离开这台电脑发送到那里。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="312"/>
+        <location filename="../../ui/setup_view.py" line="313"/>
         <source>Testing this computer (about 20 seconds)…</source>
         <translation>正在测试这台电脑（约 20 秒）…</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="329"/>
+        <location filename="../../ui/setup_view.py" line="330"/>
         <source>first word {first:.0f} ms · {rate:.1f} words/s</source>
         <translation>首词 {first:.0f} 毫秒 · 每秒 {rate:.1f} 词</translation>
+    </message>
+</context>
+<context>
+    <name>window</name>
+    <message>
+        <location filename="../../ui/screenshot.py" line="95"/>
+        <source>end of speech</source>
+        <translation>说完</translation>
     </message>
 </context>
 </TS>
