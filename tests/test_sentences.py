@@ -40,8 +40,8 @@ def test_punctuation_only_pieces_are_not_spoken() -> None:
 
 def test_a_forced_first_cut_falls_before_a_phrase_starter() -> None:
     # "I think | the mountains" sounds like a breath; "I think the | mountains" sounds broken.
-    assert feed("I think the mountains are lovely in spring.") == [
-        "I think", "the mountains are lovely in spring."]
+    pieces = feed("I think the mountains are lovely in spring.")
+    assert pieces[:2] == ["I think", "the mountains are lovely"]
     assert feed("Yesterday we walked along the river path.")[0] == "Yesterday we walked"
     # Streamed tokens start with a space: that is not a word.
     assert feed(" near at well good window story.")[0] != "near"

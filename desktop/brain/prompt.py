@@ -33,6 +33,9 @@ _CONTROL_PATTERNS = [
     r"\[/?INST\]", r"<</?SYS>>", r"</?s>",  # Llama 2 / Mistral
     r"<(?:start|end)_of_turn>",  # Gemma
     r"<\|?(?:system|user|assistant|endoftext)\|?>",
+    # Our own spotlight delimiters: persona or memory text must not close its block early
+    # and speak from outside it.
+    r"</?\s*(?:persona|memory)\b[^>]*>",
 ]
 _CONTROL_RE = re.compile("|".join(_CONTROL_PATTERNS), re.IGNORECASE)
 
@@ -61,9 +64,10 @@ class PersonaPrompt:
 
     def system_text(self) -> str:
         samples = "\n".join(f"- {sanitize(line)}" for line in self.sample_lines)
+        attribute = sanitize(self.name).replace('"', "'")  # cannot end the attribute early
         return (
             f"{APP_POLICY}\n\n"
-            f"<persona name=\"{sanitize(self.name)}\">\n"
+            f"<persona name=\"{attribute}\">\n"
             f"{sanitize(self.description)}\n\n{sanitize(self.personality)}\n\n"
             f"How {sanitize(self.name)} talks:\n{samples}\n"
             f"</persona>\n"
@@ -96,14 +100,21 @@ class ChatML:
         return self._tokenize(text.encode("utf-8"), True)
 
     def _content(self, text: str) -> list[int]:
-        return self._tokenize(sanitize(text).encode("utf-8"), False)
+        """Untrusted text (persona, memory, user, model): sanitized, never parsed for special
+        tokens."""
+        return self._plain(sanitize(text))
+
+    def _plain(self, text: str) -> list[int]:
+        """Our own text, whose untrusted parts were sanitized where they were put in (the
+        spotlight delimiters around them must survive)."""
+        return self._tokenize(text.encode("utf-8"), False)
 
     def persona_prefix(self, persona: PersonaPrompt) -> list[int]:
         """The prefix's tokens. Callers get a copy, so the cached list cannot be changed."""
         if persona not in self._prefixes:
             self._prefixes[persona] = (
                 self._special("<|im_start|>system\n")
-                + self._content(persona.system_text())
+                + self._plain(persona.system_text())
                 + self._special("<|im_end|>\n")
             )
         return list(self._prefixes[persona])
@@ -129,7 +140,7 @@ class ChatML:
             # recalled for. They stay there on later turns, so the KV cache of everything
             # before the newest message stays valid.
             tokens = (self._special("<|im_start|>system\n")
-                      + self._content(f"<memory>\n{text}\n</memory>"))
+                      + self._plain(f"<memory>\n{sanitize(text)}\n</memory>"))
         elif role == "system":  # our own instructions (memory tasks)
             tokens = self._special("<|im_start|>system\n") + self._content(text)
         else:

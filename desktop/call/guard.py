@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from desktop.text import drop_control_characters
+
 REFUSALS = {
     "en": "I'd rather not talk about that. Let's talk about something else.",
     "zh": "这个我不想谈。我们聊点别的吧。",
@@ -18,7 +20,10 @@ REFUSALS = {
 
 
 def _fold(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    # Invisible characters go first: "ra\u200bin" is still "rain" to the voice and the eye.
+    # NFKC folds fullwidth and other look-alike forms; casefold and one space per gap.
+    return " ".join(unicodedata.normalize("NFKC", drop_control_characters(text)).casefold()
+                    .split())
 
 
 class OutputGuard:
