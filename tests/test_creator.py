@@ -57,15 +57,21 @@ def test_a_draft_with_problems_says_what_to_fix(tmp_path: Path) -> None:
         export_draft(draft(photo=b"not an image"), tmp_path / "y.persona", signer)
 
 
+def hearth_create(home, photo: bytes, folder: Path, name: str, description: str
+                  ) -> subprocess.CompletedProcess:
+    """``hearth create ... --install`` in a child process, on the data folder ``home``."""
+    path = folder / "photo.png"
+    path.write_bytes(photo)
+    env = {**os.environ, "HEARTH_HOME": str(home.root)}
+    return subprocess.run(
+        [sys.executable, "-m", "desktop.cli", "create", "--name", name, "--photo", str(path),
+         "--description", description, "--out", str(folder / f"{name}.persona"), "--install"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
 def test_hearth_create_on_the_command_line(tmp_path: Path, empty_home) -> None:
-    photo = tmp_path / "me.png"
-    photo.write_bytes(PHOTO)
-    env = {**os.environ, "HEARTH_HOME": str(empty_home.root)}
-    done = subprocess.run(
-        [sys.executable, "-m", "desktop.cli", "create", "--name", "Sam", "--photo", str(photo),
-         "--description", "Sam is a patient piano teacher who loves jazz.", "--out",
-         str(tmp_path / "sam.persona"), "--install"], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=120)
+    done = hearth_create(empty_home, PHOTO, tmp_path, "Sam",
+                         "Sam is a patient piano teacher who loves jazz.")
     assert done.returncode == 0, done.stderr
     assert "signed with your key" in done.stdout and "Installed Sam" in done.stdout
     installed = json.loads((empty_home.personas / "user.sam" / "persona.json").read_text())

@@ -5,9 +5,6 @@ decoding code."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
@@ -19,8 +16,6 @@ from desktop.errors import HearthError
 from desktop.face.detector import FaceDetector
 from desktop.fixtures.build import FACE
 from desktop.fixtures.face_detector import LANDMARKS
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def photo_with_a_face_at(column: int, row: int, side: int = 512) -> np.ndarray:
@@ -63,14 +58,11 @@ def test_the_app_uses_an_installed_detector_and_explains_a_broken_one(hearth_hom
 
 
 def test_hearth_create_places_the_face_it_finds(tmp_path: Path, hearth_home) -> None:
-    photo = tmp_path / "me.png"
-    photo.write_bytes(cv2.imencode(".png", photo_with_a_face_at(5, 4, side=900))[1].tobytes())
-    env = {**os.environ, "HEARTH_HOME": str(hearth_home.root)}
-    done = subprocess.run(
-        [sys.executable, "-m", "desktop.cli", "create", "--name", "Lu", "--photo", str(photo),
-         "--description", "Lu is a calm lighthouse keeper who likes tea.", "--out",
-         str(tmp_path / "lu.persona"), "--install"], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=120)
+    from tests.test_creator import hearth_create
+
+    photo = cv2.imencode(".png", photo_with_a_face_at(5, 4, side=900))[1].tobytes()
+    done = hearth_create(hearth_home, photo, tmp_path, "Lu",
+                         "Lu is a calm lighthouse keeper who likes tea.")
     assert done.returncode == 0, done.stderr
     rig = json.loads((hearth_home.personas / "user.lu" / "persona.json").read_text())["face_rig"]
     assert rig["mouth_center"] == pytest.approx(list(expected(5, 4)["mouth"]), abs=0.02)
