@@ -184,7 +184,11 @@ class CreatorDialog(QDialog):
 
             from desktop.personas.creator import square_photo
 
-            png, square = square_photo(data)
+            try:
+                png, square = square_photo(data)
+            except HearthError as error:
+                raise ValueError(self.tr("That photo cannot be read; choose a PNG or JPEG."
+                                         )) from error
             try:
                 found, why = self.hearth.find_face(square), ""
             except HearthError as error:

@@ -145,56 +145,57 @@
         <translation>语音</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="200"/>
+        <location filename="../../ui/creator_view.py" line="204"/>
         <source>Hearth found the face. Drag a point if it is off.</source>
         <translation>Hearth 已找到面部。如有偏差，请拖动对应的点。</translation>
     </message>
     <message>
+        <location filename="../../ui/creator_view.py" line="190"/>
         <source>That photo cannot be read; choose a PNG or JPEG.</source>
-        <translation type="vanished">无法读取这张照片；请选择 PNG 或 JPEG。</translation>
+        <translation>无法读取这张照片；请选择 PNG 或 JPEG。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="203"/>
+        <location filename="../../ui/creator_view.py" line="207"/>
         <source>Drag the points onto the eyes and the mouth.</source>
         <translation>把这些点拖到眼睛和嘴上。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="208"/>
+        <location filename="../../ui/creator_view.py" line="212"/>
         <source>Choose a photo</source>
         <translation>选择照片</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="209"/>
+        <location filename="../../ui/creator_view.py" line="213"/>
         <source>Images (*.png *.jpg *.jpeg)</source>
         <translation>图片 (*.png *.jpg *.jpeg)</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="223"/>
+        <location filename="../../ui/creator_view.py" line="227"/>
         <source>No camera could be opened. Choose a photo instead.</source>
         <translation>无法打开摄像头。请改为选择照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="246"/>
+        <location filename="../../ui/creator_view.py" line="250"/>
         <source>Choose a photo first.</source>
         <translation>请先选择照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="292"/>
+        <location filename="../../ui/creator_view.py" line="296"/>
         <source>Installed.</source>
         <translation>已安装。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="298"/>
+        <location filename="../../ui/creator_view.py" line="302"/>
         <source>Export the persona</source>
         <translation>导出角色</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="300"/>
+        <location filename="../../ui/creator_view.py" line="304"/>
         <source>Persona bundles (*.persona)</source>
         <translation>角色包 (*.persona)</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="311"/>
+        <location filename="../../ui/creator_view.py" line="315"/>
         <source>Exported to {path}, signed with your key.</source>
         <translation>已导出到 {path}，并用你的密钥签名。</translation>
     </message>
