@@ -205,7 +205,10 @@ def self_test(llm_path: Path, voice_path: Path | None, budget=None,
     """About ``seconds`` of measuring the chosen models the way a call uses them: the warm
     first token and decode speed of the LLM, piper's first chunk and speed, and (given a
     ``face_persona``) how many face frames per second the built-in renderer draws at 256 px. First
-    audio is then first token + a 6-word first clause + the voice's first chunk."""
+    audio is then first token + the first spoken piece (at most 20 characters, about 4 tokens:
+    desktop.call.sentences) + the voice's first chunk of such a piece. The first token here
+    includes reading the user's message, which a call mostly does while they are still talking,
+    so the estimate errs on the slow side."""
     from desktop.brain.llm import LocalLLM
     from desktop.brain.prompt import Message, PersonaPrompt
     from desktop.budget import CpuBudget
@@ -241,7 +244,7 @@ def self_test(llm_path: Path, voice_path: Path | None, budget=None,
 
         tts = PiperTTS.load(voice_path, threads=budget.tts_threads)
         started = time.monotonic()
-        chunks = tts.synthesize("Hello, it is so good to hear from you today.")
+        chunks = tts.synthesize("Oh, it is so good")  # a first piece's length
         chunk = next(iter(chunks))
         tts_first = (time.monotonic() - started) * 1000
         rtf = (tts_first / 1000) / max(len(chunk.audio) / chunk.sample_rate, 1e-6)
@@ -258,7 +261,7 @@ def self_test(llm_path: Path, voice_path: Path | None, budget=None,
             renderer.render(params)
             frames += 1
         face_fps = round(frames / (time.monotonic() - started), 1)
-    clause_ms = 6 / rate * 1000 if rate > 0 else 10_000
+    clause_ms = 4 / rate * 1000 if rate > 0 else 10_000
     estimate = first_token + clause_ms + (tts_first or 0)
     fast = estimate <= 1500
     if face_fps is not None and face_fps < 25:
