@@ -19,7 +19,7 @@ import struct
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -272,27 +272,25 @@ class LocalLLM:
 
     def _evaluate_in_background(self, tokens: list[int], should_stop: Callable[[], bool],
                                 chunk: int) -> int:
-        if self._abort is None:
-            return self._evaluate(tokens, should_stop, chunk)
-        with self._abort.armed():
-            return self._evaluate(tokens, lambda: should_stop() or self._abort.tripped, chunk)
-
-    def _evaluate(self, tokens: list[int], should_stop: Callable[[], bool], chunk: int) -> int:
-        """Bring the KV cache to ``tokens``, from where it differs, ``chunk`` at a time,
-        asking ``should_stop()`` before each chunk. Returns how many were evaluated."""
+        """Bring the KV cache to ``tokens``, from where it differs, ``chunk`` at a time. This
+        is background work: it stops before a chunk when ``should_stop()``, and inside one on
+        ``interrupt_background()``. Returns how many tokens were evaluated."""
         cached = self._resident_length(tokens)
         if cached >= len(tokens) or len(tokens) >= self.n_ctx - 64:
             return 0
         self.model.n_tokens = cached  # eval() drops the KV cells past this point first
-        while self.model.n_tokens < len(tokens) and not should_stop():
-            try:
-                self.model.eval(tokens[self.model.n_tokens:self.model.n_tokens + chunk])
-            except RuntimeError:
-                if self._abort is None or not self._abort.tripped:
-                    raise
-                # Interrupted mid-batch: llama.cpp dropped that batch's cells, and n_tokens
-                # still ends before it.
-                break
+        abort = self._abort
+        with abort.armed() if abort is not None else nullcontext():
+            while (self.model.n_tokens < len(tokens) and not should_stop()
+                   and not (abort is not None and abort.tripped)):
+                try:
+                    self.model.eval(tokens[self.model.n_tokens:self.model.n_tokens + chunk])
+                except RuntimeError:
+                    if abort is None or not abort.tripped:
+                        raise
+                    # Interrupted mid-batch: llama.cpp dropped that batch's cells, and
+                    # n_tokens still ends before it.
+                    break
         return self.model.n_tokens - cached
 
     # -- the one verb --------------------------------------------------------------------

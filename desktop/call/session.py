@@ -492,9 +492,7 @@ class Conversation:
         with self._lock:
             history = [*self.history, *([Message("memory", note)] if note else []),
                        Message("user", draft)]
-        # Newer work (the user's message, a newer draft) stops it between chunks.
-        self._prefill_in_background(lambda: self.llm.prefill(
-            self.persona.prompt(), history, should_stop=lambda: not self._brain_q.empty()))
+        self._prefill_in_background(self.llm.prefill, history)
 
     def _settle_history(self) -> None:
         """A reply just ended: bring the KV cache to the history as the next turn will read
@@ -506,18 +504,21 @@ class Conversation:
             history = list(self.history)
         if busy or not history or not self._brain_q.empty():
             return
-        self._prefill_in_background(lambda: self.llm.prefill_history(
-            self.persona.prompt(), history, should_stop=lambda: not self._brain_q.empty()))
+        self._prefill_in_background(self.llm.prefill_history, history)
 
-    def _prefill_in_background(self, work: Callable[[], object]) -> None:
-        """Prefill while nobody waits for it. In a hands-free call the recognizer decodes at
-        the same time, so the LLM leaves it a core."""
+    def _prefill_in_background(self, prefill: Callable[..., int],
+                               history: list[Message]) -> None:
+        """``prefill`` (LocalLLM.prefill or prefill_history) of ``history``, while nobody
+        waits for it: newer work on the brain's queue (the user's message, a newer draft)
+        stops it between chunks. In a hands-free call the recognizer decodes at the same
+        time, so the LLM leaves it a core."""
         beside_listening = self.hands_free and self.budget is not None
         if beside_listening:
             self.llm.set_threads(self.budget.llm_beside_listening())
         try:
             self.llm.warm(self.persona.prompt(), self.cache_dir)
-            work()
+            prefill(self.persona.prompt(), history,
+                    should_stop=lambda: not self._brain_q.empty())
         except Exception:
             log.exception("Prefill in the background failed")
         finally:
