@@ -25,6 +25,7 @@ from desktop.call.video import FaceLoop, FrameMailbox
 from desktop.errors import HearthError
 from desktop.face.animator import FaceAnimator
 from desktop.face.renderer import FaceRenderer
+from desktop.face.source import FaceSource, WarpFace
 from desktop.memory.store import ForgetReport, Store
 from desktop.models.inventory import Inventory, Missing
 from desktop.paths import DataDirs, asset_path
@@ -361,19 +362,36 @@ class Hearth:
             old.close()
 
     def face_loop(self, persona: Persona, animator: FaceAnimator, mailbox: FrameMailbox,
-                  size: int = 256, conversation: Conversation | None = None
+                  size: int = 512, conversation: Conversation | None = None
                   ) -> FaceLoop | None:
         """The face, kept in time with the speaker of ``conversation`` (whichever it is at
         the moment), or with the app's speaker."""
         try:
-            renderer = load_face_renderer(persona, size, self.budget.render_threads)
+            source = load_face_source(persona, animator, size, self.budget.render_threads)
         except HearthError as error:
             self.engines.problems.append(Problem("face", str(error)))
+            animator.attach_drive(None)
             return None
-        return FaceLoop(renderer, animator, lambda: self._speaker_of(conversation), mailbox)
+        return FaceLoop(source, animator, lambda: self._speaker_of(conversation), mailbox)
 
     def _speaker_of(self, conversation: Conversation | None) -> AudioOutput | None:
         return conversation.output if conversation is not None else self.engines.output
+
+
+def load_face_source(persona: Persona, animator: FaceAnimator, size: int = 512,
+                     threads: int = 1) -> FaceSource:
+    """A hearth-face-v2 face when the persona brings one (its idle loop and generator,
+    checked against its manifest), else the v1 warp over its portrait. The animator feeds a v2
+    face's drive from then on."""
+    folder = persona.face_folder()
+    if folder is not None:
+        from desktop.face.neural import NeuralFace
+
+        face = NeuralFace.load(folder, threads)
+        animator.attach_drive(face.drive)
+        return face
+    animator.attach_drive(None)
+    return WarpFace(load_face_renderer(persona, size, threads), animator)
 
 
 def load_face_renderer(persona: Persona, size: int = 256, threads: int = 1) -> FaceRenderer:

@@ -200,7 +200,7 @@ def measure_render(persona, budget: CpuBudget, llm_path: Path | None, quick: boo
 def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuBudget,
                   turns: int) -> dict:
     from desktop.call.session import Conversation
-    from desktop.call.video import FaceLoop, FrameMailbox
+    from desktop.call.video import FaceLoop, FrameMailbox, av_offset_ms
     from desktop.face.animator import FaceAnimator
     from desktop.personas.library import PersonaLibrary
     from desktop.voice.audio_out import AudioOutput
@@ -219,10 +219,11 @@ def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budge
     conversation.start()
     conversation.set_spoken(True)
     from desktop.app import load_builtin_renderer
+    from desktop.face.source import WarpFace
 
     renderer = load_builtin_renderer(persona, 256, budget.render_threads)
     mailbox = FrameMailbox()
-    face = FaceLoop(renderer, animator, output, mailbox).start()
+    face = FaceLoop(WarpFace(renderer, animator), animator, output, mailbox).start()
     llm.warm(persona.prompt(), hearth_dirs.cache)
     time.sleep(2.5)  # a null sink needs ~2 s to run at full rate after waking
     first_audio, offsets = [], []
@@ -246,8 +247,7 @@ def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budge
         while time.monotonic() < sample_until:
             frame = mailbox.latest()
             if frame is not None and not output.is_idle():
-                shown_clock = output.seconds(output.played_frames())
-                offsets.append(abs(frame.speech_t - shown_clock) * 1000)
+                offsets.append(av_offset_ms(frame, output.seconds(output.played_frames())))
             time.sleep(1 / 60)
         if times.first_audio_played is not None:
             first_audio.append((times.first_audio_played - times.submitted) * 1000)
@@ -299,6 +299,13 @@ def run_bench(args) -> int:
                     "llm_threads": {"decode": budget.llm.decode, "prefill": budget.llm.prefill},
                     "tts_threads": budget.tts_threads, "render_threads": budget.render_threads},
     }
+    if parts - {"tts", "memory"}:
+        # The machine's own llama.cpp speed, to read every latency figure against.
+        from desktop.bench_face import llama_rates
+
+        result["machine"]["llama"] = {
+            f"qwen2.5-{name}-instruct-q4_k_m": llama_rates(path, budget)
+            for name, path in models.items()}
     if parts & {"tts", "turns"}:
         voice = bench_voice(cache)
         result["voice"] = "piper medium architecture, random weights, 22.05 kHz"
@@ -308,6 +315,12 @@ def run_bench(args) -> int:
         result.update(measure_render(persona, budget,
                                      models.get("1.5b") or next(iter(models.values())),
                                      args.quick))
+    if "face" in parts:
+        from desktop.bench_face import measure_face
+
+        result["face_v2"] = measure_face(cache, budget,
+                                         models.get("1.5b") or next(iter(models.values()), None),
+                                         persona, args.quick)
     if parts & {"llm", "turns"}:
         result["models"] = {}
     for name, path in models.items():

@@ -20,8 +20,10 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--turns", type=int, default=10)
     bench.add_argument("--quick", action="store_true", help="fewer samples (smoke test)")
     bench.add_argument("--parts", nargs="*",
-                       default=["tts", "render", "llm", "turns", "memory", "selftest", "voice"],
-                       choices=["tts", "render", "llm", "turns", "memory", "selftest", "voice"],
+                       default=["tts", "render", "face", "llm", "turns", "memory", "selftest",
+                                "voice"],
+                       choices=["tts", "render", "face", "llm", "turns", "memory", "selftest",
+                                "voice"],
                        help="which measurements to run (default: all)")
     bench.add_argument("--voice-turns", type=int, default=20,
                        help="spoken questions (each also talked over) per model")

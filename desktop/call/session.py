@@ -50,7 +50,6 @@ from desktop.call.safety import (
 )
 from desktop.call.sentences import SentenceSplitter
 from desktop.face.animator import FaceAnimator
-from desktop.face.visemes import VisemeTrack
 from desktop.memory.extraction import (
     EXTRACTION_MAX_TOKENS,
     FACTS_GRAMMAR,
@@ -332,13 +331,14 @@ class Conversation:
             return
         chunk = fillers[self.backchannels_played % len(fillers)]
         self.backchannels_played += 1
+        features = self.animator.drive_features(chunk.audio, chunk.sample_rate)
         segment = self.output.enqueue(chunk.audio, chunk.sample_rate, reply.turn_id)
         reply.tracker.sentences[-1] = chunk.text  # heard first, so it is part of the reply
         reply.tracker.spans[-1] = (segment.start, segment.end)
         reply.sentences += 1
         self.control.times[reply.turn_id].first_audio_queued = time.monotonic()
-        self.animator.add_speech(VisemeTrack.from_alignments(
-            chunk.phonemes, chunk.sample_rate, self.output.seconds(segment.start)))
+        self.animator.add_chunk(chunk.audio, chunk.sample_rate, chunk.phonemes,
+                                self.output.seconds(segment.start), features)
 
     def withdraw(self, turn_id: int) -> None:
         """The user went on talking: forget the held turn as if it never was."""
@@ -676,6 +676,7 @@ class Conversation:
         reply.tracker.sentences[frame.index] = frame.text
         for chunk in self.tts.synthesize(frame.text):
             reply.chunk_ready = True
+            features = self.animator.drive_features(chunk.audio, chunk.sample_rate)
             if not self._wait_for_room(reply.turn_id) or not self._wait_released(reply):
                 return
             # Check and enqueue under the lock that stop_speaking() holds while it cancels and
@@ -688,8 +689,8 @@ class Conversation:
                 reply.tracker.spans[frame.index] = (start, segment.end)
                 if times.first_audio_queued is None:
                     times.first_audio_queued = time.monotonic()
-                self.animator.add_speech(VisemeTrack.from_alignments(
-                    chunk.phonemes, chunk.sample_rate, self.output.seconds(segment.start)))
+                self.animator.add_chunk(chunk.audio, chunk.sample_rate, chunk.phonemes,
+                                        self.output.seconds(segment.start), features)
 
     def _wait_released(self, reply: _Reply) -> bool:
         """A held reply's audio waits here, synthesized and ready, until the user's pause

@@ -2,7 +2,8 @@
 
 The renderer runs on this worker, never on the Qt thread. Each frame is rendered for the
 speech time at which it will be *seen*: the audio clock now plus the expected delay until it
-is painted (render time plus half a paint period), so lips meet the sound, not trail it.
+is painted (render time plus half a paint period) plus half a frame period (the middle of
+the time it stays on screen), so lips meet the sound, not trail it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from desktop.face.animator import FaceAnimator
-from desktop.face.renderer import FaceRenderer
+from desktop.face.source import FaceMoment, FaceSource
 from desktop.voice.audio_out import AudioOutput
 
 
@@ -26,6 +27,12 @@ class VideoFrame:
     rendered_at: float  # monotonic
     render_ms: float
     number: int
+
+
+def av_offset_ms(frame: VideoFrame, heard_s: float, paint_period_s: float = 1 / 60) -> float:
+    """How far the lips of ``frame`` are from the sound when the painter, polling now (the
+    speaker has played ``heard_s``), puts it on screen: on average half a paint period later."""
+    return abs(frame.speech_t - (heard_s + paint_period_s / 2)) * 1000.0
 
 
 class FrameMailbox:
@@ -47,15 +54,15 @@ class FrameMailbox:
 class FaceLoop:
     def __init__(
         self,
-        renderer: FaceRenderer,
+        source: FaceSource,
         animator: FaceAnimator,
         output: AudioOutput | Callable[[], AudioOutput | None] | None,
         mailbox: FrameMailbox,
         fps: float = 25.0,
         paint_period_s: float = 1 / 60,
     ) -> None:
-        self.renderer = renderer
-        self.animator = animator
+        self.source = source
+        self.animator = animator  # whose listening state the face shows
         # The speaker whose clock the face follows. A callable follows a call whose speaker
         # changes (switched, unplugged, back): ask it each frame.
         self._output = output if callable(output) else (lambda: output)
@@ -91,12 +98,17 @@ class FaceLoop:
 
     def render_once(self, number: int = 0) -> VideoFrame:
         expected_ms = float(np.median(self.render_ms[-25:])) if self.render_ms else 10.0
-        lead = expected_ms / 1000.0 + self.paint_period_s / 2
-        speech_t = self.speech_clock() + lead if self._speaking() else self.speech_clock()
+        # A frame is on screen from about half a paint period after it is rendered until the
+        # next frame replaces it one frame period later: aim at the middle of that span, so
+        # the lips are as often a little early as a little late (|A-V| <= half a period).
+        lead = expected_ms / 1000.0 + self.paint_period_s / 2 + 0.5 / self.fps
+        speaking = self._speaking()
+        speech_t = self.speech_clock() + lead if speaking else self.speech_clock()
         now = time.monotonic()
-        params = self.animator.params_at(speech_t, now - self._started)
+        moment = FaceMoment(speech_t, now - self._started, speaking,
+                            self.animator.listening_since is not None)
         started = time.perf_counter()
-        image = self.renderer.render(params)
+        image = self.source.frame(moment)
         render_ms = (time.perf_counter() - started) * 1000.0
         self.render_ms.append(render_ms)
         if len(self.render_ms) > 2000:

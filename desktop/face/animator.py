@@ -1,13 +1,20 @@
-"""Combines speech visemes and idle motion into one frame's FaceParams at a clock time."""
+"""Combines speech visemes and idle motion into one frame's FaceParams at a clock time, and
+hands each spoken chunk's audio to the drive of a hearth-face-v2 face when one is attached."""
 
 from __future__ import annotations
 
 import math
 import threading
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from desktop.face.contract import FaceParams
 from desktop.face.idle import IdleMotion
 from desktop.face.visemes import VisemeTrack
+
+if TYPE_CHECKING:
+    from desktop.face.drive import DriveTrack
 
 
 class FaceAnimator:
@@ -18,22 +25,51 @@ class FaceAnimator:
         self._track = VisemeTrack()
         self._lock = threading.Lock()
         self._listening_since: float | None = None  # wall time the user began to talk
+        self._drive: DriveTrack | None = None
+
+    def attach_drive(self, drive: DriveTrack | None) -> None:
+        """A v2 face's drive: from now on spoken audio is turned into its features."""
+        self._drive = drive
 
     def add_speech(self, track: VisemeTrack) -> None:
         with self._lock:
             self._track.extend(track)
 
+    def drive_features(self, audio: np.ndarray, sample_rate: int) -> np.ndarray | None:
+        """A v2 face's features of a chunk, computed before the chunk is queued (on the TTS
+        worker: the media core), so the face's lookahead exists before the sound plays."""
+        drive = self._drive
+        return None if drive is None else drive.extractor.features(audio, sample_rate)
+
+    def add_chunk(self, audio: np.ndarray, sample_rate: int, phonemes: list,
+                  start_s: float, features: np.ndarray | None = None) -> None:
+        """A chunk of reply audio queued at ``start_s`` on the speech clock."""
+        self.add_speech(VisemeTrack.from_alignments(phonemes, sample_rate, start_s))
+        drive = self._drive
+        if drive is not None:
+            drive.add_audio(audio, sample_rate, start_s, features)
+
     def cut_speech(self, at_s: float) -> None:
         with self._lock:
             self._track.drop_after(at_s)
+        drive = self._drive
+        if drive is not None:
+            drive.cut_after(at_s)
 
     def set_listening(self, since: float | None) -> None:
         """The user is talking (since wall time ``since``), or stopped (None)."""
         self._listening_since = since
 
+    @property
+    def listening_since(self) -> float | None:
+        return self._listening_since
+
     def clear(self) -> None:
         with self._lock:
             self._track = VisemeTrack()
+        drive = self._drive
+        if drive is not None:
+            drive.clear()
 
     def params_at(self, speech_t: float, wall_t: float) -> FaceParams:
         """``speech_t``: the audio clock (seconds of reply audio played);

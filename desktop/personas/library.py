@@ -46,6 +46,7 @@ class Persona:
     folder: Path | None = None  # where an installed persona's files are
     publisher_key_id: str | None = None  # the key that vouched for it at import
     renderer: str | None = None  # a face renderer (ONNX, contract hearth-face-v1) it brings
+    face: str | None = None  # a hearth-face-v2 folder (idle loop + mouth generator) it brings
 
     def bundled_voice(self) -> Path | None:
         """A piper voice the persona brings in its bundle, for its first language that has
@@ -63,6 +64,13 @@ class Persona:
             return None
         path = self.folder / self.renderer
         return path if path.is_file() else None
+
+    def face_folder(self) -> Path | None:
+        """The persona's hearth-face-v2 folder (with its manifest.json), if it has one."""
+        if self.folder is None or not self.face:
+            return None
+        path = self.folder / self.face
+        return path if (path / "manifest.json").is_file() else None
 
     def name(self, language: str = "en") -> str:
         return self.names.get(language) or self.names.get("en") or next(iter(self.names.values()))
@@ -120,11 +128,21 @@ def load_persona(folder: Path | Traversable, builtin: bool = False) -> Persona:
             publisher_key_id=installed.get("publisher_key_id"),
             folder=None if builtin else Path(str(folder)),
             renderer=(data.get("renderer") or {}).get("path"),
+            face=_face_folder_name(data.get("face")),
         )
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise PersonaInvalid(f"The persona in {folder} cannot be read ({error}).",
                              "Reinstall it from its .persona file.") from error
     return persona
+
+
+def _face_folder_name(face: object) -> str | None:
+    """The v2 face's folder inside the persona: always ``face`` (nothing outside it)."""
+    if face is None:
+        return None
+    if not isinstance(face, dict) or face.get("contract") != "hearth-face-v2":
+        raise ValueError("its face section is not a hearth-face-v2 face")
+    return "face"
 
 
 def _install_info(folder: Path | Traversable) -> dict:

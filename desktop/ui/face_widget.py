@@ -57,8 +57,12 @@ class FaceWidget(QWidget):
         image = self.current_image()
         if image is None:
             return
-        side = min(self.width(), self.height()) - 16
-        target = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+        # Fit the frame inside the widget with its own aspect ratio (a 2:3 portrait or a 16:9
+        # loop is letterboxed, never squashed).
+        room_w, room_h = self.width() - 16, self.height() - 16
+        scale = min(room_w / image.width(), room_h / image.height())
+        w, h = image.width() * scale, image.height() * scale
+        target = QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
         path = QPainterPath()
         path.addRoundedRect(target, 18, 18)
         painter.setClipPath(path)

@@ -498,17 +498,23 @@ class MainWindow(QMainWindow):
             used = store.memories_of_turns([t.id for t in turns if t.role == "assistant"])
             lines = [TranscriptLine("user" if t.role == "user" else "persona", t.text,
                                     [f.text for f in used.get(t.id, [])]) for t in turns if t.text]
+        # The face is loaded here too, off the Qt thread: a v2 face decodes its idle loop.
+        face_loop = self.hearth.face_loop(persona, self.animator, self.mailbox,
+                                          conversation=conversation)
         problems = [*self.hearth.store_problems(), *self.hearth.engines.problems]
-        self.bridge.post(("ready", generation, conversation, lines, problems))
+        self.bridge.post(("ready", generation, conversation, lines, problems, face_loop))
 
     # -- events from the engine (on the Qt thread) -------------------------------------------
     def on_event(self, event: object) -> None:
         if isinstance(event, tuple) and event[0] == "ready":
-            _, generation, conversation, lines, problems = event
+            _, generation, conversation, lines, problems, face_loop = event
             if generation != self._generation:
                 conversation.close()
                 return
             self.conversation = conversation
+            if self.face_loop is not None:
+                self.face_loop.stop()
+            self.face_loop = face_loop
             self._lines = list(lines)
             self._line_of_turn, self._user_line_of_turn = {}, {}
             self._render_transcript()
@@ -709,7 +715,6 @@ class MainWindow(QMainWindow):
             self.conversation.set_spoken(False)
         if self.face_loop is not None:
             self.face_loop.stop()
-            self.face_loop = None
         self.call.face.mailbox = None
         self.call.face.update()
         self.call.start.setEnabled(True)
