@@ -142,12 +142,30 @@ def build_renderer_graph():
     warped = g.op("GridSample", "portrait", grid, align_corners=0, mode="bilinear",
                   padding_mode="border")
 
-    # 4. The open mouth's interior: a soft dark ellipse that grows with the jaw.
-    cavity = g.gaussian(x, y, mx, g.add(my, g.scale(mh, 0.35)),
-                        g.mul(g.scale(mw, 0.34), g.sub(one, g.scale(rnd, 0.4))),
-                        g.add(g.scale(g.mul(jaw, mw), 0.22), g.const(1e-3)))
-    shade = g.sub(one, g.mul(g.scale(cavity, 0.85), g.op("Min", g.scale(jaw, 3.0), one)))
-    frame = g.mul(warped, g.op("Unsqueeze", shade, g.const([0, 1], np.int64)))
+    # 4. The open mouth's interior, colour-matched to this face: the lips' own mean colour
+    # (the portrait under a soft lip mask), darkened and warmed, fills a soft ellipse that
+    # grows with the jaw, with a band of teeth along its top edge; never a blue-black hole.
+    lip_mask = g.op("Unsqueeze", g.gaussian(x, y, mx, my, g.scale(mw, 0.5), g.scale(mh, 0.8)),
+                    g.const([0, 1], np.int64))  # [1, 1, H, W]
+    lip_sum = g.op("ReduceSum", g.mul("portrait", lip_mask), g.const([2, 3], np.int64),
+                   keepdims=1)
+    lip_colour = g.div(lip_sum, g.add(g.op("ReduceSum", lip_mask, g.const([2, 3], np.int64),
+                                           keepdims=1), g.const(1e-6)))  # [1, 3, 1, 1]
+    interior = g.mul(lip_colour, g.const(np.array([0.42, 0.22, 0.22], np.float32)
+                                         .reshape(1, 3, 1, 1)))
+    teeth_colour = g.const(np.array([0.86, 0.83, 0.78], np.float32).reshape(1, 3, 1, 1))
+    opening = g.op("Min", g.scale(jaw, 3.0), one)
+    cavity_h = g.add(g.scale(g.mul(jaw, mw), 0.22), g.const(1e-3))
+    cavity_y = g.add(my, g.scale(mh, 0.35))
+    cavity = g.gaussian(x, y, mx, cavity_y,
+                        g.mul(g.scale(mw, 0.34), g.sub(one, g.scale(rnd, 0.4))), cavity_h)
+    teeth = g.gaussian(x, y, mx, g.sub(cavity_y, g.scale(cavity_h, 0.75)),
+                       g.scale(mw, 0.26), g.scale(cavity_h, 0.35))
+    fill = g.op("Unsqueeze", g.mul(g.scale(cavity, 0.92), opening), g.const([0, 1], np.int64))
+    tooth = g.op("Unsqueeze", g.mul(g.mul(g.scale(teeth, 0.7), cavity), opening),
+                 g.const([0, 1], np.int64))
+    inside = g.add(g.mul(interior, g.sub(one, tooth)), g.mul(teeth_colour, tooth))
+    frame = g.add(g.mul(warped, g.sub(one, fill)), g.mul(inside, fill))
     g.nodes.append(helper.make_node("Clip", [frame, zero, one], ["frame"]))
 
     graph = helper.make_graph(

@@ -162,8 +162,10 @@ class NeuralFace:
         session = open_generator(folder / manifest.generator, manifest,
                                  threads or manifest.threads)
         boxes = read_boxes(folder / manifest.boxes, manifest)
-        data = np.frombuffer((folder / manifest.blend).read_bytes(), np.uint8)
-        mask = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if data.size < (8 << 20) else None
+        raw = (folder / manifest.blend).read_bytes()
+        # The header's size is checked before anything is decoded.
+        fits = _png_size(raw) == (manifest.crop, manifest.crop)
+        mask = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_GRAYSCALE) if fits else None
         if mask is None or mask.shape != (manifest.crop, manifest.crop):
             raise FaceManifestInvalid(f"The blend mask {manifest.blend} must be a "
                                       f"{manifest.crop}x{manifest.crop} grey image.")
@@ -220,6 +222,12 @@ class NeuralFace:
         self.timings.composite_ms.append((done - model_done) * 1000.0)
         self.timings.keep_recent()
         return out
+
+
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    if len(data) < 24 or data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 def open_generator(path: Path, manifest: FaceManifest, threads: int) -> object:

@@ -9,7 +9,7 @@ child means "model rejected"; the app keeps running.
 
 ASR folder (SenseVoice) and VAD graph: the same, through their engines' own checks.
 
-    python -m desktop.models.sideload gguf|voice|asr|vad PATH    (the child's entry point)
+    python -m desktop.models.sideload gguf|voice|asr|vad|face|likeness PATH   (the child)
 """
 
 from __future__ import annotations
@@ -183,6 +183,12 @@ def _child_main(kind: str, path: Path) -> int:
         from desktop.voice.vad import SileroVAD
 
         SileroVAD(path).load().push(np.zeros(1024, np.float32))
+    elif kind == "likeness":
+        from desktop.face.neural import NeuralFace
+        from desktop.face.source import FaceMoment
+
+        face = NeuralFace.load(path)
+        face.frame(FaceMoment(0.0, 0.0, True, False))  # one speaking frame: the model runs
     elif kind == "face":
         import numpy as np
 

@@ -35,7 +35,7 @@ MAX_ENTRIES = 64
 MAX_MANIFEST_BYTES = 256 << 10
 MAX_MEMBER_BYTES = {"image/png": 16 << 20, "image/jpeg": 16 << 20,
                     "application/onnx": 256 << 20, "application/json": 1 << 20,
-                    "text/plain": 1 << 20}
+                    "video/mp4": 192 << 20, "text/plain": 1 << 20}
 MAX_TOTAL_BYTES = 600 << 20
 MAX_RATIO = 100
 MAX_SECONDS = 60.0
@@ -391,7 +391,8 @@ def build_bundle(target: Path, manifest: dict, files: dict[str, bytes],
 def _media_type(path: str) -> str:
     suffix = path.rsplit(".", 1)[-1].lower()
     return {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
-            "onnx": "application/onnx", "json": "application/json"}.get(suffix, "text/plain")
+            "onnx": "application/onnx", "json": "application/json",
+            "mp4": "video/mp4"}.get(suffix, "text/plain")
 
 
 # -- importing -----------------------------------------------------------------------------------
@@ -579,6 +580,7 @@ def import_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[str
         }), encoding="utf-8")
         _check_images(staging, manifest)
         _check_models(staging, manifest)
+        _check_face(staging, manifest, set(listed))
         from desktop.personas.library import load_persona
 
         load_persona(staging)  # the installed folder must load, or nothing is installed
@@ -662,6 +664,50 @@ def _check_models(staging: Path, manifest: dict) -> None:
                                      f"{error.problem}") from error
 
 
+FACE_FOLDER = "face"
+
+
+def _check_face(staging: Path, manifest: dict, listed: set[str]) -> None:
+    """A hearth-face-v2 face (docs/face.md): its own manifest read with types and ranges,
+    every file it names listed (so hashed and signed) inside ``face/``, nothing else there,
+    the generator a single-file standard-operator ONNX, and the whole face loaded and one
+    speaking frame rendered in a child process with memory and time limits."""
+    face = manifest.get("face")
+    in_folder = {path for path in listed if path.startswith(FACE_FOLDER + "/")}
+    if face is None:
+        if in_folder:
+            raise BundleRejected("The bundle has a face folder but its manifest declares no "
+                                 "face.")
+        return
+    from desktop.errors import HearthError
+    from desktop.face.manifest import parse_face_manifest
+    from desktop.models.sideload import check_onnx, trial_load
+
+    if not isinstance(face, dict) or face.get("contract") != "hearth-face-v2":
+        raise BundleRejected("The bundle's face is not a hearth-face-v2 face.",
+                             "Ask its publisher for a copy made for this version of Hearth.")
+    if f"{FACE_FOLDER}/manifest.json" not in listed:
+        raise BundleRejected("The bundle declares a face but has no face/manifest.json.")
+    folder = staging / FACE_FOLDER
+    try:
+        face_manifest = parse_face_manifest((folder / "manifest.json").read_bytes())
+        named = {f"{FACE_FOLDER}/{name}" for name in face_manifest.files()}
+        missing = named - listed
+        if missing:
+            raise BundleRejected(f"The face names files the bundle does not list: "
+                                 f"{', '.join(sorted(missing))}.")
+        extra = in_folder - named - {f"{FACE_FOLDER}/manifest.json"}
+        if extra:
+            raise BundleRejected(f"The face folder holds files its manifest does not name: "
+                                 f"{', '.join(sorted(extra))}.")
+        check_onnx(folder / face_manifest.generator)
+        trial_load("likeness", folder)
+    except BundleRejected:
+        raise
+    except HearthError as error:
+        raise BundleRejected(f"The persona's face was refused: {error.problem}") from error
+
+
 def _check_image(path: Path, name: str) -> None:
     """Decode an image in a child process with a pixel cap; it is re-encoded as PNG there."""
     import subprocess
@@ -678,6 +724,6 @@ def _persona_json(manifest: dict) -> dict:
     """The library's persona.json, from the verified manifest."""
     keys = ("id", "version", "names", "languages", "description", "personality", "greetings",
             "sample_lines", "portrait", "face_rig", "voice", "license", "lore", "renderer",
-            "expressions")
+            "expressions", "face")
     return {"format": "hearth-persona-installed-1",
             **{k: manifest[k] for k in keys if k in manifest}}
