@@ -236,17 +236,27 @@ class Hearth:
     def inspect_bundle(self, path: Path) -> Inspection:
         """Check a .persona without installing it (for the confirmation screen)."""
         settings = Settings.load(self.dirs.root)
-        return inspect_bundle(path, self.dirs.personas,
-                              trusted_publishers(settings.trusted_publishers),
+        return inspect_bundle(path, self.dirs.personas, self.trusted_for_import(settings),
                               region=settings.effective_region())
 
     def import_bundle(self, path: Path, allow_downgrade: bool = False) -> Imported:
         """Check and install a .persona bundle (desktop.personas.bundle)."""
         settings = Settings.load(self.dirs.root)
-        return import_bundle(path, self.dirs.personas,
-                             trusted_publishers(settings.trusted_publishers),
+        return import_bundle(path, self.dirs.personas, self.trusted_for_import(settings),
                              allow_downgrade=allow_downgrade,
                              region=settings.effective_region())
+
+    def trusted_for_import(self, settings: Settings):
+        """The publishers Hearth trusts, plus the user's own key for the personas they made
+        themselves (ids under ``user.``; desktop.personas.creator)."""
+        from desktop.personas.creator import OWN_PREFIX, OWN_PUBLISHER, own_public_key
+
+        trusted = trusted_publishers(settings.trusted_publishers)
+        own = own_public_key(self.dirs.root / "keys")
+        if own is not None and OWN_PUBLISHER not in trusted:
+            trusted[OWN_PUBLISHER] = own
+            trusted.prefixes[OWN_PUBLISHER] = (OWN_PREFIX,)
+        return trusted
 
     def region(self) -> str | None:
         """The user's country or region, for licenses limited to some territories."""

@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--voice-replies", type=int, default=100,
                        help="replies played with their echo in the microphone, counting "
                             "false barge-ins")
+    from desktop.likeness.cli import add_parser as add_likeness
+
+    add_likeness(sub)
     memory = sub.add_parser("memory", help="export or forget what Hearth keeps of a persona")
     memory_sub = memory.add_subparsers(dest="memory_command", required=True)
     export = memory_sub.add_parser("export", help="print (or write) everything as JSON")
@@ -68,13 +71,24 @@ def main(argv: list[str] | None = None) -> int:
                                            "description, exported as a .persona signed with "
                                            "your key")
     create.add_argument("--name", required=True)
-    create.add_argument("--photo", required=True, help="a PNG or JPEG")
+    create.add_argument("--photo", help="a PNG or JPEG (optional with --face: the face's own "
+                                        "footage gives the portrait)")
+    create.add_argument("--face", help="a photoreal face folder made by hearth likeness build "
+                                       "(OUT/face); its consent record comes with it")
+    create.add_argument("--consent", choices=["own", "permission", "none"],
+                        help="whose face is in the photo: own (yours), permission (someone "
+                             "who gave you leave), none (not a real person: a drawing, a "
+                             "character); asked when not given")
+    create.add_argument("--evidence", help="with --consent permission: the evidence of it (a "
+                                           "signed release, a recording); without it the "
+                                           "persona stays on this computer")
     create.add_argument("--description", required=True, help="about 200 characters")
     create.add_argument("--greeting", default="")
     create.add_argument("--sample", action="append", default=[], help="how it writes (repeat)")
     create.add_argument("--language", default="en")
     create.add_argument("--voice", help="a catalog voice id")
-    create.add_argument("--out", required=True, help="the .persona file to write")
+    create.add_argument("--out", help="the .persona file to write (may be left out with "
+                                      "--install)")
     create.add_argument("--install", action="store_true", help="also install it")
     trust = sub.add_parser("trust", help="trust a persona publisher's key (only if you know "
                                          "who they are)")
@@ -134,6 +148,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_import(args)
     if args.command == "create":
         return run_create(args)
+    if args.command == "likeness":
+        from desktop.likeness.cli import run as run_likeness
+
+        return run_likeness(args)
     if args.command == "rotate":
         from pathlib import Path
 
@@ -336,16 +354,27 @@ def run_remote(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ask_photo_consent() -> str | None:
+    if not sys.stdin.isatty():
+        return None
+    print("Whose face is in this photo?\n  1) mine\n  2) someone who gave me permission\n"
+          "  3) nobody real (a drawing, a character)", file=sys.stderr)
+    return {"1": "own", "2": "permission", "3": "none"}.get(input("1, 2 or 3: ").strip())
+
+
 def run_create(args: argparse.Namespace) -> int:
     import re
+    import tempfile
     from pathlib import Path
 
     from desktop.app import Hearth
     from desktop.errors import HearthError
+    from desktop.likeness.build import sha256_file
     from desktop.paths import DataDirs
     from desktop.personas.creator import (
         PersonaDraft,
         export_draft,
+        read_consent,
         rig_from_points,
         square_photo,
         user_signer,
@@ -353,16 +382,51 @@ def run_create(args: argparse.Namespace) -> int:
 
     dirs = DataDirs.default().ensure()
     slug = re.sub(r"[^a-z0-9]+", "-", args.name.lower()).strip("-")[:40] or "persona"
+    if not args.photo and not args.face:
+        print("hearth: give --photo (a PNG or JPEG) or --face (from hearth likeness build).",
+              file=sys.stderr)
+        return 2
+    if not args.out and not args.install:
+        print("hearth: say where to write the persona (--out FILE.persona), or --install it.",
+              file=sys.stderr)
+        return 2
     try:
-        photo, square = square_photo(Path(args.photo).read_bytes())
-        points = Hearth(dirs).find_face(square)
-        if points is None:
-            print("No face found (or no face detector installed: hearth models download "
-                  "yunet-face); the face is assumed centred.", file=sys.stderr)
+        photo, points = b"", None
+        if args.photo:
+            photo, square = square_photo(Path(args.photo).read_bytes())
+            points = Hearth(dirs).find_face(square)
+            if points is None and not args.face:
+                print("No face found (or no face detector installed: hearth models download "
+                      "yunet-face); the face is assumed centred.", file=sys.stderr)
         draft = PersonaDraft(f"user.{slug}", args.name, args.description, photo, args.language,
                              sample_lines=args.sample, greeting=args.greeting, voice=args.voice,
                              face_rig=rig_from_points(**points) if points else None)
-        path = export_draft(draft, Path(args.out), user_signer(dirs.root / "keys"))
+        if args.face:
+            draft.face_dir = Path(args.face)
+            consent = read_consent(draft.face_dir)
+            draft.likeness, draft.consent_statement = consent["basis"], consent["statement"]
+            draft.evidence_sha256 = list(consent["evidence_sha256"])
+        else:
+            basis = args.consent or _ask_photo_consent()
+            if basis is None:
+                print("hearth: say whose face is in the photo: --consent own, --consent "
+                      "permission or --consent none (not a real person).", file=sys.stderr)
+                return 2
+            if basis != "none":
+                draft.likeness = basis
+                draft.evidence_sha256 = [sha256_file(Path(args.photo))] if basis == "own" else []
+        if args.evidence:
+            draft.evidence_sha256.append(sha256_file(Path(args.evidence)))
+        signer = user_signer(dirs.root / "keys")
+        if args.out:
+            path = export_draft(draft, Path(args.out), signer)
+            print(f"Wrote {path}, signed with your key.")
+        if args.install:
+            with tempfile.TemporaryDirectory() as scratch:
+                # A private likeness is never left on disk as a file: installed, then gone.
+                args.file = str(Path(args.out) if args.out else export_draft(
+                    draft, Path(scratch) / f"{slug}.persona", signer, allow_private=True))
+                return run_import(args)
     except HearthError as error:
         print(f"hearth: {error}", file=sys.stderr)
         return 1
@@ -370,10 +434,6 @@ def run_create(args: argparse.Namespace) -> int:
         print(f"hearth: {error.filename or args.photo} cannot be read ({error.strerror}).",
               file=sys.stderr)
         return 1
-    print(f"Wrote {path}, signed with your key.")
-    if args.install:
-        args.file = str(path)
-        return run_import(args)
     return 0
 
 

@@ -65,7 +65,8 @@ def hearth_create(home, photo: bytes, folder: Path, name: str, description: str
     env = {**os.environ, "HEARTH_HOME": str(home.root)}
     return subprocess.run(
         [sys.executable, "-m", "desktop.cli", "create", "--name", name, "--photo", str(path),
-         "--description", description, "--out", str(folder / f"{name}.persona"), "--install"],
+         "--description", description, "--out", str(folder / f"{name}.persona"), "--install",
+         "--consent", "none"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 

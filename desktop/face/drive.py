@@ -8,7 +8,7 @@ with exactly the same features:
 - a periodic Hann window of ``win_length`` samples, FFT of ``n_fft``, hop ``hop`` samples
   (``mels_per_frame`` mel frames per video frame: hop = sample_rate / fps / mels_per_frame);
 - power spectrum through ``n_mels`` triangular HTK-mel filters from ``fmin`` to ``fmax``;
-- ``(log10(max(mel, 1e-5)) + 5) / 5``: digital silence is exactly 0, which is the neutral
+- ``max(0, (log10(max(mel, 1e-5)) + 5) / 5)``: digital silence is exactly 0, which is the neutral
   drive, and speech lies roughly in [0, 1.5].
 
 ``DriveTrack`` keeps these features on the reply's audio timeline. The TTS worker adds each
@@ -103,7 +103,8 @@ class MelExtractor:
         spectrum = np.fft.rfft(frames * self._window, axis=1)
         power = (spectrum.real ** 2 + spectrum.imag ** 2).astype(np.float32)
         mel = power @ self._bank.T
-        return ((np.log10(np.maximum(mel, 1e-5)) + 5.0) / 5.0).astype(np.float32)
+        # Clipped at 0 so that silence is exactly the neutral drive despite rounding.
+        return np.maximum(0.0, (np.log10(np.maximum(mel, 1e-5)) + 5.0) / 5.0).astype(np.float32)
 
 
 class DriveTrack:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from desktop.errors import HearthError
 from desktop.face.drive import MelRecipe
-from desktop.face.generator import CONTRACT_V2
+from desktop.face.generator import CONTRACT_V2, GeneratorShape
 
 MAX_LOOP_FRAMES = 1500  # a minute at 25 fps
 MAX_LOOP_SIDE = 1280
@@ -80,6 +80,27 @@ class FaceManifest:
                      "order": "pingpong", "boxes": self.boxes, "blend": self.blend,
                      "segments": {k: list(v) for k, v in self.segments.items()}},
         }
+
+
+def lower_face_rect(crop: int) -> tuple[int, int, int, int]:
+    """The lower face in a crop whose mouth sits 55 % of the way down (as the likeness
+    builder cuts it): blanked in the generator's second input, solid in the blend mask."""
+    return (round(crop * 0.12), round(crop * 0.40), round(crop * 0.88), round(crop * 0.94))
+
+
+def new_face_manifest(shape: GeneratorShape, frames: int, size: tuple[int, int],
+                      segments: dict[str, tuple[int, int]] | None = None, past: int = 4,
+                      future: int = 3, threads: int = 1) -> FaceManifest:
+    """The manifest of a face made by Hearth's own builder (or its test fixture)."""
+    recipe = MelRecipe()
+    if shape.drive_mels != (past + 1 + future) * recipe.mels_per_frame:
+        raise ValueError("the generator's drive window does not match past/future")
+    whole = (0, frames - 1)
+    return FaceManifest(
+        fps=recipe.fps, crop=shape.crop, inpaint=lower_face_rect(shape.crop), recipe=recipe,
+        past=past, future=future, generator="generator.onnx", threads=threads,
+        video="idle.mp4", frames=frames, size=size, boxes="boxes.json", blend="blend.png",
+        segments={state: (segments or {}).get(state, whole) for state in STATES})
 
 
 def _int(data: dict, key: str, low: int, high: int, where: str) -> int:

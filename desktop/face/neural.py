@@ -16,6 +16,7 @@ envelope), so there is no pop between recorded and generated mouths.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -97,7 +98,7 @@ class LoopClock:
         self._last_step: int | None = None
 
     def at(self, wall_t: float, state: str) -> int:
-        step = int(wall_t * self.fps)
+        step = math.floor(wall_t * self.fps + 1e-6)
         if self._last_step is None:
             self._last_step = step
         for _ in range(min(step - self._last_step, 3 * self.fps)):
@@ -144,7 +145,7 @@ class NeuralFace:
         self.drive = DriveTrack(MelExtractor(manifest.recipe), manifest.past, manifest.future)
         self.clock = LoopClock(manifest.segments, manifest.fps)
         self.timings = FaceTimings()
-        self._envelope = 0.0
+        self._ease = 0  # frames into the ease between recorded and generated mouths
         self._lock = threading.Lock()  # one frame at a time (the bench and the loop share it)
 
     @property
@@ -196,11 +197,10 @@ class NeuralFace:
         state = "speaking" if speaking else "listening" if moment.listening else "idle"
         index = self.clock.at(moment.wall_t, state)
         frame = self.loop[index]
-        step = 1.0 / EASE_FRAMES
-        self._envelope = min(1.0, self._envelope + step) if speaking else max(
-            0.0, self._envelope - step)
+        # Counted in whole frames, so the ease ends exactly (no model call at a weight of 1e-17).
+        self._ease = min(EASE_FRAMES, self._ease + 1) if speaking else max(0, self._ease - 1)
         self.timings.frames += 1
-        if self._envelope <= 0.0:
+        if self._ease == 0:
             return frame  # idle: the footage as recorded, no model call
         started = time.perf_counter()
         face = self.generator_inputs(frame, index)
@@ -212,7 +212,7 @@ class NeuralFace:
         generated = np.clip(crop[0].transpose(1, 2, 0), 0.0, 1.0) * 255.0
         generated = cv2.resize(generated, (side, side), interpolation=cv2.INTER_LINEAR)
         alpha = cv2.resize(self.blend, (side, side), interpolation=cv2.INTER_LINEAR)
-        alpha = (alpha * self._envelope)[..., None]
+        alpha = (alpha * (self._ease / EASE_FRAMES))[..., None]
         out = frame.copy()
         region = out[y0:y1, x0:x1].astype(np.float32)
         out[y0:y1, x0:x1] = (region + alpha * (generated - region) + 0.5).astype(np.uint8)

@@ -3,7 +3,7 @@ sample rate) and writing one, through PyAV (FFmpeg's libraries in a wheel)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,24 +18,8 @@ class VideoUnusable(HearthError):
     pass
 
 
-@dataclass
-class TalkingVideo:
-    frames: list[np.ndarray]  # RGB uint8, one per 1/fps
-    audio: np.ndarray  # float32 mono at sample_rate
-    fps: int
-    sample_rate: int
-
-    @property
-    def seconds(self) -> float:
-        return len(self.frames) / self.fps
-
-
-def read_talking_video(path: Path, fps: int = 25, sample_rate: int = 16000,
-                       max_side: int = 1280) -> TalkingVideo:
-    """Every frame resampled in time to ``fps`` (nearest frame) and scaled so its longer side
-    is at most ``max_side``; the first audio stream mixed to mono at ``sample_rate``."""
+def _open(path: Path):
     av = require("av", "av", "Reading the talking video (pip install 'hearth[likeness]')")
-    cv2 = require("cv2", "opencv-python-headless", "Reading the talking video")
     if not path.is_file():
         raise VideoUnusable(f"{path} is not a file.", "Give the path of a video of the person "
                             "talking (MP4, MOV, MKV or WebM).")
@@ -44,47 +28,65 @@ def read_talking_video(path: Path, fps: int = 25, sample_rate: int = 16000,
     except av.error.FFmpegError as error:
         raise VideoUnusable(f"{path.name} is not a video Hearth can read ({error}).",
                             "Convert it to MP4 (H.264 with AAC sound) and try again.") from error
+    if not container.streams.video:
+        container.close()
+        raise VideoUnusable(f"{path.name} has no picture.", "Give a video of the person.")
+    if not container.streams.audio:
+        container.close()
+        raise VideoUnusable(f"{path.name} has no sound.",
+                            "The face learns from the person's voice: record with sound.")
+    return av, container
+
+
+def read_sound(path: Path, sample_rate: int = 16000) -> np.ndarray:
+    """The first audio stream mixed to mono float32 at ``sample_rate``."""
+    av, container = _open(path)
+    chunks: list[np.ndarray] = []
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
     with container:
-        if not container.streams.video:
-            raise VideoUnusable(f"{path.name} has no picture.", "Give a video of the person.")
-        if not container.streams.audio:
-            raise VideoUnusable(f"{path.name} has no sound.",
-                                "The face learns from the person's voice: record with sound.")
-        frames: list[np.ndarray] = []
-        chunks: list[np.ndarray] = []
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
-        next_time = 0.0
         try:
-            for packet in container.demux(container.streams.video[0],
-                                          container.streams.audio[0]):
-                for decoded in packet.decode():
-                    if isinstance(decoded, av.AudioFrame):
-                        for mono in resampler.resample(decoded):
-                            chunks.append(mono.to_ndarray().reshape(-1))
-                        continue
-                    t = float(decoded.time or 0.0)
-                    if t > MAX_SECONDS:
-                        raise VideoUnusable(f"{path.name} is longer than {MAX_SECONDS // 60} "
-                                            "minutes.", "Cut it to the best 3-5 minutes.")
-                    if decoded.width > MAX_SIDE or decoded.height > MAX_SIDE:
-                        raise VideoUnusable(f"{path.name} is larger than {MAX_SIDE} pixels.")
-                    if t + 0.5 / fps < next_time:
-                        continue  # a faster source: keep the frame nearest each 1/fps
-                    rgb = decoded.to_ndarray(format="rgb24")
-                    scale = max_side / max(rgb.shape[:2])
-                    if scale < 1:
-                        rgb = cv2.resize(rgb, None, fx=scale, fy=scale,
-                                         interpolation=cv2.INTER_AREA)
-                    while next_time <= t + 0.5 / fps:  # a slower source repeats frames
-                        frames.append(rgb)
-                        next_time += 1.0 / fps
-            for mono in resampler.resample(None):
-                chunks.append(mono.to_ndarray().reshape(-1))
+            for decoded in container.decode(container.streams.audio[0]):
+                if float(decoded.time or 0.0) > MAX_SECONDS:
+                    raise VideoUnusable(f"{path.name} is longer than {MAX_SECONDS // 60} "
+                                        "minutes.", "Cut it to the best 3-5 minutes.")
+                chunks.extend(m.to_ndarray().reshape(-1) for m in resampler.resample(decoded))
+            chunks.extend(m.to_ndarray().reshape(-1) for m in resampler.resample(None))
         except av.error.FFmpegError as error:
-            raise VideoUnusable(f"{path.name} is damaged ({error}).",
+            raise VideoUnusable(f"The sound of {path.name} is damaged ({error}).",
                                 "Export it again from the recording.") from error
-    audio = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
-    return TalkingVideo(frames, audio, fps, sample_rate)
+    return np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+
+
+def video_frames(path: Path, fps: int = 25, max_side: int = 1280) -> Iterator[np.ndarray]:
+    """RGB frames, one per 1/``fps`` (the nearest source frame; a slower source repeats),
+    scaled so the longer side is at most ``max_side``. A generator: a five-minute video is
+    never all in memory."""
+    import cv2
+
+    av, container = _open(path)
+    next_time = 0.0
+    with container:
+        try:
+            for decoded in container.decode(container.streams.video[0]):
+                t = float(decoded.time or 0.0)
+                if t > MAX_SECONDS:
+                    raise VideoUnusable(f"{path.name} is longer than {MAX_SECONDS // 60} "
+                                        "minutes.", "Cut it to the best 3-5 minutes.")
+                if decoded.width > MAX_SIDE or decoded.height > MAX_SIDE:
+                    raise VideoUnusable(f"{path.name} is larger than {MAX_SIDE} pixels.",
+                                        "Export it at 1080p or less.")
+                if t + 0.5 / fps < next_time:
+                    continue
+                rgb = decoded.to_ndarray(format="rgb24")
+                scale = max_side / max(rgb.shape[:2])
+                if scale < 1:
+                    rgb = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+                while next_time <= t + 0.5 / fps:
+                    yield rgb
+                    next_time += 1.0 / fps
+        except av.error.FFmpegError as error:
+            raise VideoUnusable(f"The picture of {path.name} is damaged ({error}).",
+                                "Export it again from the recording.") from error
 
 
 def write_talking_video(path: Path, frames: list[np.ndarray], audio: np.ndarray, fps: int,
