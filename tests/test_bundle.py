@@ -44,6 +44,8 @@ def manifest(**changes) -> dict:
     for key, value in changes.items():
         if key == "license":
             data["license"] = {**data["license"], **value}
+        elif value is None:
+            data.pop(key, None)
         else:
             data[key] = value
     return data

@@ -238,3 +238,105 @@ def test_a_stalled_clock_catches_up_without_racing_through_the_loop() -> None:
     clock.at(0.0, "idle")
     clock.at(100.0, "idle")  # 100 s later (a suspended laptop): at most 3 s of steps
     assert clock.index <= 75
+
+
+# -- faces in bundles --------------------------------------------------------------------------
+def face_bundle(tmp_path: Path, face_folder: Path, name: str = "ada.persona",
+                drop: tuple[str, ...] = (), extra: dict | None = None, **changes) -> Path:
+    from tests.test_bundle import PORTRAIT, bundle
+
+    files = {"portrait.png": PORTRAIT}
+    for path in sorted(face_folder.iterdir()):
+        if path.name not in drop and path.is_file() and not path.name.startswith("."):
+            files[f"face/{path.name}"] = path.read_bytes()
+    files.update(extra or {})
+    changes.setdefault("face", {"contract": "hearth-face-v2"})
+    return bundle(tmp_path, name, files=files, **changes)
+
+
+def test_a_bundle_with_a_v2_face_installs_and_its_call_shows_the_footage(
+        tmp_path: Path, hearth_home, face_folder: Path) -> None:
+    from desktop.app import Hearth, load_face_source
+    from desktop.face.animator import FaceAnimator
+
+    hearth = Hearth(hearth_home).open()
+    try:
+        hearth.import_bundle(face_bundle(tmp_path, face_folder))
+        persona = hearth.library.get("org.example.ada")
+        assert persona.face_folder() == persona.folder / "face"
+        animator = FaceAnimator()
+        source = load_face_source(persona, animator)
+        assert isinstance(source, NeuralFace)
+        # Spoken audio reaches the face's drive through the animator, as the call feeds it.
+        tone = (0.3 * np.sin(np.arange(16000) / 16000 * 2 * np.pi * 220)).astype(np.float32)
+        animator.add_chunk(tone, 16000, [], 1.0, animator.drive_features(tone, 16000))
+        assert source.drive.window(1.5).max() > 0.3
+        assert source.frame(speaking(1.5)).shape == (256, 256, 3)
+        animator.cut_speech(1.2)
+        assert np.all(source.drive.window(1.5) == 0)
+    finally:
+        hearth.close()
+
+
+@pytest.mark.parametrize("kind, match", [
+    ("unnamed file", "holds files its manifest does not name: face/notes.txt"),
+    ("missing file", "names files the bundle does not list: face/blend.png"),
+    ("no manifest", "has no face/manifest.json"),
+    ("undeclared", "has a face folder but its manifest declares no face"),
+    ("other contract", "is not a hearth-face-v2 face"),
+    ("broken video", "face was refused|was rejected"),
+    ("escaping path", "must name a file in the face folder"),
+])
+def test_a_face_that_lies_about_itself_is_refused(tmp_path: Path, face_folder: Path, kind: str,
+                                                  match: str) -> None:
+    from tests.test_bundle import rejected
+
+    library = tmp_path / "personas"
+    library.mkdir()
+    folder = copy_of(face_folder, tmp_path / "src")
+    options: dict = {}
+    if kind == "unnamed file":
+        options["extra"] = {"face/notes.txt": b"hello"}
+    elif kind == "missing file":
+        options["drop"] = ("blend.png",)
+    elif kind == "no manifest":
+        options["drop"] = ("manifest.json",)
+    elif kind == "undeclared":
+        options["face"] = None
+    elif kind == "other contract":
+        options["face"] = {"contract": "hearth-face-v1"}
+    elif kind == "broken video":
+        (folder / "idle.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(4000))
+    elif kind == "escaping path":
+        edit_manifest(folder, lambda d: d["loop"].update(boxes="../persona.json"))
+    path = face_bundle(tmp_path, folder, **options)
+    if kind == "undeclared":
+        data = json.loads(zip_manifest(path))
+        assert "face" not in data or data["face"] is None
+    rejected(path, library, match)
+
+
+def zip_manifest(path: Path) -> bytes:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return archive.read("manifest.json")
+
+
+def test_a_generator_with_external_data_is_refused_before_it_is_loaded(
+        tmp_path: Path, face_folder: Path) -> None:
+    import onnx
+
+    from tests.test_bundle import rejected
+
+    library = tmp_path / "personas"
+    library.mkdir()
+    folder = copy_of(face_folder, tmp_path / "src")
+    model = onnx.load(str(folder / "generator.onnx"))
+    tensor = model.graph.initializer[0]
+    tensor.ClearField("raw_data")
+    tensor.data_location = onnx.TensorProto.EXTERNAL
+    entry = tensor.external_data.add()
+    entry.key, entry.value = "location", "../../../../etc/passwd"
+    (folder / "generator.onnx").write_bytes(model.SerializeToString())
+    rejected(face_bundle(tmp_path, folder), library, "refers to data in other files")
