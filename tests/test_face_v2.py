@@ -3,6 +3,7 @@ the blend, and faces that arrive in .persona bundles."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -94,7 +95,7 @@ def test_the_generator_follows_the_contract_over_250_frames_with_a_random_drive(
         (crop,) = session.run(["crop"], {"face": face,
                                          "audio": rng.random((1, 16, 40), np.float32)})
         assert crop.dtype == np.float32 and crop.shape == (1, 3, 64, 64)
-        assert 0.0 <= crop.min() and crop.max() <= 1.0
+        assert crop.min() >= 0.0 and crop.max() <= 1.0
         outputs.append(crop)
     assert np.std([o.mean() for o in outputs]) > 0  # the drive changes what is drawn
 
@@ -227,9 +228,9 @@ def test_the_loop_plays_ping_pong_in_its_segment_and_walks_to_another() -> None:
     clock = LoopClock({"idle": (0, 9), "listening": (20, 29), "speaking": (0, 29)}, 25)
     idle = [clock.at(n / 25, "idle") for n in range(40)]
     assert min(idle) == 0 and max(idle) == 9
-    assert all(abs(a - b) <= 1 for a, b in zip(idle, idle[1:], strict=False))
+    assert all(abs(a - b) <= 1 for a, b in itertools.pairwise(idle))
     walk = [clock.at((40 + n) / 25, "listening") for n in range(40)]
-    assert all(abs(a - b) <= 1 for a, b in zip([idle[-1], *walk], walk, strict=False))
+    assert all(abs(a - b) <= 1 for a, b in itertools.pairwise([idle[-1], *walk]))
     assert 20 <= walk[-1] <= 29 and min(walk[20:]) >= 20  # arrived and stays
 
 
