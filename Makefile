@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench screenshot translations clean
+LIKENESS_STAMP := $(VENV)/.installed-likeness
+
+.PHONY: run test test-likeness lint bench screenshot translations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +19,16 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check desktop tests main.py
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest --ignore=tests/likeness
+
+# The likeness builder's tests (torch, PyAV, scikit-image): a step of their own, after the
+# main suite, so the app and `make test` stay light.
+$(LIKENESS_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install -e '.[dev,likeness]'
+	touch $(LIKENESS_STAMP)
+
+test-likeness: $(LIKENESS_STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/likeness
 
 lint: $(STAMP)
 	$(BIN)/ruff check desktop tests main.py

@@ -24,8 +24,9 @@ from desktop.call.session import Conversation
 from desktop.call.video import FaceLoop, FrameMailbox
 from desktop.errors import HearthError
 from desktop.face.animator import FaceAnimator
+from desktop.face.contract import FaceRig
 from desktop.face.renderer import FaceRenderer
-from desktop.face.source import FaceSource, WarpFace
+from desktop.face.source import FaceSource, StillFace, WarpFace
 from desktop.memory.store import ForgetReport, Store
 from desktop.models.inventory import Inventory, Missing
 from desktop.paths import DataDirs, asset_path
@@ -205,7 +206,8 @@ class Hearth:
 
         wren = json.loads(asset("personas", "wren", "persona.json").read_text(encoding="utf-8"))
         placeholder = (asset("personas", "wren", "portrait.png").read_bytes(), wren["face_rig"])
-        return import_card(path, self.dirs.personas, placeholder)
+        finder = self.find_face if self.inventory.face_detector_file() is not None else None
+        return import_card(path, self.dirs.personas, placeholder, finder)
 
     def trust_publisher(self, name: str, key_b64: str) -> None:
         """Add a publisher key the user chose to trust (the window warns before calling)."""
@@ -401,6 +403,8 @@ def load_face_source(persona: Persona, animator: FaceAnimator, size: int = 512,
         animator.attach_drive(face.drive)
         return face
     animator.attach_drive(None)
+    if persona.rig is None and persona.renderer_path() is None:
+        return StillFace(load_portrait(persona), animator, size)
     return WarpFace(load_face_renderer(persona, size, threads), animator)
 
 
@@ -415,9 +419,13 @@ def load_face_renderer(persona: Persona, size: int = 256, threads: int = 1) -> F
 
 
 def load_builtin_renderer(persona: Persona, size: int = 256, threads: int = 1) -> FaceRenderer:
-    """The built-in warp renderer on this persona's portrait and face rig."""
+    """The built-in warp renderer on this persona's portrait and face rig (a persona with no
+    face found gets the centred guess here; calls show it still, load_face_source)."""
+    from desktop.personas.cards import DEFAULT_RIG
+
     return FaceRenderer.load(asset_path("renderer", "builtin-warp.onnx"), load_portrait(persona),
-                             persona.rig, size=size, threads=threads)
+                             persona.rig or FaceRig.from_dict(DEFAULT_RIG), size=size,
+                             threads=threads)
 
 
 def load_portrait(persona: Persona) -> np.ndarray:

@@ -167,9 +167,27 @@ def card_to_persona(card: dict) -> dict:
     }
 
 
-def import_card(path: Path, personas_dir: Path, placeholder: tuple[bytes, dict]) -> str:
+def _frame_card_image(portrait: Path, find_face) -> dict | None:
+    """Re-frame the checked portrait (already a PNG within the pixel cap) in place."""
+    import cv2
+    import numpy as np
+
+    from desktop.personas.framing import frame_portrait
+
+    original = portrait.read_bytes()
+    portrait.with_name("card-image.png").write_bytes(original)
+    bgr = cv2.imdecode(np.frombuffer(original, np.uint8), cv2.IMREAD_COLOR)
+    square, rig = frame_portrait(bgr, find_face)
+    portrait.write_bytes(cv2.imencode(".png", square)[1].tobytes())
+    return rig
+
+
+def import_card(path: Path, personas_dir: Path, placeholder: tuple[bytes, dict],
+                find_face=None) -> str:
     """Install a character card; returns the new persona id. A card without an image gets
-    ``placeholder`` (Hearth's drawn portrait and its face rig) until the user sets one."""
+    ``placeholder`` (Hearth's drawn portrait and its face rig) until the user sets one. A
+    card's own picture is framed around the face ``find_face`` finds (desktop.personas.
+    framing); the picture as it came is kept beside it as ``card-image.png``."""
     card, image = read_card(path)
     persona = card_to_persona(card)
     if image is None:
@@ -186,6 +204,8 @@ def import_card(path: Path, personas_dir: Path, placeholder: tuple[bytes, dict])
         from desktop.personas.bundle import _check_image
 
         _check_image(portrait, "portrait.png")
+        if image is not None:
+            persona["face_rig"] = _frame_card_image(portrait, find_face)
         (staging / "card.json").write_text(json.dumps(card, ensure_ascii=False, indent=1),
                                            encoding="utf-8")
         (staging / "persona.json").write_text(json.dumps(persona, ensure_ascii=False, indent=1),

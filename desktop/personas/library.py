@@ -37,7 +37,7 @@ class Persona:
     greetings: dict[str, str]
     sample_lines: list[str]
     portrait_path: Path
-    rig: FaceRig
+    rig: FaceRig | None  # None: no face was found in the portrait, so none is animated
     voices: dict[str, str]
     license: dict = field(default_factory=dict)
     builtin: bool = False
@@ -119,7 +119,7 @@ def load_persona(folder: Path | Traversable, builtin: bool = False) -> Persona:
             greetings={str(k): str(v) for k, v in data.get("greetings", {}).items()},
             sample_lines=[str(x) for x in data.get("sample_lines", [])],
             portrait_path=Path(str(folder / data["portrait"])),
-            rig=FaceRig.from_dict(data["face_rig"]),
+            rig=FaceRig.from_dict(data["face_rig"]) if data.get("face_rig") else None,
             voices={str(k): str(v) for k, v in data.get("voice", {}).items()},
             license=dict(data.get("license", {})), builtin=builtin,
             lore=[LoreEntry(tuple(str(k) for k in entry.get("keys", [])), str(entry["text"]))
