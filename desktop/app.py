@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +79,11 @@ class Hearth:
         # Called (from the store's writer thread) when saving is stuck or works again.
         self.store_listeners: list[Callable[[str | None], None]] = []
         self.engines = Engines()
+        # The window loads a persona's engines on a worker thread; a second click on another
+        # persona starts a second loader before the first is done. Two loaders at once would
+        # each open a speaker and drop one still running: PortAudio then calls into a freed
+        # callback and the process dies (seen as SIGILL/SIGSEGV). One loader at a time.
+        self._engines_lock = threading.RLock()
         self._llm_path: Path | None = None
         self._voice_path: Path | None = None
 
@@ -133,6 +139,10 @@ class Hearth:
     # -- engines -------------------------------------------------------------------------
     def load_engines(self, persona: Persona, want_voice: bool = True) -> Engines:
         """Load (or reuse) what this persona needs; never raises for a missing part."""
+        with self._engines_lock:
+            return self._load_engines(persona, want_voice)
+
+    def _load_engines(self, persona: Persona, want_voice: bool) -> Engines:
         engines = self.engines
         engines.problems = [Problem(m.kind, m.message()) for m in self.missing_models(persona)]
         settings = Settings.load(self.dirs.root)
@@ -348,8 +358,12 @@ class Hearth:
         ).start(ring=ring, greet=greet)
 
     def _reopen_speaker(self) -> AudioOutput:
-        self.engines.output = AudioOutput(self.output_device).open()
-        return self.engines.output
+        with self._engines_lock:
+            old = self.engines.output
+            self.engines.output = AudioOutput(self.output_device).open()
+            if old is not None:
+                old.close()  # a stream is always closed, never just dropped
+            return self.engines.output
 
     def _recognizer(self):
         """The speech recognizer, loaded once (a real one takes a second or two)."""

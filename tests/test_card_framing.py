@@ -119,3 +119,34 @@ def test_letterboxing_keeps_the_whole_picture_at_its_own_aspect(shape) -> None:
     height = inside[:, 0].max() - inside[:, 0].min() + 1
     width = inside[:, 1].max() - inside[:, 1].min() + 1
     assert width / height == pytest.approx(shape[1] / shape[0], rel=0.03)
+
+
+def test_two_personas_loading_at_once_open_one_speaker(hearth_home: DataDirs, pulse,
+                                                       monkeypatch) -> None:
+    """Clicking a second persona while the first still loads ran two loaders at once: each
+    opened a speaker and one was dropped running, so PortAudio called a freed callback and
+    the app died (SIGILL) taking the call-view screenshot of a card."""
+    import threading
+
+    from desktop.voice.audio_out import AudioOutput
+
+    opened = []
+    real_open = AudioOutput.open
+
+    def counting_open(self):
+        opened.append(self)
+        return real_open(self)
+
+    monkeypatch.setattr(AudioOutput, "open", counting_open)
+    hearth = Hearth(hearth_home).open()
+    try:
+        persona = hearth.library.list()[0]
+        loaders = [threading.Thread(target=hearth.load_engines, args=(persona,))
+                   for _ in range(3)]
+        for loader in loaders:
+            loader.start()
+        for loader in loaders:
+            loader.join(timeout=120)
+        assert len(opened) == 1 and hearth.engines.output is opened[0]
+    finally:
+        hearth.close()

@@ -2,6 +2,10 @@
 
     xvfb-run -a python -m desktop.ui.screenshot docs/call-view.png         (hands-free, mid-reply)
     xvfb-run -a python -m desktop.ui.screenshot docs/setup-screen.png setup  (first run)
+    xvfb-run -a python -m desktop.ui.screenshot docs/call-v2-face.png face DIR/face
+        (a call with a hearth-face-v2 persona built by hearth likeness build, mid-greeting)
+    xvfb-run -a python -m desktop.ui.screenshot docs/call-full-body-card.png card
+        (a call with a full-body 2:3 character card, mid-greeting)
 
 Uses the fixture models (built on the fly) in a temporary data folder.
 """
@@ -42,7 +46,53 @@ def setup_screen(target: str) -> int:
     return 0
 
 
-def main(target: str) -> int:
+def full_body_card(path: Path) -> Path:
+    """A drawn full-body character card (2:3 PNG with a chara chunk): our own artwork."""
+    import base64
+    import json
+    import struct
+    import zlib
+
+    import cv2
+    import numpy as np
+
+    from desktop.face.portrait_art import draw_portrait
+
+    head, _rig = draw_portrait()
+    canvas = np.zeros((768, 512, 3), np.uint8)
+    canvas[:] = head[-1:, :, :]  # the background's lower colour, continued
+    canvas[:512] = head
+    cv2.fillPoly(canvas, [np.array([[170, 470], [342, 470], [420, 768], [92, 768]])],
+                 (70, 112, 104), cv2.LINE_AA)
+    cv2.fillPoly(canvas, [np.array([[200, 600], [312, 600], [360, 768], [152, 768]])],
+                 (52, 88, 82), cv2.LINE_AA)
+    png = cv2.imencode(".png", cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR))[1].tobytes()
+    card = {"spec": "chara_card_v2", "spec_version": "2.0", "data": {
+        "name": "Marin", "description": "{{char}} keeps the lighthouse and loves long walks.",
+        "personality": "calm, curious", "first_mes": "Oh, hello! I'm {{char}}.",
+        "mes_example": "", "scenario": "", "creator": "Hearth docs"}}
+    body = b"chara\0" + base64.b64encode(json.dumps(card).encode())
+    text = struct.pack(">I", len(body)) + b"tEXt" + body + struct.pack(
+        ">I", zlib.crc32(b"tEXt" + body) & 0xFFFFFFFF)
+    path.write_bytes(png[:33] + text + png[33:])
+    return path
+
+
+def install_v2_persona(hearth, face_dir: Path) -> str:
+    from desktop.personas.creator import PersonaDraft, export_draft, read_consent, user_signer
+
+    consent = read_consent(face_dir)
+    draft = PersonaDraft("user.eileen", "Eileen", "A retired astronaut who loves to talk "
+                         "about flight, the sea and the stars.", b"", face_dir=face_dir,
+                         greeting="Hello! It is good to see you. What shall we talk about?",
+                         likeness=consent["basis"], evidence_sha256=consent["evidence_sha256"],
+                         consent_statement=consent["statement"])
+    bundle = export_draft(draft, hearth.dirs.root / "eileen.persona",
+                          user_signer(hearth.dirs.root / "keys"))
+    return hearth.import_bundle(bundle).persona_id
+
+
+def main(target: str, scene: str = "call", face_dir: str | None = None) -> int:
     home = Path(tempfile.mkdtemp(prefix="hearth-shot-"))
     os.environ["HEARTH_HOME"] = str(home)
     from desktop.app import Hearth
@@ -64,14 +114,26 @@ def main(target: str) -> int:
         pulse = None
     dirs = DataDirs(home).ensure()
     build_fixture_models(dirs.models)
+    if scene == "card":
+        import shutil
+
+        shutil.rmtree(dirs.models / "face")  # the fixture detector finds no real faces
     app = QApplication(sys.argv)
     hearth = Hearth(dirs).open()
+    chosen = None
+    if scene == "face" and face_dir:
+        chosen = install_v2_persona(hearth, Path(face_dir))
+    elif scene == "card":
+        chosen = hearth.import_file(full_body_card(home / "marin.png"))
     window = MainWindow(hearth)
-    window.resize(1100, 720)
+    window.resize(1100, 760)
     window.show()
+    if chosen is not None:
+        window.populate_library(select=chosen)
 
     def start() -> None:
-        if window.conversation is None:
+        if window.conversation is None or (
+                chosen is not None and window.conversation.persona.id != chosen):
             QTimer.singleShot(200, start)
             return
         window.call_button.click()
@@ -80,6 +142,9 @@ def main(target: str) -> int:
         QTimer.singleShot(200, talk)
 
     def talk() -> None:
+        if scene != "call":
+            QTimer.singleShot(200, greeting)
+            return
         if window.hands_free is None or "Wren" not in window.call.caption.text():
             QTimer.singleShot(200, talk)
             return
@@ -99,6 +164,20 @@ def main(target: str) -> int:
         window.grab().save(target)
         app.quit()
 
+    def greeting() -> None:
+        # Mid-greeting: the persona's face speaking (the v2 face's generator has drawn some
+        # frames already; the card is shown still with its speaking indicator).
+        loop = window.face_loop
+        output = window.conversation.output if window.conversation else None
+        spoken = output is not None and output.is_open and not output.is_idle() and \
+            output.seconds(output.played_frames()) > 1.0
+        drawn = loop is not None and getattr(loop.source, "timings", None)
+        if not spoken or (drawn and drawn.model_calls < 10):
+            QTimer.singleShot(50, greeting)
+            return
+        window.grab().save(target)
+        app.quit()
+
     QTimer.singleShot(300, start)
     app.exec()
     hearth.close()
@@ -110,4 +189,5 @@ def main(target: str) -> int:
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[2] == "setup":
         raise SystemExit(setup_screen(sys.argv[1]))
-    raise SystemExit(main(sys.argv[1] if len(sys.argv) > 1 else "call-view.png"))
+    raise SystemExit(main(sys.argv[1] if len(sys.argv) > 1 else "call-view.png",
+                          *sys.argv[2:4]))
