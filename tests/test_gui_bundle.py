@@ -81,6 +81,9 @@ def test_the_creator_makes_installs_and_previews_a_persona(window, qtbot) -> Non
     creator.description.setPlainText("Sam is a patient piano teacher who loves jazz.")
     creator.samples.setPlainText("Let's play it slowly.\nAgain, with feeling.")
     creator.greeting.setText("Hi, I'm Sam.")
+    assert not creator.install_button.isEnabled()  # first: whose face is this?
+    creator.likeness.setCurrentIndex(creator.likeness.findData("none"))
+    assert creator.install_button.isEnabled() and creator.export_button.isEnabled()
     creator.preview_button.click()
     qtbot.waitUntil(lambda: creator.preview.pixmap() is not None
                     and not creator.preview.pixmap().isNull(), timeout=20000)
@@ -91,6 +94,28 @@ def test_the_creator_makes_installs_and_previews_a_persona(window, qtbot) -> Non
     assert persona.rig.mouth_center == (0.0, 0.2)
     assert persona.owner == "You" and not persona.verified
     qtbot.waitUntil(lambda: window.persona.id == "user.sam", timeout=30000)
+
+
+def test_the_creator_keeps_someone_elses_likeness_without_evidence_private(window,
+                                                                            qtbot) -> None:
+    from desktop.paths import asset
+
+    window.create_button.click()
+    creator = window.creator_dialog
+    creator.set_photo(asset("personas", "wren", "portrait.png").read_bytes())
+    qtbot.waitUntil(lambda: creator.editor.image is not None, timeout=10000)
+    creator.name.setText("Kim")
+    creator.description.setPlainText("Kim, my friend from school, who laughs at everything.")
+    creator.likeness.setCurrentIndex(creator.likeness.findData("permission"))
+    assert creator.evidence_button.isVisible() or not creator.isVisible()
+    assert not creator.export_button.isEnabled() and creator.install_button.isEnabled()
+    assert "stays on this computer" in creator.status.text()
+    creator.install_button.click()
+    qtbot.waitUntil(lambda: creator.status.text() == "Installed.", timeout=30000)
+    persona = window.hearth.library.get("user.kim")
+    assert persona.license["subject"] == "real_person" and persona.verified
+    assert persona.license["consent"]["basis"] == "permission"
+    assert persona.license["consent"]["evidence_sha256"] == []
 
 
 def test_trusting_a_publisher_warns_first_then_verifies_their_bundles(window, qtbot,

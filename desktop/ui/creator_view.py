@@ -131,6 +131,17 @@ class CreatorDialog(QDialog):
         self.voice.addItem(self.tr("(any voice in its language)"), None)
         for name in sorted(hearth.inventory.voices()):
             self.voice.addItem(name, name)
+        # Whose face this is (docs/face.md, consent): asked before anything is made.
+        self.likeness = QComboBox()
+        self.likeness.addItem(self.tr("Choose…"), "")
+        self.likeness.addItem(self.tr("My own face"), "own")
+        self.likeness.addItem(self.tr("Someone who gave me permission"), "permission")
+        self.likeness.addItem(self.tr("Nobody real (a drawing, a character)"), "none")
+        self.evidence_button = QPushButton(self.tr("Add evidence of permission…"))
+        self.evidence_button.setToolTip(self.tr(
+            "A signed release or a recording of them agreeing. Without it the persona stays on "
+            "this computer: it can be installed, never exported."))
+        self.evidence: bytes = b""
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.install_button = QPushButton(self.tr("Install"))
@@ -144,6 +155,8 @@ class CreatorDialog(QDialog):
         form.addRow(self.tr("Samples"), self.samples)
         form.addRow(self.tr("Greeting"), self.greeting)
         form.addRow(self.tr("Voice"), self.voice)
+        form.addRow(self.tr("Whose face?"), self.likeness)
+        form.addRow("", self.evidence_button)
         photo_row = QHBoxLayout()
         for button in (self.photo_button, self.webcam_button, self.preview_button):
             photo_row.addWidget(button)
@@ -170,6 +183,27 @@ class CreatorDialog(QDialog):
         self.preview_button.clicked.connect(self.render_preview)
         self.install_button.clicked.connect(self.install)
         self.export_button.clicked.connect(self.export)
+        self.evidence_button.clicked.connect(self.choose_evidence)
+        self.likeness.currentIndexChanged.connect(self._likeness_changed)
+        self._likeness_changed()
+
+    def _likeness_changed(self) -> None:
+        basis = self.likeness.currentData()
+        self.evidence_button.setVisible(basis == "permission")
+        private = basis == "permission" and not self.evidence
+        self.export_button.setEnabled(bool(basis) and not private)
+        self.install_button.setEnabled(bool(basis))
+        if private:
+            self.status.setText(self.tr("Without evidence of their permission this persona "
+                                        "stays on this computer: install it, it cannot be "
+                                        "exported."))
+
+    def choose_evidence(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, self.tr("Evidence of permission"))
+        if path:
+            self.evidence = Path(path).read_bytes()
+            self.status.setText(self.tr("Evidence added."))
+            self._likeness_changed()
 
     # -- plumbing ----------------------------------------------------------------------------
     def _background(self, work: Callable[[], object], done: Callable[[object], None]) -> None:
@@ -237,13 +271,20 @@ class CreatorDialog(QDialog):
 
         name = self.name.text().strip()
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "persona"
+        import hashlib
+
         points = self.editor.points
+        basis = self.likeness.currentData()
+        evidence = [hashlib.sha256(data).hexdigest() for data in (
+            self.photo if basis == "own" else b"", self.evidence) if data]
         return PersonaDraft(
             f"user.{slug}", name, self.description.toPlainText(), self.photo,
             self.language.currentText(), sample_lines=[
                 line.strip() for line in self.samples.toPlainText().splitlines() if line.strip()],
             greeting=self.greeting.text(), voice=self.voice.currentData(),
-            face_rig=rig_from_points(points["left_eye"], points["right_eye"], points["mouth"]))
+            face_rig=rig_from_points(points["left_eye"], points["right_eye"], points["mouth"]),
+            likeness=basis if basis in ("own", "permission") else None,
+            evidence_sha256=evidence)
 
     def render_preview(self) -> None:
         if not self.photo:
@@ -289,7 +330,9 @@ class CreatorDialog(QDialog):
             from desktop.personas.creator import export_draft
 
             with tempfile.TemporaryDirectory() as folder:
-                path = export_draft(draft, Path(folder) / "new.persona", self._signer())
+                # A private likeness is installed from a file that is gone right after.
+                path = export_draft(draft, Path(folder) / "new.persona", self._signer(),
+                                    allow_private=True)
                 return self.hearth.import_bundle(path).persona_id
 
         def done(persona_id: str) -> None:
