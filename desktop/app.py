@@ -202,6 +202,24 @@ class Hearth:
         shutil.rmtree(trash, ignore_errors=True)
         LocalLLM.drop_saved_states(self.dirs.cache, persona_id)
 
+    def place_face(self, persona_id: str, left_eye: tuple[float, float],
+                   right_eye: tuple[float, float], mouth: tuple[float, float] | None) -> None:
+        """Where the face is in an installed persona's portrait, placed by the user (grid
+        coordinates); ``mouth`` None: there is no face, show the portrait still. Written to
+        the persona's own persona.json (the signed manifest is not touched)."""
+        from desktop.personas.creator import rig_from_points
+
+        persona = self.library.get(persona_id)
+        if persona.folder is None:
+            raise HearthError(f"{persona.name()} comes with Hearth; its face cannot be moved.",
+                              "Create a persona of your own to place a face.")
+        path = persona.folder / "persona.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["face_rig"] = rig_from_points(left_eye, right_eye, mouth) if mouth else None
+        partial = path.with_name("persona.json.part")
+        partial.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(partial, path)
+
     def import_file(self, path: Path) -> str:
         """Import whatever the user dropped or named: a .persona bundle, a character card
         (PNG, JSON, CHARX) or a revocation list. Returns a sentence for the user."""

@@ -150,3 +150,25 @@ def test_two_personas_loading_at_once_open_one_speaker(hearth_home: DataDirs, pu
         assert len(opened) == 1 and hearth.engines.output is opened[0]
     finally:
         hearth.close()
+
+
+def test_the_user_places_the_face_of_an_installed_persona_and_the_call_follows(
+        window, qtbot, tmp_path: Path) -> None:
+    persona_id = window.hearth.import_file(card_png(tmp_path / "c.png", full_body(False)))
+    window.populate_library(select=persona_id)
+    qtbot.waitUntil(lambda: window.persona is not None and window.persona.id == persona_id,
+                    timeout=30000)
+    assert window.persona.rig is None  # no face found: shown still
+    window.face_button.click()
+    editor = window.face_editor
+    editor.move_point("left_eye", (-0.1, -0.5))
+    editor.move_point("right_eye", (0.1, -0.5))
+    editor.move_point("mouth", (0.0, -0.3))
+    window.face_dialog.accept()
+    qtbot.waitUntil(lambda: window.persona.rig is not None, timeout=10000)
+    assert window.persona.rig.mouth_center == (0.0, -0.3)
+    assert isinstance(load_face_source(window.persona, FaceAnimator()), WarpFace)
+    window.hearth.place_face(persona_id, (-0.1, -0.5), (0.1, -0.5), None)
+    assert window.hearth.library.get(persona_id).rig is None
+    with pytest.raises(Exception, match="comes with Hearth"):
+        window.hearth.place_face("org.hearth.wren", (-0.1, -0.5), (0.1, -0.5), (0, 0))

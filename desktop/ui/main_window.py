@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
@@ -207,6 +208,10 @@ class MainWindow(QMainWindow):
         self.trust_button.clicked.connect(self.trust_publisher)
         self.region_button = QPushButton(self.tr("Country or region…"))
         self.region_button.clicked.connect(self.choose_region)
+        self.face_button = QPushButton(self.tr("Place the face…"))
+        self.face_button.setToolTip(self.tr("Show Hearth where the eyes and mouth are in this "
+                                            "persona's picture, so its face moves"))
+        self.face_button.clicked.connect(self.place_face)
         self.creator_dialog: CreatorDialog | None = None
         self.setAcceptDrops(True)  # drop a .persona file anywhere on the window
         self.last_import_text = ""
@@ -260,6 +265,7 @@ class MainWindow(QMainWindow):
         left.addWidget(self.create_button)
         left.addWidget(self.trust_button)
         left.addWidget(self.region_button)
+        left.addWidget(self.face_button)
         body.addLayout(left)
         body.addLayout(right, 1)
         self.setCentralWidget(root)
@@ -350,6 +356,55 @@ class MainWindow(QMainWindow):
                         QMessageBox.StandardButton.Ok, self).open()
             return
         self.populate_library(self.persona.id if self.persona else None)
+
+    def place_face(self) -> None:
+        """The persona's portrait with the eyes and mouth to drag (the creator's editor)."""
+        from PySide6.QtWidgets import QDialogButtonBox
+
+        from desktop.ui.creator_view import PortraitEditor
+
+        persona = self.persona
+        if persona is None or persona.folder is None:
+            self._show_problems_text([self.tr("Choose one of your installed personas first.")])
+            return
+        dialog = QDialog(self)
+        dialog.setWindowTitle(self.tr("Place the face"))
+        editor = PortraitEditor()
+        editor.set_photo(load_portrait(persona))
+        if persona.rig is not None:
+            editor.points = {"left_eye": persona.rig.left_eye,
+                             "right_eye": persona.rig.right_eye,
+                             "mouth": persona.rig.mouth_center}
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        no_face = buttons.addButton(self.tr("There is no face"),
+                                    QDialogButtonBox.ButtonRole.ActionRole)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(QLabel(self.tr("Drag the three points onto the eyes and the mouth.")))
+        layout.addWidget(editor, 1)
+        layout.addWidget(buttons)
+        self.face_dialog, self.face_editor = dialog, editor
+        chosen: dict = {}
+        buttons.accepted.connect(lambda: (chosen.update(editor.points), dialog.accept()))
+        buttons.rejected.connect(dialog.reject)
+        no_face.clicked.connect(lambda: (chosen.update(none=True), dialog.accept()))
+
+        def finished(result: int) -> None:
+            if not result:
+                return
+            points = editor.points
+            try:
+                self.hearth.place_face(persona.id, points["left_eye"], points["right_eye"],
+                                       None if chosen.get("none") else points["mouth"])
+            except HearthError as error:
+                self._show_problems_text([str(error)])
+                return
+            self.populate_library(select=persona.id)
+            self.open_persona(self.hearth.library.get(persona.id))
+
+        dialog.finished.connect(finished)
+        dialog.resize(520, 560)
+        dialog.open()
 
     def open_creator(self) -> None:
         self.creator_dialog = CreatorDialog(self.hearth, self)
