@@ -452,4 +452,4 @@ def test_a_bundle_can_bring_its_own_voice_and_face_renderer(tmp_path: Path, hear
     broken = bundle(tmp_path, "b.persona", files={
         "portrait.png": PORTRAIT, "voices/ada.onnx": voice.read_bytes()},
         voice={"en": "voices/ada.onnx"}, version=2)  # its settings file is missing
-    rejected(broken, hearth_home.personas, "voice .* refused")
+    rejected(broken, hearth_home.personas, "voices/ada.onnx.json.*not a file listed")

@@ -183,6 +183,15 @@ def _child_main(kind: str, path: Path) -> int:
         from desktop.voice.vad import SileroVAD
 
         SileroVAD(path).load().push(np.zeros(1024, np.float32))
+    elif kind == "renderer":
+        import numpy as np
+
+        from desktop.face.contract import FaceParams, FaceRig
+        from desktop.face.renderer import FaceRenderer
+        from desktop.personas.cards import DEFAULT_RIG
+
+        FaceRenderer.load(path, np.zeros((64, 64, 3), np.uint8), FaceRig.from_dict(DEFAULT_RIG),
+                          size=64).render(FaceParams())
     elif kind == "likeness":
         from desktop.face.neural import NeuralFace
         from desktop.face.source import FaceMoment

@@ -433,10 +433,17 @@ def license_problem(license_: dict, now: datetime | None = None,
     """Why this license does not allow use right now, or None. A clause Hearth does not know
     is read as a denial: it cannot honour a condition it does not understand. ``region`` is
     the user's country or region (ISO 3166-1 alpha-2; None: not known), for ``territories``."""
+    from desktop.personas.claims import license_value_problem
+
+    if not isinstance(license_, dict):
+        return "its license cannot be read"
     unknown = sorted(set(license_) - KNOWN_CLAUSES)
     if unknown:
         return (f"its license has conditions this version of Hearth cannot honour "
                 f"({', '.join(unknown)})")
+    unreadable = license_value_problem(license_)
+    if unreadable:
+        return unreadable
     territories = license_.get("territories")
     if territories is not None:
         if not isinstance(territories, list) or not territories or not all(
@@ -515,6 +522,13 @@ def inspect_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[st
                              "region CODE); otherwise it is not licensed where you are."
                              if "country or region" in problem else
                              "Ask the licensor for a renewed bundle.")
+    from desktop.personas.claims import license_value_problem, referenced_members
+
+    unreadable = license_value_problem(license_, require_subject=True)
+    if unreadable:
+        raise BundleRejected(f"This persona cannot be used: {unreadable}.",
+                             "Hearth reads a license value it cannot understand as a denial. "
+                             "Ask the licensor for a corrected bundle.")
     listed = {}
     for entry in manifest["files"]:
         if not isinstance(entry, dict):
@@ -534,6 +548,16 @@ def inspect_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[st
     if set(listed) - present:
         raise BundleRejected(f"The bundle lacks files its manifest lists: "
                              f"{', '.join(sorted(set(listed) - present))}.")
+    try:
+        references = referenced_members(manifest)
+    except ValueError as error:
+        raise BundleRejected(f"The bundle's manifest is malformed: {error}.") from error
+    for path, _kind in references.items():
+        name = _name_problem(path)
+        if name is not None or path not in listed:
+            raise BundleRejected(f"The manifest points at {path!r}, which is not a file listed "
+                                 "in the bundle." if name is None else
+                                 f"The manifest points at {path!r}: {name}.")
     if sum(size for size, _ in listed.values()) > MAX_TOTAL_BYTES:
         raise BundleRejected("The bundle's files add up to more than a persona may take.")
 
@@ -578,8 +602,9 @@ def import_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[str
             "licensor_signed": verification.licensor_signed,
             "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }), encoding="utf-8")
-        _check_images(staging, manifest)
-        _check_models(staging, manifest)
+        kinds = _check_kinds(staging, manifest)
+        _check_images(staging, kinds)
+        _check_models(staging, manifest, kinds)
         _check_face(staging, manifest, set(listed))
         from desktop.personas.library import load_persona
 
@@ -635,33 +660,76 @@ def _extract_member(archive: zipfile.ZipFile, path: str, staging: Path, size: in
                              "bundle was changed or damaged after it was made.")
 
 
-def _check_images(staging: Path, manifest: dict) -> None:
+def _check_kinds(staging: Path, manifest: dict) -> dict[str, str]:
+    """Each member's kind from its bytes. A member whose declared media type is not what it
+    is, or that a field uses as something it is not, is refused."""
+    from desktop.personas.claims import referenced_members, sniff
+
+    kinds = {}
     for entry in manifest["files"]:
-        if str(entry.get("media_type", "")).startswith("image/"):
-            _check_image(staging / entry["path"], entry["path"])
+        path = staging / entry["path"]
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+        whole = path.read_bytes() if head[:1] in (b"{", b"[") or len(head) < 4096 else None
+        kind = sniff(head, whole if whole is not None else head)
+        declared = str(entry.get("media_type"))
+        text_like = {"text/plain", "application/json"}
+        if kind != declared and not (kind in text_like and declared in text_like):
+            raise BundleRejected(f"{entry['path']!r} is declared as {declared} but is "
+                                 f"{_kind_name(kind)}.")
+        kinds[entry["path"]] = kind
+    for path, wanted in referenced_members(manifest).items():
+        kind = kinds[path]
+        if not (kind.startswith("image/") if wanted == "image" else kind == wanted or (
+                wanted == "application/json" and kind == "text/plain")):
+            raise BundleRejected(f"The manifest uses {path!r} as "
+                                 f"{'an image' if wanted == 'image' else _kind_name(wanted)}, "
+                                 f"but it is {_kind_name(kind)}.")
+    return kinds
 
 
-def _check_models(staging: Path, manifest: dict) -> None:
-    """ONNX members (a voice, a renderer): single-file, no custom operators (T24); a voice the
-    persona names must come with valid settings (T25)."""
+def _kind_name(kind: str) -> str:
+    return {"image/png": "a PNG image", "image/jpeg": "a JPEG image",
+            "application/onnx": "an ONNX model", "video/mp4": "an MP4 video",
+            "application/json": "JSON", "text/plain": "text"}.get(kind, "unreadable data")
+
+
+def _check_images(staging: Path, kinds: dict[str, str]) -> None:
+    for path, kind in kinds.items():
+        if kind.startswith("image/"):
+            _check_image(staging / path, path)
+
+
+def _check_models(staging: Path, manifest: dict, kinds: dict[str, str]) -> None:
+    """ONNX members (a voice, a renderer): single-file, no custom operators (T24), and loaded
+    once in a child process with memory and time limits; a voice the persona names must come
+    with valid settings (T25)."""
     from desktop.errors import HearthError
-    from desktop.models.sideload import check_onnx
+    from desktop.models.sideload import check_onnx, trial_load
     from desktop.voice.tts import check_voice_files
 
-    for entry in manifest["files"]:
-        if entry.get("media_type") == "application/onnx":
+    for path, kind in kinds.items():
+        if kind == "application/onnx":
             try:
-                check_onnx(staging / entry["path"])
+                check_onnx(staging / path)
             except HearthError as error:
-                raise BundleRejected(f"The model {entry['path']!r} in the bundle was refused: "
+                raise BundleRejected(f"The model {path!r} in the bundle was refused: "
                                      f"{error.problem}") from error
     for name in (manifest.get("voice") or {}).values():
         if str(name).endswith(".onnx"):
             try:
                 check_voice_files(staging / check_name(str(name)))
+                trial_load("voice", staging / str(name))
             except HearthError as error:
                 raise BundleRejected(f"The voice {name!r} in the bundle was refused: "
                                      f"{error.problem}") from error
+    renderer = (manifest.get("renderer") or {}).get("path")
+    if renderer:
+        try:
+            trial_load("renderer", staging / str(renderer))
+        except HearthError as error:
+            raise BundleRejected(f"The face renderer {renderer!r} in the bundle was refused: "
+                                 f"{error.problem}") from error
 
 
 FACE_FOLDER = "face"

@@ -118,22 +118,35 @@ def load_persona(folder: Path | Traversable, builtin: bool = False) -> Persona:
             description=str(data["description"]), personality=str(data["personality"]),
             greetings={str(k): str(v) for k, v in data.get("greetings", {}).items()},
             sample_lines=[str(x) for x in data.get("sample_lines", [])],
-            portrait_path=Path(str(folder / data["portrait"])),
+            portrait_path=Path(str(folder / _inside(data["portrait"]))),
             rig=FaceRig.from_dict(data["face_rig"]) if data.get("face_rig") else None,
-            voices={str(k): str(v) for k, v in data.get("voice", {}).items()},
+            voices={str(k): _inside(str(v)) for k, v in data.get("voice", {}).items()},
             license=dict(data.get("license", {})), builtin=builtin,
             lore=[LoreEntry(tuple(str(k) for k in entry.get("keys", [])), str(entry["text"]))
                   for entry in data.get("lore", []) if str(entry.get("text", "")).strip()],
             signed=bool(installed.get("verified")),
             publisher_key_id=installed.get("publisher_key_id"),
             folder=None if builtin else Path(str(folder)),
-            renderer=(data.get("renderer") or {}).get("path"),
+            renderer=_inside((data.get("renderer") or {}).get("path")),
             face=_face_folder_name(data.get("face")),
         )
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise PersonaInvalid(f"The persona in {folder} cannot be read ({error}).",
                              "Reinstall it from its .persona file.") from error
     return persona
+
+
+def _inside(name: object) -> str | None:
+    """A file name from persona.json, confined to the persona's folder: never absolute,
+    never climbing out (what a bundle says about its own paths is a claim)."""
+    if name is None:
+        return None
+    text = str(name)
+    parts = text.replace("\\", "/").split("/")
+    if text.startswith(("/", "\\")) or ":" in parts[0] or any(p in ("", ".", "..")
+                                                               for p in parts):
+        raise ValueError(f"the file name {text!r} points outside the persona's folder")
+    return text
 
 
 def _face_folder_name(face: object) -> str | None:

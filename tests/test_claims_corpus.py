@@ -1,0 +1,209 @@
+"""A generated corpus of bundles whose claims lie (docs/persona-bundle.md, the manifest
+schema): each is refused with a message that names the problem, leaves the library as it
+was, and raises nothing but BundleRejected; the valid controls beside them still install.
+
+Classes (issue "Trust that holds"): media types are the bundle's claim (1), paths inside the
+manifest (3), license values are typed (4).
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+from desktop.personas.bundle import BundleRejected, import_bundle
+from tests.test_bundle import PORTRAIT, TRUSTED, bundle
+
+ONNX = (Path(__file__).resolve().parent.parent / "desktop" / "assets" / "renderer"
+        / "builtin-warp.onnx").read_bytes()
+
+
+def huge_png(width: int = 16000, height: int = 16000) -> bytes:
+    """A PNG whose header claims a huge picture (tiny on disk): the decompression bomb of
+    issue 'Trust that holds', class 1."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(
+            ">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    rows = zlib.compress(b"\x00" * (1 + 3 * width) * 8)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", rows) + chunk(
+        b"IEND", b"")
+
+
+def with_media_types(files: dict[str, bytes], declared: dict[str, str]):
+    """Rewrite a built bundle's manifest so that the named members declare another type."""
+    def patch(data: dict) -> dict:
+        for entry in data["files"]:
+            if entry["path"] in declared:
+                entry["media_type"] = declared[entry["path"]]
+        return data
+    return patch
+
+
+def build(tmp_path: Path, name: str, files: dict[str, bytes] | None = None,
+          patch=None, **changes) -> Path:
+    """A bundle; ``patch`` edits the manifest (files list included) before it is signed."""
+    if patch is None:
+        return bundle(tmp_path, name, files=files, **changes)
+    import desktop.personas.bundle as module
+
+    real = module.canonical
+
+    def patched(data: dict) -> bytes:
+        return real(patch(json.loads(real(data))))
+
+    module.canonical = patched
+    try:
+        return bundle(tmp_path, name, files=files, **changes)
+    finally:
+        module.canonical = real
+
+
+MEDIA_LIES = [
+    ("portrait declared text", {"portrait.png": PORTRAIT}, {"portrait.png": "text/plain"},
+     "declared as text/plain but is a PNG image"),
+    ("portrait declared json", {"portrait.png": PORTRAIT}, {"portrait.png": "application/json"},
+     "declared as application/json but is a PNG image"),
+    ("portrait declared onnx", {"portrait.png": PORTRAIT}, {"portrait.png": "application/onnx"},
+     "declared as application/onnx but is a PNG image"),
+    ("portrait declared jpeg", {"portrait.png": PORTRAIT}, {"portrait.png": "image/jpeg"},
+     "declared as image/jpeg but is a PNG image"),
+    ("portrait declared video", {"portrait.png": PORTRAIT}, {"portrait.png": "video/mp4"},
+     "declared as video/mp4 but is a PNG image"),
+    ("bomb as text", {"portrait.png": PORTRAIT, "notes.txt": huge_png()}, {},
+     "declared as text/plain but is a PNG image"),
+    ("bomb as portrait", {"portrait.png": huge_png()}, {}, "claims 16000 x 16000 pixels"),
+    ("model as text", {"portrait.png": PORTRAIT, "readme.txt": ONNX}, {},
+     "declared as text/plain but is an ONNX model"),
+    ("text as image", {"portrait.png": b"hello, I am not a picture"}, {},
+     "declared as image/png but is text"),
+    ("model as portrait", {"portrait.png": ONNX}, {"portrait.png": "application/onnx"},
+     "uses 'portrait.png' as an image, but it is an ONNX model"),
+    ("garbage as json", {"portrait.png": PORTRAIT, "lore.json": bytes(range(256))}, {},
+     "declared as application/json but is unreadable data"),
+]
+
+
+@pytest.mark.parametrize("case, files, declared, match", MEDIA_LIES,
+                         ids=[c[0] for c in MEDIA_LIES])
+def test_a_members_kind_is_decided_by_its_bytes(tmp_path: Path, case: str, files, declared,
+                                                match: str) -> None:
+    refused(build(tmp_path, "x.persona", files, with_media_types(files, declared)
+                  if declared else None), tmp_path, match)
+
+
+PATH_VALUES = ["/etc/passwd", "../outside.png", "..\\\\outside.png", "C:/x.png",
+               "portrait.png/../../x.png", "", "nested/../../x.png", "not-listed.png"]
+PATH_FIELDS = {
+    "portrait": lambda v: {"portrait": v},
+    "renderer": lambda v: {"renderer": {"path": v, "contract": "hearth-face-v1"}},
+    "voice": lambda v: {"voice": {"en": v + ".onnx" if v else ".onnx"}},
+    "expression": lambda v: {"expressions": {"smile": v}},
+}
+
+
+@pytest.mark.parametrize("field", sorted(PATH_FIELDS))
+@pytest.mark.parametrize("value", PATH_VALUES)
+def test_a_path_in_the_manifest_is_confined_to_the_bundles_listed_files(
+        tmp_path: Path, field: str, value: str) -> None:
+    refused(bundle(tmp_path, "p.persona", **PATH_FIELDS[field](value)), tmp_path,
+            "points at|not a file name|malformed")
+
+
+WRONG_TYPES = {
+    "romance_allowed": ["false", 0, 1, None, [], "no"],
+    "forbidden_topics": [7, "war", [1], {"a": 1}, [None], True],
+    "never_say": [7, "x", [2.5], {"x": 1}],
+    "modes": ["text", ["fly"], 1, [None], {"text": True}],
+    "subject": ["Real_Person", "real-person", 1, None, ["fictional"], "REAL_PERSON"],
+    "valid_until": [5, "tomorrow", [], True],
+    "valid_from": [5, "soon", {}],
+    "territories": ["GB", [1], [None], 44],
+    "content_rating_max": ["adult", 1, None, ["general"]],
+    "refusal": [1, [], {"text": "no"}],
+    "disclosure": [[], 1, None],
+    "licensor": [1, [], None],
+    "revocation_id": [5, [], {}],
+    "consent": ["yes", 1, []],
+    "commercial_use": ["yes", 1],
+}
+LICENSE_CASES = [(clause, value) for clause, values in WRONG_TYPES.items() for value in values]
+
+
+@pytest.mark.parametrize("clause, value", LICENSE_CASES,
+                         ids=[f"{c}={json.dumps(v)}" for c, v in LICENSE_CASES])
+def test_a_license_value_hearth_cannot_read_is_a_denial(tmp_path: Path, clause: str,
+                                                        value) -> None:
+    refused(bundle(tmp_path, "l.persona", license={clause: value}), tmp_path,
+            f"license value for {clause} ")
+
+
+def test_a_license_without_a_subject_is_refused(tmp_path: Path) -> None:
+    refused(_without_subject(tmp_path), tmp_path,
+            "does not say whether it portrays a real person")
+
+
+def _without_subject(tmp_path: Path) -> Path:
+    import desktop.personas.bundle as module
+
+    real = module.canonical
+
+    def patched(data: dict) -> bytes:
+        data = json.loads(real(data))
+        data["license"].pop("subject", None)
+        return real(data)
+
+    module.canonical = patched
+    try:
+        return bundle(tmp_path, "s.persona")
+    finally:
+        module.canonical = real
+
+
+CONTROLS = [
+    ("plain", {}, None),
+    ("typed license", {"license": {"romance_allowed": False, "forbidden_topics": ["war"],
+                                   "never_say": ["x"], "modes": ["text"],
+                                   "content_rating_max": "teen", "territories": ["GB", "US"],
+                                   "valid_until": "2999-01-01T00:00:00Z",
+                                   "commercial_use": False}}, None),
+    ("nested portrait", {"portrait": "images/portrait.png"},
+     {"images/portrait.png": PORTRAIT}),
+    ("an expression", {"expressions": {"smile": "smile.png"}},
+     {"portrait.png": PORTRAIT, "smile.png": PORTRAIT}),
+    ("json as text", {}, {"portrait.png": PORTRAIT, "notes.txt": b'{"a": 1}'}),
+    ("a renderer", {"renderer": {"path": "face.onnx", "contract": "hearth-face-v1"}},
+     {"portrait.png": PORTRAIT, "face.onnx": ONNX}),
+]
+
+
+@pytest.mark.parametrize("case, changes, files", CONTROLS, ids=[c[0] for c in CONTROLS])
+def test_valid_controls_still_install(tmp_path: Path, case: str, changes: dict, files) -> None:
+    library = tmp_path / "personas"
+    done = import_bundle(bundle(tmp_path, "ok.persona", files=files, **changes), library,
+                         TRUSTED, region="GB")
+    assert (library / done.persona_id / "persona.json").is_file()
+
+
+def refused(path: Path, tmp_path: Path, match: str) -> None:
+    library = tmp_path / "personas"
+    library.mkdir(exist_ok=True)
+    outside = sorted(p.name for p in tmp_path.iterdir())
+    try:
+        import_bundle(path, library, TRUSTED, region="GB")
+    except BundleRejected as error:
+        assert __import__("re").search(match, str(error)), str(error)
+    else:
+        pytest.fail("the bundle was installed")
+    assert list(library.iterdir()) == []  # nothing installed, no staging left
+    assert sorted(p.name for p in tmp_path.iterdir()) == outside  # nothing written beside
+
+
+def test_the_corpus_has_more_than_a_hundred_cases() -> None:
+    total = len(MEDIA_LIES) + len(PATH_VALUES) * len(PATH_FIELDS) + len(LICENSE_CASES) + 1
+    assert total >= 100, total
