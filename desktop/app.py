@@ -267,14 +267,23 @@ class Hearth:
         """Check a .persona without installing it (for the confirmation screen)."""
         settings = Settings.load(self.dirs.root)
         return inspect_bundle(path, self.dirs.personas, self.trusted_for_import(settings),
-                              region=settings.effective_region())
+                              region=settings.effective_region(), revoked=self._revoked())
 
     def import_bundle(self, path: Path, allow_downgrade: bool = False) -> Imported:
         """Check and install a .persona bundle (desktop.personas.bundle)."""
         settings = Settings.load(self.dirs.root)
         return import_bundle(path, self.dirs.personas, self.trusted_for_import(settings),
                              allow_downgrade=allow_downgrade,
-                             region=settings.effective_region())
+                             region=settings.effective_region(), revoked=self._revoked())
+
+    def _revoked(self):
+        """What the installed revocation list switches off, checked at import too (a revoked
+        bundle never installs as "verified")."""
+        from desktop.personas.bundle import Revoked
+
+        listing = Revocations(self.dirs.root)
+        return Revoked({k: v.since for k, v in listing.revoked().items()},
+                       frozenset(listing.revoked_keys()))
 
     def trusted_for_import(self, settings: Settings):
         """The publishers Hearth trusts, plus the user's own key for the personas they made

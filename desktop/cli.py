@@ -455,6 +455,11 @@ def run_import(args: argparse.Namespace) -> int:
             if result.startswith("revocations:"):
                 print(f"Installed revocation list version {result.split(':')[1]}; revoked "
                       "personas stop working now, their memories are kept.")
+                from desktop.personas.revocation import Revocations
+
+                stale = Revocations(hearth.dirs.root).staleness_warning()
+                if stale:
+                    print(f"hearth: {stale}", file=sys.stderr)
             else:
                 card = hearth.library.get(result)
                 print(f"Installed {card.name()} ({result}) from a character card: "

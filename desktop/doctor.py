@@ -258,6 +258,23 @@ def check_publishers(listing: bytes | None = None) -> list[Check]:
                   f"{len(publishers)} publisher(s), list signed by Hearth's root key")]
 
 
+def check_revocations(dirs: DataDirs) -> list[Check]:
+    """The revocation list: none yet is fine; a stale or unreadable one is said."""
+    from desktop.personas.revocation import Revocations
+
+    listing = Revocations(dirs.root)
+    if not listing.path.is_file():
+        return [Check("revocation list", OK, "none imported yet")]
+    warning = listing.staleness_warning()
+    if warning:
+        return [Check("revocation list", WARN, warning,
+                      "Import the newest list from your persona's publisher: hearth import "
+                      "LIST.json")]
+    return [Check("revocation list", OK,
+                  f"{len(listing.revoked())} persona(s) and {len(listing.revoked_keys())} "
+                  "key(s) revoked")]
+
+
 def _count(conn: sqlite3.Connection, table: str) -> int:
     try:
         return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -269,7 +286,7 @@ def run_checks(dirs: DataDirs, verify_hashes: bool = True,
                catalog_path: Path | None = None) -> list[Check]:
     return [*check_folder(dirs), *check_machine(), *check_audio(),
             *check_models(dirs, verify_hashes, catalog_path), *check_database(dirs),
-            *check_publishers()]
+            *check_publishers(), *check_revocations(dirs)]
 
 
 def report(checks: list[Check]) -> str:

@@ -207,3 +207,74 @@ def refused(path: Path, tmp_path: Path, match: str) -> None:
 def test_the_corpus_has_more_than_a_hundred_cases() -> None:
     total = len(MEDIA_LIES) + len(PATH_VALUES) * len(PATH_FIELDS) + len(LICENSE_CASES) + 1
     assert total >= 100, total
+
+
+# -- class 5: revocation at import, bounded lists ------------------------------------------------
+def test_a_revoked_bundle_or_a_revoked_key_never_installs(tmp_path: Path, hearth_home) -> None:
+    from desktop.app import Hearth
+    from desktop.personas.bundle import key_id
+    from desktop.personas.revocation import sign_list
+    from tests.test_bundle import PUBLISHER
+
+    hearth = Hearth(hearth_home).open()
+    try:
+        hearth.trust_publisher("Test Publisher", __import__("base64").b64encode(
+            PUBLISHER.public_key).decode())
+        listing = tmp_path / "list.json"
+        listing.write_text(json.dumps(sign_list("Test Publisher", PUBLISHER, 3, [
+            {"revocation_id": "ada-2026", "since": "2026-11-01", "reason": "withdrawn"}])))
+        hearth.import_file(listing)
+        revoked = bundle(tmp_path, "r.persona", signed=True,
+                         license={"revocation_id": "ada-2026"})
+        with pytest.raises(BundleRejected, match="switched this persona off"):
+            hearth.import_bundle(revoked)
+        with pytest.raises(BundleRejected, match="switched this persona off"):
+            hearth.inspect_bundle(revoked)  # the preview says so before Install is offered
+        keys = tmp_path / "keys.json"
+        keys.write_text(json.dumps(sign_list("Test Publisher", PUBLISHER, 4, [],
+                                             revoked_keys=[key_id(PUBLISHER.public_key)])))
+        hearth.import_file(keys)
+        with pytest.raises(BundleRejected, match="revoked as compromised"):
+            hearth.import_bundle(bundle(tmp_path, "k.persona", signed=True))
+        assert not (hearth_home.personas / "org.example.ada").exists()
+    finally:
+        hearth.close()
+
+
+@pytest.mark.parametrize("version, issued, match", [
+    (2 ** 70, None, "out of range"), (True, None, "out of range"), (0, None, "out of range"),
+    ("5", None, "out of range"), (5, "2999-01-01T00:00:00Z", "dated in the future"),
+    (5, "yesterday", "date cannot be read"),
+])
+def test_a_revocation_list_out_of_bounds_is_refused(tmp_path: Path, version, issued,
+                                                    match: str) -> None:
+    from desktop.personas.bundle import canonical
+    from desktop.personas.revocation import Revocations, sign_list
+    from tests.test_bundle import PUBLISHER
+
+    data = sign_list("Test Publisher", PUBLISHER, 1, [])
+    data["version"] = version
+    if issued is not None:
+        data["issued_at"] = issued
+    body = {k: v for k, v in data.items() if k != "signature"}
+    data["signature"] = PUBLISHER.sign(canonical(body))
+    path = tmp_path / "list.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(BundleRejected, match=match):
+        Revocations(tmp_path).import_list(path, TRUSTED)
+    assert not (tmp_path / "revocations.json").exists()
+
+
+def test_doctor_reports_a_stale_revocation_list(tmp_path: Path) -> None:
+    from desktop.doctor import WARN, check_revocations
+    from desktop.paths import DataDirs
+    from desktop.personas.revocation import Revocations, sign_list
+    from tests.test_bundle import PUBLISHER
+
+    dirs = DataDirs(tmp_path).ensure()
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(sign_list("Test Publisher", PUBLISHER, 1, [],
+                                         issued_at="2026-01-01T00:00:00Z")))
+    Revocations(dirs.root).import_list(path, TRUSTED)
+    (check,) = check_revocations(dirs)
+    assert check.status == WARN and "days old" in check.found

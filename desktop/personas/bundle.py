@@ -496,11 +496,20 @@ class Inspection:
         return str(names.get("en") or next(iter(names.values()), self.persona_id))
 
 
+@dataclass(frozen=True)
+class Revoked:
+    """What the installed revocation list switches off: persona revocation ids (with their
+    dates) and compromised publisher key ids."""
+
+    ids: dict[str, str]
+    keys: frozenset[str]
+
+
 def inspect_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[str, bytes],
                    now: datetime | None = None, allow_downgrade: bool = False,
-                   region: str | None = None) -> Inspection:
+                   region: str | None = None, revoked: Revoked | None = None) -> Inspection:
     """All the checks that need no extraction: structure, manifest, signatures, license,
-    file list, version. The window shows the result before the user confirms."""
+    file list, version, revocation. The window shows the result before the user confirms."""
     data = source.read_bytes() if source.stat().st_size <= MAX_BUNDLE_BYTES else b"x" * (
         MAX_BUNDLE_BYTES + 1)
     archive = _inspect_zip(data)
@@ -570,15 +579,27 @@ def inspect_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[st
             f"version {version}.", "Nothing was changed. Import a newer version to update it"
             + (", or ask for the older one explicitly (hearth import --downgrade)."
                if version < replaced else "."))
+    if revoked is not None:
+        revocation_id = license_.get("revocation_id")
+        if isinstance(revocation_id, str) and revocation_id in revoked.ids:
+            raise BundleRejected(
+                f"Its rights holder switched this persona off (revoked since "
+                f"{revoked.ids[revocation_id] or 'an earlier date'}).",
+                "Nothing was installed; a revoked persona cannot be used.")
+        if verification.publisher_key_id in revoked.keys:
+            raise BundleRejected(
+                f"The key {verification.publisher} signed this bundle with was revoked as "
+                "compromised.", "Nothing was installed. Ask the publisher for a bundle signed "
+                "with its new key.")
     return Inspection(archive, manifest_bytes, manifest, verification, listed, replaced)
 
 
 def import_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[str, bytes],
                   now: datetime | None = None, allow_downgrade: bool = False,
-                  region: str | None = None) -> Imported:
+                  region: str | None = None, revoked: Revoked | None = None) -> Imported:
     started = time.monotonic()
     checked = inspect_bundle(source, personas_dir, trusted_publishers, now, allow_downgrade,
-                             region)
+                             region, revoked)
     archive, manifest, manifest_bytes = checked.archive, checked.manifest, checked.manifest_bytes
     verification, listed, replaced = checked.verification, checked.listed, \
         checked.replaced_version

@@ -31,6 +31,7 @@ from desktop.timestamps import parse_utc
 FORMAT = "hearth-revocations-1"
 STALE_AFTER_DAYS = 30
 MAX_LIST_BYTES = 1 << 20
+MAX_VERSION = 1 << 31
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,23 @@ class Revocations:
                                  "trusts.", "Nothing was changed.")
         version = data.get("version")
         current = (self._installed() or {}).get("version", 0)
-        if not isinstance(version, int) or version <= current:
+        if not isinstance(version, int) or isinstance(version, bool) or not (
+                1 <= version < MAX_VERSION):
+            # A version of 2**70 would freeze every later list (none could be newer).
+            raise BundleRejected(f"The revocation list's version {str(version)[:24]} is out of "
+                                 f"range (1 to {MAX_VERSION - 1}).", "Nothing was changed.")
+        try:
+            issued = parse_utc(str(data.get("issued_at", "")))
+        except ValueError as error:
+            raise BundleRejected("The revocation list's date cannot be read.",
+                                 "Nothing was changed.") from error
+        if (issued - datetime.now(UTC)).days >= 1:
+            raise BundleRejected("The revocation list is dated in the future.",
+                                 "Check the computer's clock; nothing was changed.")
+        if not isinstance(data.get("revoked", []), list) or not isinstance(
+                data.get("revoked_keys", []), list):
+            raise BundleRejected("The revocation list is malformed.", "Nothing was changed.")
+        if version <= current:
             raise BundleRejected(f"This revocation list (version {version}) is not newer than "
                                  f"the installed one (version {current}).",
                                  "Nothing was changed.")
