@@ -449,6 +449,13 @@ def run_import(args: argparse.Namespace) -> int:
     except HearthError as error:
         print(f"hearth: {error}", file=sys.stderr)
         return 1
+    source = Path(args.file)
+    if not source.is_file():
+        hearth.close()
+        print(f"hearth: {source} is {'a folder' if source.is_dir() else 'not there'}; give "
+              "a .persona bundle, a character card (PNG, JSON, CHARX) or a revocation list.",
+              file=sys.stderr)
+        return 1
     try:
         if not args.file.endswith(".persona"):
             result = hearth.import_file(Path(args.file))
@@ -469,6 +476,9 @@ def run_import(args: argparse.Namespace) -> int:
                                     allow_downgrade=getattr(args, "downgrade", False))
     except HearthError as error:
         print(f"hearth: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"hearth: {args.file} cannot be read ({error.strerror}).", file=sys.stderr)
         return 1
     finally:
         hearth.close()

@@ -278,3 +278,63 @@ def test_doctor_reports_a_stale_revocation_list(tmp_path: Path) -> None:
     Revocations(dirs.root).import_list(path, TRUSTED)
     (check,) = check_revocations(dirs)
     assert check.status == WARN and "days old" in check.found
+
+
+# -- class 6: parsing errors are errors --------------------------------------------------------
+@pytest.mark.parametrize("raw, match", [
+    (b'{"a": 1e999}', "too large to hold"), (b'{"a": 1' + b"0" * 5000 + b"}", "30 digits"),
+    (b'{"a": "\\ud800"}', "not valid Unicode"), (b'{"a": NaN}', "not valid JSON"),
+    (b'{"a": 1, "a": 2}', "repeats a key"), (b"[" * 100 + b"]" * 100, "nested too deeply"),
+])
+def test_strict_json_turns_every_oddity_into_a_refusal(raw: bytes, match: str) -> None:
+    from desktop.personas.bundle import strict_json
+
+    with pytest.raises(BundleRejected, match=match):
+        strict_json(raw, "manifest")
+
+
+ODD_VALUES = [7, -1, 2.5, True, None, [], [1, 2], {}, {"x": 1}, "text"]
+CARD_FIELDS = ["name", "description", "personality", "scenario", "first_mes", "mes_example",
+               "creator", "character_book", "alternate_greetings", "tags", "extensions"]
+
+
+@pytest.mark.parametrize("field", CARD_FIELDS)
+def test_a_card_field_of_any_json_type_installs_or_is_refused_never_a_traceback(
+        tmp_path: Path, field: str) -> None:
+    from desktop.personas.cards import import_card
+    from tests.test_cards import v2_card
+
+    placeholder = (PORTRAIT, {"left_eye": [-0.2, -0.1], "right_eye": [0.2, -0.1],
+                              "mouth_center": [0, 0.2], "mouth_size": [0.3, 0.1],
+                              "face_center": [0, 0], "face_size": [0.8, 1]})
+    outcomes = []
+    for index, value in enumerate([*ODD_VALUES, {"entries": [{"keys": 5, "content": 3}]},
+                                   {"entries": "x"}, {"entries": [7]}]):
+        card = v2_card()
+        card["data"][field] = value
+        path = tmp_path / f"{field}-{index}.json"
+        path.write_text(json.dumps(card))
+        try:
+            import_card(path, tmp_path / "personas", placeholder)
+            outcomes.append("installed")
+        except BundleRejected as error:
+            assert error.problem  # a sentence, never a class name alone
+            outcomes.append("refused")
+    assert len(outcomes) == len(ODD_VALUES) + 3
+
+
+@pytest.mark.parametrize("data", [[], 5, "x", {"assets": 7}, {"assets": [5, "x"]}])
+def test_a_charx_whose_data_or_assets_are_not_objects_is_handled(tmp_path: Path,
+                                                                  data) -> None:
+    import zipfile
+
+    from desktop.personas.cards import import_card
+
+    path = tmp_path / "odd.charx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("card.json", json.dumps({"spec": "chara_card_v3",
+                                                  "spec_version": "3.0", "data": data}))
+    try:
+        import_card(path, tmp_path / "personas", (PORTRAIT, {}))
+    except BundleRejected as error:
+        assert error.problem

@@ -62,7 +62,9 @@ class BundleRejected(HearthError):
 
 # -- strict JSON ---------------------------------------------------------------------------
 def strict_json(data: bytes, what: str) -> object:
-    """JSON with no duplicate keys, no NaN/Infinity, nesting ≤ 32, strings ≤ 64 KiB."""
+    """JSON with no duplicate keys, no NaN/Infinity (nor numbers that overflow to it, like
+    1e999), no integers of more than 30 digits, no lone surrogates, nesting ≤ 32, strings
+    ≤ 64 KiB. Anything else is a BundleRejected with the reason, never another exception."""
     def pairs(items: list[tuple[str, object]]) -> dict:
         keys = [k for k, _ in items]
         if len(keys) != len(set(keys)):
@@ -72,11 +74,23 @@ def strict_json(data: bytes, what: str) -> object:
     def constant(name: str) -> None:
         raise BundleRejected(f"The {what} contains {name}, which is not valid JSON.")
 
+    def number(text: str) -> float:
+        value = float(text)
+        if value in (float("inf"), float("-inf")):
+            raise BundleRejected(f"The {what} has a number too large to hold ({text[:20]}).")
+        return value
+
+    def integer(text: str) -> int:
+        if len(text.lstrip("-")) > 30:
+            raise BundleRejected(f"The {what} has a whole number with more than 30 digits.")
+        return int(text)
+
     try:
         value = json.loads(data.decode("utf-8"), object_pairs_hook=pairs,
-                           parse_constant=constant)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        raise BundleRejected(f"The {what} is not valid JSON ({error}).") from error
+                           parse_constant=constant, parse_float=number, parse_int=integer)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        # json.JSONDecodeError is a ValueError; so is Python's integer digit limit.
+        raise BundleRejected(f"The {what} is not valid JSON ({str(error)[:120]}).") from error
     _check_shape(value, what, 0)
     return value
 
@@ -84,8 +98,13 @@ def strict_json(data: bytes, what: str) -> object:
 def _check_shape(value: object, what: str, depth: int) -> None:
     if depth > MAX_JSON_DEPTH:
         raise BundleRejected(f"The {what} is nested too deeply.")
-    if isinstance(value, str) and len(value) > MAX_JSON_STRING:
-        raise BundleRejected(f"The {what} has a text field that is too long.")
+    if isinstance(value, str):
+        if len(value) > MAX_JSON_STRING:
+            raise BundleRejected(f"The {what} has a text field that is too long.")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:  # a lone surrogate such as "\ud800"
+            raise BundleRejected(f"The {what} has text that is not valid Unicode.") from error
     if isinstance(value, dict):
         for key, item in value.items():
             _check_shape(key, what, depth + 1)

@@ -107,11 +107,18 @@ def _read_charx(data: bytes) -> tuple[dict, bytes | None]:
         raise BundleRejected("The CHARX card.json is damaged.") from error
     card = strict_json(raw, "character card")
     image = None
-    for asset in (card.get("data", {}).get("assets") or []) if isinstance(card, dict) else []:
-        uri = str(asset.get("uri", "")) if isinstance(asset, dict) else ""
+    data = card.get("data") if isinstance(card, dict) else None
+    assets = data.get("assets") if isinstance(data, dict) else None
+    by_form = {unicodedata.normalize("NFC", n): n for n in names}
+    for asset in assets if isinstance(assets, list) else []:
+        if not isinstance(asset, dict):
+            continue
+        uri = str(asset.get("uri", ""))
         if asset.get("type") == "icon" and uri.startswith("embeded://"):
-            inner = uri.removeprefix("embeded://")
-            if inner in names and archive.getinfo(inner).file_size <= 16 << 20:
+            # The icon's name in card.json may be in another Unicode normalisation form
+            # than the zip's member name: compare them in one form.
+            inner = by_form.get(unicodedata.normalize("NFC", uri.removeprefix("embeded://")))
+            if inner is not None and archive.getinfo(inner).file_size <= 16 << 20:
                 try:
                     image = archive.read(inner)
                 except ARCHIVE_ERRORS as error:
@@ -182,6 +189,17 @@ def _frame_card_image(portrait: Path, find_face) -> dict | None:
     return rig
 
 
+def _persona_of(card: dict) -> dict:
+    """card_to_persona, with a field of the wrong JSON type (a lorebook's keys as a number,
+    ``data`` as a list) refused with a message instead of a traceback."""
+    try:
+        return card_to_persona(card)
+    except (TypeError, AttributeError, ValueError, KeyError) as error:
+        raise BundleRejected(f"The character card's fields are not what a character card "
+                             f"holds ({str(error)[:100]}).",
+                             "Export it again from the character card editor.") from error
+
+
 def import_card(path: Path, personas_dir: Path, placeholder: tuple[bytes, dict],
                 find_face=None) -> str:
     """Install a character card; returns the new persona id. A card without an image gets
@@ -189,7 +207,7 @@ def import_card(path: Path, personas_dir: Path, placeholder: tuple[bytes, dict],
     card's own picture is framed around the face ``find_face`` finds (desktop.personas.
     framing); the picture as it came is kept beside it as ``card-image.png``."""
     card, image = read_card(path)
-    persona = card_to_persona(card)
+    persona = _persona_of(card)
     if image is None:
         persona["face_rig"] = placeholder[1]
     target = personas_dir / persona["id"]
