@@ -338,3 +338,44 @@ def test_a_charx_whose_data_or_assets_are_not_objects_is_handled(tmp_path: Path,
         import_card(path, tmp_path / "personas", (PORTRAIT, {}))
     except BundleRejected as error:
         assert error.problem
+
+
+# -- class 2: updates keep their signer ---------------------------------------------------------
+def _signed(tmp_path: Path, name: str, licensor, version: int, publisher: bool = True,
+            **changes) -> Path:
+    from desktop.personas.bundle import build_bundle
+    from tests.test_bundle import PUBLISHER, manifest
+
+    return build_bundle(tmp_path / name, manifest(version=version, **changes),
+                        {"portrait.png": PORTRAIT}, licensor,
+                        ("Test Publisher", PUBLISHER) if publisher else None)
+
+
+def test_an_update_must_come_from_the_licensor_and_publisher_of_the_installed_one(
+        tmp_path: Path) -> None:
+    from desktop.personas.bundle import Signer
+
+    library = tmp_path / "personas"
+    estate, impostor = Signer.generate("Example Estate"), Signer.generate("Someone Else")
+    assert import_bundle(_signed(tmp_path, "v5.persona", estate, 5), library,
+                         TRUSTED).verification.verified
+    installed = (library / "org.example.ada" / "manifest.json").read_bytes()
+    for name, bundle_path, match in [
+        ("unsigned", bundle(tmp_path, "v6.persona", version=6), "not signed by the same"),
+        ("other licensor", _signed(tmp_path, "v7.persona", impostor, 7),
+         "not signed by the same"),
+        ("no publisher", _signed(tmp_path, "v8.persona", estate, 8, publisher=False),
+         "verified by a trusted publisher; this update is not"),
+    ]:
+        with pytest.raises(BundleRejected, match=match):
+            import_bundle(bundle_path, library, TRUSTED)
+        assert (library / "org.example.ada" / "manifest.json").read_bytes() == installed, name
+    done = import_bundle(_signed(tmp_path, "v9.persona", estate, 9), library, TRUSTED)
+    assert done.replaced_version == 5 and done.verification.verified
+
+
+def test_the_apps_own_ids_cannot_be_taken(tmp_path: Path) -> None:
+    refused(bundle(tmp_path, "h.persona", id="org.hearth.wren"), tmp_path,
+            "belongs to the Hearth project")
+    refused(bundle(tmp_path, "h2.persona", id="org.hearth.helper"), tmp_path,
+            "belongs to the Hearth project")

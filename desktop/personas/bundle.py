@@ -590,7 +590,10 @@ def inspect_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[st
         raise BundleRejected("The bundle's files add up to more than a persona may take.")
 
     persona_id, version = manifest["id"], manifest["version"]
+    _check_id_claim(persona_id, verification)
     replaced = _installed_version(personas_dir / persona_id)
+    if replaced is not None:
+        _check_update_keeps_signer(personas_dir / persona_id, manifest, verification)
     if replaced is not None and (version == replaced or (version < replaced
                                  and not allow_downgrade)):
         raise BundleRejected(
@@ -660,6 +663,50 @@ def import_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[str
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return Imported(persona_id, version, target, verification, replaced)
+
+
+APP_PREFIX = "org.hearth."
+
+
+def _check_id_claim(persona_id: str, verification: Verification) -> None:
+    """Ids under the app's own prefix belong to the Hearth project: only a bundle vouched for
+    by a publisher Hearth trusts for that prefix may take one (the shipped persona's id
+    among them)."""
+    if persona_id.startswith(APP_PREFIX) and not verification.verified:
+        raise BundleRejected(f"The id {persona_id!r} belongs to the Hearth project, and this "
+                             "bundle is not signed by it.",
+                             "Nothing was installed. A persona of your own needs an id of "
+                             "its own.")
+
+
+def _check_update_keeps_signer(folder: Path, manifest: dict,
+                               verification: Verification) -> None:
+    """Trust is pinned per persona id: an update must come from the licensor whose key
+    signed the installed version, and, if that one was verified, be verified too. Anything
+    else would take over the persona and its memories."""
+    try:
+        installed = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        installed_key = str((installed.get("license") or {}).get("licensor_key") or "")
+    except (OSError, ValueError, AttributeError):
+        installed_key = ""  # a card or a damaged install: nothing was signed
+    try:
+        record = json.loads((folder / "install.json").read_text(encoding="utf-8"))
+        was_verified = bool(record.get("verified")) if isinstance(record, dict) else False
+    except (OSError, ValueError):
+        was_verified = False
+    new_key = str(manifest["license"].get("licensor_key") or "")
+    name = str(next(iter((installed.get("names") or {}).values()), "this persona")) \
+        if installed_key else "this persona"
+    if installed_key and (new_key != installed_key or not verification.licensor_signed):
+        raise BundleRejected(
+            f"The installed {name} was signed by its licensor; this update is not signed by "
+            "the same licensor.", "Nothing was changed, and its memories stay with the "
+            "installed one. If the licensor changed their key, ask them for an update signed "
+            "with the old one.")
+    if was_verified and not verification.verified:
+        raise BundleRejected(
+            f"The installed {name} is verified by a trusted publisher; this update is not.",
+            "Nothing was changed, and its memories stay with the installed one.")
 
 
 def _installed_version(folder: Path) -> int | None:
