@@ -84,8 +84,11 @@ class FaceManifest:
 
 def lower_face_rect(crop: int) -> tuple[int, int, int, int]:
     """The lower face in a crop whose mouth sits 55 % of the way down (as the likeness
-    builder cuts it): blanked in the generator's second input, solid in the blend mask."""
-    return (round(crop * 0.12), round(crop * 0.40), round(crop * 0.88), round(crop * 0.94))
+    builder cuts it), from below the nose to the crop's bottom and nearly its full width:
+    blanked in the generator's second input, solid in the blend mask. It is that large so
+    that nothing of the target's own mouth shows in the input (a moving jaw also moves the
+    cheeks and the chin): the model must draw the mouth from the sound."""
+    return (round(crop * 0.04), round(crop * 0.32), round(crop * 0.96), crop)
 
 
 def new_face_manifest(shape: GeneratorShape, frames: int, size: tuple[int, int],

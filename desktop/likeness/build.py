@@ -127,7 +127,10 @@ def idle_segment(speech: np.ndarray) -> tuple[int, int]:
 
 def build_likeness(video: Path, out_dir: Path, options: LikenessOptions, consent: Consent,
                    progress: Callable[[str, float, str], None] | None = None,
-                   models_dir: Path | None = None) -> LikenessReport:
+                   models_dir: Path | None = None,
+                   resting_twin: Path | None = None) -> LikenessReport:
+    """``resting_twin``: the self-test's second video, the same frames with the mouth at
+    rest, for a held-out check at each frame's own head pose (desktop.likeness.evaluate)."""
     import cv2
 
     from desktop.likeness.model import TrainingSet, export_weights, train
@@ -207,10 +210,21 @@ def build_likeness(video: Path, out_dir: Path, options: LikenessOptions, consent
     say("evaluate", 0.96)
     from desktop.likeness.evaluate import evaluate_heldout
 
-    evaluation = evaluate_heldout(face_dir / "generator.onnx", crops, drives,
-                                  np.arange(held_from, len(crops)), loop[0],
-                                  manifest_probe.inpaint, speech, audio,
-                                  recipe.sample_rate, recipe.fps)
+    held_out = np.arange(held_from, len(crops))
+    contexts = None
+    if resting_twin is not None:
+        contexts = np.zeros((len(held_out), s, s, 3), np.uint8)
+        for index, frame in enumerate(video_frames(resting_twin, recipe.fps)):
+            if index >= len(crops):
+                break
+            if index >= held_from:
+                shown = display_frame(frame, track)
+                x0, y0, x1, y1 = track.boxes[index]
+                contexts[index - held_from] = cv2.resize(shown[y0:y1, x0:x1], (s, s),
+                                                         interpolation=cv2.INTER_AREA)
+    evaluation = evaluate_heldout(face_dir / "generator.onnx", crops, drives, held_out,
+                                  loop[0], manifest_probe.inpaint, speech, audio,
+                                  recipe.sample_rate, recipe.fps, contexts)
     report = LikenessReport(
         seconds=round(len(crops) / recipe.fps, 1), frames=len(crops),
         speech_share=round(float(speech.mean()), 3),

@@ -1,9 +1,10 @@
 """Training the person's mouth generator in torch, on the plan ONNX also builds from.
 
-Recipe (docs/face.md): each sample is a frame's lower-face crop (the target), the same crop
-with the inpaint rectangle blanked, a *different* frame's crop as the reference (so the model
-learns to draw the mouth from the sound, not to copy it), and the drive window of log-mel
-frames around it. Loss: L1 over the crop, plus three times L1 inside the inpaint rectangle,
+Recipe (docs/face.md): each sample is a frame's lower-face crop (the target) and the drive
+window of log-mel frames around it. Three samples in four take the reference and the copy
+with the inpaint rectangle blanked from one frame 2-10 frames away (another mouth, nearly the
+same pose), as the app takes both from a loop frame; the rest take a reference from anywhere
+and the target's own blanked copy. The mouth must come from the sound, never from a copy. Loss: L1 over the crop, plus three times L1 inside the inpaint rectangle,
 plus half an edge-aware term (L1 between the horizontal and vertical gradients of output and
 target inside the rectangle, which keeps lips and teeth sharp). Adam, learning rate 2e-3
 decaying along a cosine to 5 %, batch 16, small shifts of the crop as augmentation.
@@ -99,22 +100,33 @@ class TrainingProgress:
         return self.seconds / max(1, self.step) * (self.steps - self.step)
 
 
-def _batch(data: TrainingSet, rng: np.random.Generator, batch: int, torch, shift: int = 2):
+def _batch(data: TrainingSet, rng: np.random.Generator, batch: int, torch, shift: int = 2,
+           nearby: tuple[int, int] = (2, 10)):
+    """Samples as the app will use the model: most take the reference and the blanked copy
+    from one frame a few frames away (nearly the target's pose, another mouth), as the app
+    takes both from a loop frame of the person silent; so the skin can be copied sharp from
+    the reference, and the mouth must come from the sound. The rest take a reference from
+    anywhere (identity under other poses) and the target's own blanked copy."""
     targets = rng.choice(data.train, size=batch)
-    refs = rng.choice(data.train, size=batch)
     crops = data.crops
-    size = crops.shape[1]
+    last = int(data.train.max())
     faces, goals = [], []
-    for t, r in zip(targets, refs, strict=True):
+    for t in targets:
         dx, dy = rng.integers(-shift, shift + 1, size=2)
         target = np.roll(crops[t], (dy, dx), axis=(0, 1))
-        reference = np.roll(crops[r], (dy, dx), axis=(0, 1))
+        if rng.random() < 0.75:
+            offset = int(rng.integers(nearby[0], nearby[1] + 1)) * (1 if rng.random() < 0.5
+                                                                    else -1)
+            near = int(np.clip(t + offset, 0, last))
+            reference = context = np.roll(crops[near], (dy, dx), axis=(0, 1))
+        else:
+            reference = np.roll(crops[rng.choice(data.train)], (dy, dx), axis=(0, 1))
+            context = target
         goals.append(target)
-        faces.append(np.concatenate([reference, _blank(target, data.inpaint)], axis=2))
+        faces.append(np.concatenate([reference, _blank(context, data.inpaint)], axis=2))
     face = torch.from_numpy(np.stack(faces)).permute(0, 3, 1, 2).float() / 255.0
     goal = torch.from_numpy(np.stack(goals)).permute(0, 3, 1, 2).float() / 255.0
     audio = torch.from_numpy(data.drives[targets])
-    assert face.shape[2] == size
     return face, audio, goal
 
 

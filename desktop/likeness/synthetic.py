@@ -2,7 +2,8 @@
 
 A synthetic talking video is made from a real photograph (the public-domain NASA portrait of
 astronaut Eileen Collins that scikit-image's wheel ships): piper speaks a few dozen sentences
-(the voice given, or the project's fixture voice), and the photograph's mouth is moved by
+(the voice given, or the project's articulated fixture voice, whose sound follows the
+mouth as real speech does), and the photograph's mouth is moved by
 visemes from piper's own phoneme timings, with blinks and small head motion, by Hearth's
 hearth-face-v1 warp graph. The mouth therefore follows the real audio. The whole builder runs
 on that video (read, track, loop, mask, train, export), and the exported generator is judged
@@ -51,8 +52,10 @@ def astronaut_portrait(side: int = 512) -> np.ndarray:
 
 
 def make_synthetic_video(path: Path, voice_path: Path, seconds: float = 60.0,
-                         side: int = 512, seed: int = 0) -> dict:
-    """Writes the talking video; returns the truth (per-frame jaw opening, speech mask)."""
+                         side: int = 512, seed: int = 0, twin: Path | None = None) -> dict:
+    """Writes the talking video; returns the truth (per-frame jaw opening). ``twin``: also
+    write the same video with the mouth at rest (same blinks and head motion), which the
+    held-out check uses as the footage the app would have at that pose."""
     from desktop.face.animator import FaceAnimator
     from desktop.face.contract import FaceRig
     from desktop.face.idle import IdleMotion
@@ -81,13 +84,19 @@ def make_synthetic_video(path: Path, voice_path: Path, seconds: float = 60.0,
         at += int(rng.uniform(0.3, 0.9) * rate)
         index += 1
     count = int(seconds * FPS)
-    frames, jaw = [], []
+    frames, resting, jaw = [], [], []
     for number in range(count):
         t = number / FPS
         params = animator.params_at(t, t)
         jaw.append(params["jaw_open"])
         frames.append(renderer.render(params))
+        if twin is not None:
+            for name in ("jaw_open", "mouth_wide", "mouth_round"):
+                params[name] = 0.0
+            resting.append(renderer.render(params))
     write_talking_video(path, frames, audio, FPS, rate)
+    if twin is not None:
+        write_talking_video(twin, resting, audio, FPS, rate)
     return {"jaw_open": np.asarray(jaw, np.float32), "frames": count}
 
 
@@ -103,18 +112,18 @@ def run_selftest(work: Path, seconds: float = 60.0, steps: int = 1500, crop: int
     if voice is None:
         from desktop.fixtures.piper_voice import write_piper_voice
 
-        voice = work / "en_US-hearth-fixture.onnx"
+        voice = work / "en_US-hearth-articulated.onnx"
         if not voice.is_file():
-            write_piper_voice(voice, sample_rate=16000, language="en-us")
+            write_piper_voice(voice, sample_rate=16000, language="en-us", articulated=True)
     started = time.monotonic()
-    video = work / "talking.mp4"
-    truth = make_synthetic_video(video, voice, seconds)
+    video, twin = work / "talking.mp4", work / "talking-mouth-at-rest.mp4"
+    truth = make_synthetic_video(video, voice, seconds, twin=twin)
     made_s = time.monotonic() - started
     report = build_likeness(video, work / "likeness",
                             LikenessOptions(crop=crop, width=width, steps=steps,
                                             min_seconds=min(20.0, seconds / 2)),
                             Consent("own", "A synthetic self-test video of a public-domain "
-                                           "photograph."), progress)
+                                           "photograph."), progress, resting_twin=twin)
     evaluation = report.evaluation
     return {
         **evaluation,

@@ -164,18 +164,43 @@ def main(target: str, scene: str = "call", face_dir: str | None = None) -> int:
         window.grab().save(target)
         app.quit()
 
+    best: dict = {"score": -1.0, "shot": None, "polls": 0}
+
     def greeting() -> None:
-        # Mid-greeting: the persona's face speaking (the v2 face's generator has drawn some
-        # frames already; the card is shown still with its speaking indicator).
+        # Mid-greeting: the persona's face speaking. For a v2 face, keep the shot whose
+        # generated mouth is most open (differs most from the recorded loop frame) over a
+        # few seconds of speech; the card is shown still with its speaking indicator.
         loop = window.face_loop
         output = window.conversation.output if window.conversation else None
         spoken = output is not None and output.is_open and not output.is_idle() and \
-            output.seconds(output.played_frames()) > 1.0
-        drawn = loop is not None and getattr(loop.source, "timings", None)
-        if not spoken or (drawn and drawn.model_calls < 10):
+            output.seconds(output.played_frames()) > 0.6
+        face = getattr(loop, "source", None)
+        timings = getattr(face, "timings", None)
+        if not spoken or (timings is not None and timings.model_calls < 10):
+            if best["shot"] is not None:
+                finish()
+                return
             QTimer.singleShot(50, greeting)
             return
-        window.grab().save(target)
+        frame = window.mailbox.latest()
+        score = 0.0
+        if timings is not None and frame is not None:
+            import numpy as np
+
+            x0, y0, x1, y1 = face.boxes[face.clock.index]
+            recorded = face.loop[face.clock.index][y0:y1, x0:x1].astype(np.float32)
+            score = float(np.abs(frame.image[y0:y1, x0:x1].astype(np.float32)
+                                 - recorded).mean())
+        if score > best["score"] and window.call.caption.text():
+            best.update(score=score, shot=window.grab())
+        best["polls"] += 1
+        if best["polls"] >= 60 or (timings is None and best["shot"] is not None):
+            finish()
+            return
+        QTimer.singleShot(50, greeting)
+
+    def finish() -> None:
+        (best["shot"] or window.grab()).save(target)
         app.quit()
 
     QTimer.singleShot(300, start)

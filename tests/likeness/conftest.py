@@ -14,10 +14,11 @@ for module in ("torch", "av", "skimage"):
 @pytest.fixture(scope="session")
 def synthetic(tmp_path_factory, fixture_models: Path) -> dict:
     """One synthetic talking video of the astronaut photograph, 40 s, made once."""
+    from desktop.fixtures.piper_voice import write_piper_voice
     from desktop.likeness.synthetic import make_synthetic_video
 
     folder = tmp_path_factory.mktemp("synthetic")
     video = folder / "talking.mp4"
-    truth = make_synthetic_video(video, fixture_models / "voices" / "en_US-hearth-fixture.onnx",
-                                 seconds=40)
+    voice = write_piper_voice(folder / "en_US-articulated.onnx", articulated=True)
+    truth = make_synthetic_video(video, voice, seconds=40)
     return {"video": video, **truth}
