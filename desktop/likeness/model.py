@@ -4,7 +4,8 @@ Recipe (docs/face.md): each sample is a frame's lower-face crop (the target) and
 window of log-mel frames around it. Three samples in four take the reference and the copy
 with the inpaint rectangle blanked from one frame 2-10 frames away (another mouth, nearly the
 same pose), as the app takes both from a loop frame; the rest take a reference from anywhere
-and the target's own blanked copy. The mouth must come from the sound, never from a copy. Loss: L1 over the crop, plus three times L1 inside the inpaint rectangle,
+and the target's own blanked copy. The mouth must come from the sound, never from a copy.
+Loss: L1 over the crop, plus three times L1 inside the inpaint rectangle,
 plus half an edge-aware term (L1 between the horizontal and vertical gradients of output and
 target inside the rectangle, which keeps lips and teeth sharp). Adam, learning rate 2e-3
 decaying along a cosine to 5 %, batch 16, small shifts of the crop as augmentation.
