@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 LIKENESS_STAMP := $(VENV)/.installed-likeness
 
-.PHONY: run test test-likeness lint bench screenshot translations clean
+.PHONY: run test test-likeness lint bench screenshot screenshot-face translations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,13 @@ bench: $(STAMP)
 screenshot: $(STAMP)
 	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m desktop.ui.screenshot docs/call-view.png
 	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m desktop.ui.screenshot docs/setup-screen.png setup
+	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m desktop.ui.screenshot docs/call-full-body-card.png card
+
+# A call with a hearth-face-v2 persona: FACE is a face folder from hearth likeness build
+# (e.g. hearth likeness selftest --work /tmp/st --seconds 90 --steps 4000 --crop 128, then
+# FACE=/tmp/st/likeness/face).
+screenshot-face: $(STAMP)
+	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m desktop.ui.screenshot docs/call-v2-face.png face $(FACE)
 
 translations: $(STAMP)
 	$(BIN)/pyside6-lupdate desktop/ui/*.py -ts desktop/assets/i18n/hearth_zh_CN.ts
