@@ -77,7 +77,7 @@ class _Graph:
 
 
 def build_renderer_graph():
-    onnx = require("onnx", "onnx", "Building the face renderer")
+    require("onnx", "onnx", "Building the face renderer")
     from onnx import TensorProto, helper
 
     g = _Graph()
@@ -178,10 +178,19 @@ def build_renderer_graph():
         ],
         outputs=[helper.make_tensor_value_info("frame", TensorProto.FLOAT, [1, 3, "H", "W"])],
     )
+    return seal_face_model(graph, CONTRACT)
+
+
+def seal_face_model(graph, contract: str):
+    """A face graph as a checked ModelProto (opset 17, IR 8) that declares its contract in
+    the metadata, as every face model Hearth loads must (v1 warp and v2 generator alike)."""
+    onnx = require("onnx", "onnx", "Building a face model")
+    from onnx import helper
+
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = 8
     model.producer_name = "hearth"
-    helper.set_model_props(model, {"hearth.renderer_contract": CONTRACT})
+    helper.set_model_props(model, {"hearth.renderer_contract": contract})
     onnx.checker.check_model(model)
     return model
 

@@ -21,7 +21,6 @@ import numpy as np
 from desktop.errors import require
 
 CONTRACT_V2 = "hearth-face-v2"
-OPSET = 17
 
 
 @dataclass(frozen=True)
@@ -125,7 +124,7 @@ def random_weights(shape: GeneratorShape, seed: int = 0) -> dict[str, np.ndarray
 def onnx_generator(shape: GeneratorShape, weights: dict[str, np.ndarray]):
     """The generator as an ONNX ModelProto: inputs ``face`` [1,6,S,S] and ``audio``
     [1,drive_mels,n_mels]; output ``crop`` [1,3,S,S] in [0, 1]."""
-    onnx = require("onnx", "onnx", "Building the face generator")
+    require("onnx", "onnx", "Building the face generator")
     from onnx import TensorProto, helper, numpy_helper
 
     expected = parameter_shapes(shape)
@@ -206,12 +205,9 @@ def onnx_generator(shape: GeneratorShape, weights: dict[str, np.ndarray]):
                                               [1, shape.drive_mels, shape.n_mels])],
         outputs=[helper.make_tensor_value_info("crop", TensorProto.FLOAT, [1, 3, s, s])],
         initializer=initializers)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
-    model.ir_version = 8
-    model.producer_name = "hearth"
-    helper.set_model_props(model, {"hearth.renderer_contract": CONTRACT_V2})
-    onnx.checker.check_model(model)
-    return model
+    from desktop.face.builtin_graph import seal_face_model
+
+    return seal_face_model(graph, CONTRACT_V2)
 
 
 def write_generator(path, shape: GeneratorShape, weights: dict[str, np.ndarray]):
