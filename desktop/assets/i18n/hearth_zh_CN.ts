@@ -4,42 +4,42 @@
 <context>
     <name>CallPage</name>
     <message>
-        <location filename="../../ui/main_window.py" line="135"/>
+        <location filename="../../ui/main_window.py" line="136"/>
         <source>Say something (type it)…</source>
         <translation>说点什么（请输入）…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="136"/>
+        <location filename="../../ui/main_window.py" line="137"/>
         <source>Call</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="138"/>
+        <location filename="../../ui/main_window.py" line="139"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="140"/>
+        <location filename="../../ui/main_window.py" line="141"/>
         <source>Hang up</source>
         <translation>挂断</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="141"/>
+        <location filename="../../ui/main_window.py" line="142"/>
         <source>Mute</source>
         <translation>静音</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="144"/>
+        <location filename="../../ui/main_window.py" line="145"/>
         <source>Latency</source>
         <translation>延迟</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="149"/>
+        <location filename="../../ui/main_window.py" line="150"/>
         <source>Microphone</source>
         <translation>麦克风</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="150"/>
+        <location filename="../../ui/main_window.py" line="151"/>
         <source>Speaker</source>
         <translation>扬声器</translation>
     </message>
@@ -47,17 +47,17 @@
 <context>
     <name>ChatPage</name>
     <message>
-        <location filename="../../ui/main_window.py" line="100"/>
+        <location filename="../../ui/main_window.py" line="101"/>
         <source>Write a message…</source>
         <translation>写一条消息…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="101"/>
+        <location filename="../../ui/main_window.py" line="102"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="102"/>
+        <location filename="../../ui/main_window.py" line="103"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
@@ -106,96 +106,146 @@
     </message>
     <message>
         <location filename="../../ui/creator_view.py" line="136"/>
+        <source>Choose…</source>
+        <translation>请选择…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="137"/>
+        <source>My own face</source>
+        <translation>我自己的脸</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="138"/>
+        <source>Someone who gave me permission</source>
+        <translation>已获本人许可的人</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="139"/>
+        <source>Nobody real (a drawing, a character)</source>
+        <translation>不是真人（画像、角色）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="140"/>
+        <source>Add evidence of permission…</source>
+        <translation>添加许可证明…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="142"/>
+        <source>A signed release or a recording of them agreeing. Without it the persona stays on this computer: it can be installed, never exported.</source>
+        <translation>签署的授权书或本人同意的录音。没有证明时，这个角色只留在本机：可以安装，不能导出。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="147"/>
         <source>Install</source>
         <translation>安装</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="137"/>
+        <location filename="../../ui/creator_view.py" line="148"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="140"/>
+        <location filename="../../ui/creator_view.py" line="151"/>
         <source>Name</source>
         <translation>名字</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="141"/>
+        <location filename="../../ui/creator_view.py" line="152"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="142"/>
+        <location filename="../../ui/creator_view.py" line="153"/>
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="144"/>
+        <location filename="../../ui/creator_view.py" line="155"/>
         <source>Samples</source>
         <translation>示例</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="145"/>
+        <location filename="../../ui/creator_view.py" line="156"/>
         <source>Greeting</source>
         <translation>问候语</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="146"/>
+        <location filename="../../ui/creator_view.py" line="157"/>
         <source>Voice</source>
         <translation>语音</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="204"/>
+        <location filename="../../ui/creator_view.py" line="158"/>
+        <source>Whose face?</source>
+        <translation>这是谁的脸？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="197"/>
+        <source>Without evidence of their permission this persona stays on this computer: install it, it cannot be exported.</source>
+        <translation>没有本人许可的证明，这个角色只留在本机：可以安装，不能导出。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="202"/>
+        <source>Evidence of permission</source>
+        <translation>许可证明</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="205"/>
+        <source>Evidence added.</source>
+        <translation>已添加证明。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="238"/>
         <source>Hearth found the face. Drag a point if it is off.</source>
         <translation>Hearth 已找到面部。如有偏差，请拖动对应的点。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="190"/>
+        <location filename="../../ui/creator_view.py" line="224"/>
         <source>That photo cannot be read; choose a PNG or JPEG.</source>
         <translation>无法读取这张照片；请选择 PNG 或 JPEG。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="207"/>
+        <location filename="../../ui/creator_view.py" line="241"/>
         <source>Drag the points onto the eyes and the mouth.</source>
         <translation>把这些点拖到眼睛和嘴上。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="212"/>
+        <location filename="../../ui/creator_view.py" line="246"/>
         <source>Choose a photo</source>
         <translation>选择照片</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="213"/>
+        <location filename="../../ui/creator_view.py" line="247"/>
         <source>Images (*.png *.jpg *.jpeg)</source>
         <translation>图片 (*.png *.jpg *.jpeg)</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="227"/>
+        <location filename="../../ui/creator_view.py" line="261"/>
         <source>No camera could be opened. Choose a photo instead.</source>
         <translation>无法打开摄像头。请改为选择照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="250"/>
+        <location filename="../../ui/creator_view.py" line="291"/>
         <source>Choose a photo first.</source>
         <translation>请先选择照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="296"/>
+        <location filename="../../ui/creator_view.py" line="339"/>
         <source>Installed.</source>
         <translation>已安装。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="302"/>
+        <location filename="../../ui/creator_view.py" line="345"/>
         <source>Export the persona</source>
         <translation>导出角色</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="304"/>
+        <location filename="../../ui/creator_view.py" line="347"/>
         <source>Persona bundles (*.persona)</source>
         <translation>角色包 (*.persona)</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="315"/>
+        <location filename="../../ui/creator_view.py" line="358"/>
         <source>Exported to {path}, signed with your key.</source>
         <translation>已导出到 {path}，并用你的密钥签名。</translation>
     </message>
@@ -203,286 +253,316 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="202"/>
+        <location filename="../../ui/main_window.py" line="203"/>
         <source>Import persona…</source>
         <translation>导入角色…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="204"/>
+        <location filename="../../ui/main_window.py" line="205"/>
         <source>Create persona…</source>
         <translation>创建角色…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="206"/>
+        <location filename="../../ui/main_window.py" line="207"/>
         <source>Trust a publisher…</source>
         <translation>信任发布者…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="208"/>
+        <location filename="../../ui/main_window.py" line="209"/>
         <source>Country or region…</source>
         <translation>国家或地区…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="221"/>
+        <location filename="../../ui/main_window.py" line="211"/>
+        <source>Place the face…</source>
+        <translation>标出面部…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="212"/>
+        <source>Show Hearth where the eyes and mouth are in this persona&apos;s picture, so its face moves</source>
+        <translation>告诉 Hearth 这个角色的图片里眼睛和嘴在哪里，让它的脸动起来</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="226"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="222"/>
+        <location filename="../../ui/main_window.py" line="227"/>
         <source>Call view</source>
         <translation>通话视图</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="223"/>
+        <location filename="../../ui/main_window.py" line="228"/>
         <source>Memory</source>
         <translation>记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="225"/>
+        <location filename="../../ui/main_window.py" line="230"/>
         <source>Setup</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="295"/>
+        <location filename="../../ui/main_window.py" line="301"/>
         <source>Verified</source>
         <translation>已验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="295"/>
+        <location filename="../../ui/main_window.py" line="301"/>
         <source>Unverified</source>
         <translation>未验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="297"/>
-        <location filename="../../ui/main_window.py" line="473"/>
+        <location filename="../../ui/main_window.py" line="303"/>
+        <location filename="../../ui/main_window.py" line="528"/>
         <source> · until {date}</source>
         <translation> · 有效期至 {date}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="300"/>
+        <location filename="../../ui/main_window.py" line="306"/>
         <source>Not available: {why}</source>
         <translation>不可用：{why}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="315"/>
+        <location filename="../../ui/main_window.py" line="321"/>
         <source>Trust a publisher?</source>
         <translation>信任这个发布者？</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="316"/>
+        <location filename="../../ui/main_window.py" line="322"/>
         <source>A trusted publisher can vouch that a persona of a real person has that person&apos;s consent. Only add a publisher you know, with a key they gave you directly.</source>
         <translation>受信任的发布者可以担保真实人物的角色已获得本人同意。只添加你认识的发布者，并使用他们直接给你的密钥。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="323"/>
-        <location filename="../../ui/main_window.py" line="326"/>
-        <location filename="../../ui/main_window.py" line="334"/>
+        <location filename="../../ui/main_window.py" line="329"/>
+        <location filename="../../ui/main_window.py" line="332"/>
+        <location filename="../../ui/main_window.py" line="340"/>
         <source>Publisher</source>
         <translation>发布者</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="323"/>
+        <location filename="../../ui/main_window.py" line="329"/>
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="326"/>
+        <location filename="../../ui/main_window.py" line="332"/>
         <source>Public key:</source>
         <translation>公钥：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="331"/>
+        <location filename="../../ui/main_window.py" line="337"/>
         <source>Hearth now trusts {name}.</source>
         <translation>Hearth 现在信任 {name}。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="341"/>
-        <location filename="../../ui/main_window.py" line="349"/>
+        <location filename="../../ui/main_window.py" line="347"/>
+        <location filename="../../ui/main_window.py" line="355"/>
         <source>Country or region</source>
         <translation>国家或地区</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="342"/>
+        <location filename="../../ui/main_window.py" line="348"/>
         <source>Your country or region (two letters, for example GB, US, CN):</source>
         <translation>您所在的国家或地区（两个字母，例如 GB、US、CN）：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="362"/>
+        <location filename="../../ui/main_window.py" line="368"/>
+        <source>Choose one of your installed personas first.</source>
+        <translation>请先选择一个你安装的角色。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="371"/>
+        <source>Place the face</source>
+        <translation>标出面部</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="380"/>
+        <source>There is no face</source>
+        <translation>图片里没有脸</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="383"/>
+        <source>Drag the three points onto the eyes and the mouth.</source>
+        <translation>把三个点拖到眼睛和嘴上。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="417"/>
         <source>Import a persona</source>
         <translation>导入角色</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="363"/>
+        <location filename="../../ui/main_window.py" line="418"/>
         <source>Personas and character cards (*.persona *.png *.json *.charx)</source>
         <translation>角色包和角色卡 (*.persona *.png *.json *.charx)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="389"/>
+        <location filename="../../ui/main_window.py" line="444"/>
         <source> It replaces version {old}; your memories are kept.</source>
         <translation> 它将替换版本 {old}；你的记忆会保留。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="392"/>
+        <location filename="../../ui/main_window.py" line="447"/>
         <source>{name} ({who}). Likeness owned by {owner}; subject: {subject}; allowed: {modes}; valid until: {until}.</source>
         <translation>{name}（{who}）。形象所有者：{owner}；对象：{subject}；允许：{modes}；有效期至：{until}。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="397"/>
+        <location filename="../../ui/main_window.py" line="452"/>
         <source>Install this persona?</source>
         <translation>安装这个角色？</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="399"/>
+        <location filename="../../ui/main_window.py" line="454"/>
         <source>Install</source>
         <translation>安装</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="417"/>
+        <location filename="../../ui/main_window.py" line="472"/>
         <source>Not imported</source>
         <translation>未导入</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="422"/>
+        <location filename="../../ui/main_window.py" line="477"/>
         <source>The revocation list is installed.</source>
         <translation>撤销列表已安装。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="424"/>
+        <location filename="../../ui/main_window.py" line="479"/>
         <source>{name} is installed from a character card (unverified, fictional).</source>
         <translation>{name} 已从角色卡安装（未验证，虚构）。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="426"/>
+        <location filename="../../ui/main_window.py" line="481"/>
         <source>Imported</source>
         <translation>已导入</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="609"/>
+        <location filename="../../ui/main_window.py" line="670"/>
         <source>Connecting…</source>
         <translation>正在接通…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="626"/>
+        <location filename="../../ui/main_window.py" line="687"/>
         <source>Type to talk.</source>
         <translation>请打字交谈。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="646"/>
+        <location filename="../../ui/main_window.py" line="707"/>
         <source>Listening…</source>
         <translation>正在听…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="646"/>
+        <location filename="../../ui/main_window.py" line="707"/>
         <source>Muted</source>
         <translation>已静音</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="647"/>
+        <location filename="../../ui/main_window.py" line="708"/>
         <source>No microphone: type to talk.</source>
         <translation>没有麦克风：请打字交谈。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="659"/>
+        <location filename="../../ui/main_window.py" line="720"/>
         <source>System default microphone</source>
         <translation>系统默认麦克风</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="660"/>
+        <location filename="../../ui/main_window.py" line="721"/>
         <source>System default speaker</source>
         <translation>系统默认扬声器</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="821"/>
+        <location filename="../../ui/main_window.py" line="881"/>
         <source>Needs your attention</source>
         <translation>需要你留意</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="838"/>
+        <location filename="../../ui/main_window.py" line="898"/>
         <source>end of speech</source>
         <translation>说完</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="838"/>
+        <location filename="../../ui/main_window.py" line="898"/>
         <source>sent</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="387"/>
-        <location filename="../../ui/main_window.py" line="432"/>
+        <location filename="../../ui/main_window.py" line="442"/>
+        <location filename="../../ui/main_window.py" line="487"/>
         <source>verified by {publisher}</source>
         <translation>由 {publisher} 验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="388"/>
-        <location filename="../../ui/main_window.py" line="433"/>
+        <location filename="../../ui/main_window.py" line="443"/>
+        <location filename="../../ui/main_window.py" line="488"/>
         <source>unverified</source>
         <translation>未验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="435"/>
+        <location filename="../../ui/main_window.py" line="490"/>
         <source>{name} is installed ({who}). Likeness owned by {owner}; subject: {subject}; allowed: {modes}; valid until: {until}.</source>
         <translation>{name} 已安装（{who}）。形象所有者：{owner}；对象：{subject}；允许：{modes}；有效期至：{until}。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="396"/>
-        <location filename="../../ui/main_window.py" line="439"/>
+        <location filename="../../ui/main_window.py" line="451"/>
+        <location filename="../../ui/main_window.py" line="494"/>
         <source>no end date</source>
         <translation>无截止日期</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="440"/>
+        <location filename="../../ui/main_window.py" line="495"/>
         <source>Persona imported</source>
         <translation>角色已导入</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="471"/>
+        <location filename="../../ui/main_window.py" line="526"/>
         <source>Verified · likeness by {owner}</source>
         <translation>已验证 · 肖像授权方：{owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="472"/>
+        <location filename="../../ui/main_window.py" line="527"/>
         <source>Unverified · {owner}</source>
         <translation>未验证 · {owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="476"/>
+        <location filename="../../ui/main_window.py" line="531"/>
         <source>You are talking to an AI persona. {text}</source>
         <translation>你正在与 AI 角色交谈。{text}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="483"/>
+        <location filename="../../ui/main_window.py" line="538"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="553"/>
+        <location filename="../../ui/main_window.py" line="614"/>
         <source> (interrupted)</source>
         <translation>（已打断）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="559"/>
+        <location filename="../../ui/main_window.py" line="620"/>
         <source>You are not alone</source>
         <translation>你并不孤单</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="607"/>
+        <location filename="../../ui/main_window.py" line="668"/>
         <source>No voice or speaker: replies appear as captions.</source>
         <translation>没有语音或扬声器：回复将以字幕显示。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="788"/>
+        <location filename="../../ui/main_window.py" line="848"/>
         <source>Remembered:</source>
         <translation>记得：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="789"/>
+        <location filename="../../ui/main_window.py" line="849"/>
         <source>saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="635"/>
-        <location filename="../../ui/main_window.py" line="648"/>
-        <location filename="../../ui/main_window.py" line="792"/>
+        <location filename="../../ui/main_window.py" line="696"/>
+        <location filename="../../ui/main_window.py" line="709"/>
+        <location filename="../../ui/main_window.py" line="852"/>
         <source>You</source>
         <translation>你</translation>
     </message>
@@ -491,22 +571,22 @@
         <translation type="vanished">缺少部分组件</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="822"/>
+        <location filename="../../ui/main_window.py" line="882"/>
         <source>Open the models folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="836"/>
+        <location filename="../../ui/main_window.py" line="896"/>
         <source>first word</source>
         <translation>首个词</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="836"/>
+        <location filename="../../ui/main_window.py" line="896"/>
         <source>transcript</source>
         <translation>识别</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="837"/>
+        <location filename="../../ui/main_window.py" line="897"/>
         <source>first sound</source>
         <translation>首个声音</translation>
     </message>
@@ -856,7 +936,7 @@ Your conversation text will leave this computer for it.</source>
 <context>
     <name>window</name>
     <message>
-        <location filename="../../ui/screenshot.py" line="95"/>
+        <location filename="../../ui/screenshot.py" line="160"/>
         <source>end of speech</source>
         <translation>说完</translation>
     </message>
