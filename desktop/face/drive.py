@@ -119,7 +119,6 @@ class DriveTrack:
         self.recipe = extractor.recipe
         self.past, self.future = past, future
         self._features = np.zeros((0, self.recipe.n_mels), np.float32)
-        self.chunks = 0
         self._lock = threading.Lock()
 
     @property
@@ -139,11 +138,14 @@ class DriveTrack:
         with self._lock:
             end = first + len(features)
             if end > len(self._features):
-                grown = np.zeros((end, self.recipe.n_mels), np.float32)
+                # Grown by doubling: a long call adds hundreds of chunks, and copying the
+                # whole timeline for each one would cost the TTS worker more every turn.
+                # The spare room is zeros, which is silence: what the track means there.
+                grown = np.zeros((max(end, 2 * len(self._features)), self.recipe.n_mels),
+                                 np.float32)
                 grown[: len(self._features)] = self._features
                 self._features = grown
             self._features[first:end] = features
-            self.chunks += 1
 
     def cut_after(self, at_s: float) -> None:
         """Barge-in: what was not played is never shown."""
