@@ -205,7 +205,8 @@ def refused(path: Path, tmp_path: Path, match: str) -> None:
 
 
 def test_the_corpus_has_more_than_a_hundred_cases() -> None:
-    total = len(MEDIA_LIES) + len(PATH_VALUES) * len(PATH_FIELDS) + len(LICENSE_CASES) + 1
+    total = (len(MEDIA_LIES) + len(PATH_VALUES) * len(PATH_FIELDS) + len(LICENSE_CASES) + 1
+             + 3 * len(LOCAL_HEADER_LIES) + 1)
     assert total >= 100, total
 
 
@@ -379,3 +380,60 @@ def test_the_apps_own_ids_cannot_be_taken(tmp_path: Path) -> None:
             "belongs to the Hearth project")
     refused(bundle(tmp_path, "h2.persona", id="org.hearth.helper"), tmp_path,
             "belongs to the Hearth project")
+
+
+# -- class 6: a zip whose local headers disagree with its central directory ---------------------
+
+# (field, offset in the local header, struct format, how the value is changed)
+LOCAL_HEADER_LIES = [
+    ("method", 8, "<H", lambda v: 0 if v == 8 else 8),
+    ("crc", 14, "<I", lambda v: v ^ 0x5A5A5A5A),
+    ("packed size", 18, "<I", lambda v: v + 1),
+    ("size", 22, "<I", lambda v: v + 7),
+    ("descriptor flag", 6, "<H", lambda v: v | 0x8),
+    ("name encoding flag", 6, "<H", lambda v: v ^ 0x800),
+    ("name", 30, "<B", lambda v: v ^ 0x20),  # the first letter's case
+]
+
+
+def _local_headers(data: bytes) -> list[int]:
+    offsets, at = [], data.find(b"PK\x01\x02")
+    while at >= 0:
+        offsets.append(struct.unpack("<I", data[at + 42:at + 46])[0])
+        at = data.find(b"PK\x01\x02", at + 4)
+    return offsets
+
+
+@pytest.mark.parametrize("member", range(3))
+@pytest.mark.parametrize("field, offset, form, change", LOCAL_HEADER_LIES,
+                         ids=[lie[0] for lie in LOCAL_HEADER_LIES])
+def test_a_local_header_that_disagrees_with_the_central_directory_is_refused(
+        tmp_path: Path, member: int, field: str, offset: int, form: str, change) -> None:
+    data = bytearray(bundle(tmp_path, "ok.persona", files={"portrait.png": PORTRAIT})
+                     .read_bytes())
+    start = _local_headers(bytes(data))[member] + offset
+    width = struct.calcsize(form)
+    (value,) = struct.unpack(form, data[start:start + width])
+    data[start:start + width] = struct.pack(form, change(value))
+    forged = tmp_path / "forged.persona"
+    forged.write_bytes(bytes(data))
+    (tmp_path / "ok.persona").unlink()
+    refused(forged, tmp_path, "index and its data disagree")
+
+
+def test_a_charx_whose_local_header_disagrees_is_refused(tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    from desktop.personas.cards import read_card
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("card.json", json.dumps({"spec": "chara_card_v3", "data": {
+            "name": "Ada", "description": "A test."}}))
+    data = bytearray(buffer.getvalue())
+    data[14:18] = bytes(b ^ 0xFF for b in data[14:18])  # the local CRC
+    path = tmp_path / "ada.charx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(BundleRejected, match="index and its data disagree"):
+        read_card(path)

@@ -189,14 +189,7 @@ def _inspect_zip(data: bytes) -> zipfile.ZipFile:
         if info.file_size > MAX_RATIO * max(info.compress_size, 1) and info.file_size > 1 << 20:
             raise BundleRejected(f"{name!r} expands {info.file_size // max(info.compress_size, 1)}"
                                  " times: the bundle looks like a zip bomb.")
-        local = data[info.header_offset:info.header_offset + 30]
-        if len(local) < 30 or local[:4] != b"PK\x03\x04":
-            raise BundleRejected("The bundle's index points outside its data.")
-        name_length, extra_length = struct.unpack("<HH", local[26:30])
-        local_name = data[info.header_offset + 30:info.header_offset + 30 + name_length]
-        if local_name != info.orig_filename.encode("utf-8" if info.flag_bits & 0x800
-                                                   else "cp437"):
-            raise BundleRejected(f"{name!r}: the bundle's index and its data disagree.")
+        name_length, extra_length = check_local_header(data, info, name, "bundle")
         start = info.header_offset
         end = info.header_offset + 30 + name_length + extra_length + info.compress_size
         spans.append((start, end, name))
@@ -211,6 +204,36 @@ def _inspect_zip(data: bytes) -> zipfile.ZipFile:
     if eocd < 0 or eocd + 22 + struct.unpack("<H", data[eocd + 20:eocd + 22])[0] != len(data):
         raise BundleRejected("The bundle has unexplained data after its end.")
     return archive
+
+
+def check_local_header(data: bytes, info: zipfile.ZipInfo, name: str,
+                       what: str) -> tuple[int, int]:
+    """The spec (APPNOTE 4.3.7, 4.4) has each member's local header repeat what the central
+    directory says of it. Readers differ in which of the two they believe, so an archive
+    whose copies disagree reads as different files in different programs: refused. Returns
+    the local name and extra-field lengths."""
+    local = data[info.header_offset:info.header_offset + 30]
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        raise BundleRejected(f"The {what}'s index points outside its data.")
+    (_version, flags, method, _time, _date, crc, packed, size, name_length,
+     extra_length) = struct.unpack("<HHHHHIIIHH", local[4:30])
+    local_name = data[info.header_offset + 30:info.header_offset + 30 + name_length]
+    disagree = [
+        local_name != info.orig_filename.encode("utf-8" if info.flag_bits & 0x800
+                                                else "cp437"),
+        method != info.compress_type,
+        # Bit 3 moves CRC and sizes to a descriptor after the data; bit 11 is the name's
+        # encoding, which must match too. Other bits are hints no reader acts on.
+        (flags ^ info.flag_bits) & 0x809 != 0,
+    ]
+    if not flags & 0x8:
+        zip64 = 0xFFFFFFFF in (packed, size)
+        disagree += [crc != info.CRC,
+                     not zip64 and (packed, size) != (info.compress_size, info.file_size)]
+    if any(disagree):
+        raise BundleRejected(f"{name!r}: the {what}'s index and its data disagree (its "
+                             "local header differs from the central directory).")
+    return name_length, extra_length
 
 
 def _read_small(archive: zipfile.ZipFile, name: str, cap: int) -> bytes:

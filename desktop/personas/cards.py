@@ -24,7 +24,13 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from desktop.personas.bundle import ARCHIVE_ERRORS, BundleRejected, check_name, strict_json
+from desktop.personas.bundle import (
+    ARCHIVE_ERRORS,
+    BundleRejected,
+    check_local_header,
+    check_name,
+    strict_json,
+)
 
 MAX_CARD_FILE = 32 << 20
 MAX_CARD_JSON = 2 << 20
@@ -96,6 +102,8 @@ def _read_charx(data: bytes) -> tuple[dict, bytes | None]:
     except ARCHIVE_ERRORS as error:
         raise BundleRejected("The CHARX file is not a valid zip.") from error
     names = [check_name(i.filename) for i in archive.infolist()]
+    for info in archive.infolist():
+        check_local_header(data, info, info.filename, "CHARX file")
     if len(names) > 256 or "card.json" not in names:
         raise BundleRejected("The CHARX file has no card.json.")
     info = archive.getinfo("card.json")
