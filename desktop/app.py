@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 class Problem:
     """Something missing or broken, said the way the screen says it."""
 
-    part: str  # "llm" | "voice" | "speaker" | "face" | "store"
+    part: str  # "llm" | "voice" | "speaker" | "face" | "store" | "notice" (kept until dismissed)
     text: str
 
 
@@ -104,13 +104,18 @@ class Hearth:
         problems = []
         if self.store is None:
             return problems
-        if self.store.recovery is not None:
-            problems.append(Problem("store", self.store.recovery.message()))
+        # Notices stay until dismissed: a recovery found by a command-line command, or by an
+        # earlier start, is still shown (and the window offers to dismiss them).
+        problems += [Problem("notice", text) for text in self.store.notices()]
         if self.store.read_only_reason:
             problems.append(Problem("store", self.store.read_only_reason))
         if self.store.problem:
             problems.append(Problem("store", self.store.problem))
         return problems
+
+    def dismiss_store_notices(self) -> None:
+        if self.store is not None:
+            self.store.dismiss_notices()
 
     # -- memory ------------------------------------------------------------------------
     def export_memory(self, persona_id: str) -> dict:

@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
                                                   "persona, leaving no trace in the files")
     forget.add_argument("--persona", required=True)
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    memory_sub.add_parser("dismiss", help="stop showing the notice about a repaired "
+                                          "conversation file")
     restore = memory_sub.add_parser("restore", help="put a backup back in place of the "
                                                     "conversation file (Hearth must be closed)")
     restore.add_argument("--backup", help="the backup file (default: the daily backup)")
@@ -233,6 +235,12 @@ def run_memory(args: argparse.Namespace) -> int:
         print(f"hearth: {error}", file=sys.stderr)
         return 1
     try:
+        if args.memory_command == "dismiss":
+            count = len(hearth.store.notices())
+            hearth.dismiss_store_notices()
+            print(f"Dismissed {count} notice(s)." if count else "There was no notice.")
+            return 0
+        _print_notices(hearth)
         if args.memory_command == "export":
             text = export_json(hearth.export_memory(args.persona))
             if args.out:
@@ -243,7 +251,12 @@ def run_memory(args: argparse.Namespace) -> int:
                 print(text)
             return 0
         if not args.yes:
-            answer = input(f"Forget every memory and conversation with {args.persona}? "
+            copies = hearth.store.kept_copies()
+            also = (f" Hearth also cleans the {len(copies)} older cop"
+                    f"{'y' if len(copies) == 1 else 'ies'} of the conversation file kept "
+                    "after a repair or a restore; a damaged one is deleted."
+                    if copies else "")
+            answer = input(f"Forget every memory and conversation with {args.persona}?{also} "
                            "This cannot be undone. Type 'forget' to confirm: ")
             if answer.strip().lower() != "forget":
                 print("Nothing was deleted.", file=sys.stderr)
@@ -251,9 +264,22 @@ def run_memory(args: argparse.Namespace) -> int:
         report = hearth.forget(args.persona)
         print(f"Forgot {report.facts} memories, {report.turns} messages and {report.calls} "
               f"calls of {args.persona}; removed {len(report.backups_removed)} old backups.")
+        if report.copies_scrubbed:
+            print(f"Also forgotten in the kept copies: {', '.join(report.copies_scrubbed)}.")
+        if report.copies_deleted:
+            print("Deleted the damaged copies (they could not be cleaned; what could be read of "
+                  f"them was recovered earlier): {', '.join(report.copies_deleted)}.")
         return 0
     finally:
         hearth.close()
+
+
+def _print_notices(hearth) -> None:
+    """A command that opens the data folder says what the window would: a repaired file."""
+    for problem in hearth.store_problems():
+        if problem.part == "notice":
+            print(f"hearth: {problem.text} (Shown until you dismiss it in the window or run "
+                  "hearth memory dismiss.)", file=sys.stderr)
 
 
 def run_models(args: argparse.Namespace) -> int:
@@ -449,6 +475,7 @@ def run_import(args: argparse.Namespace) -> int:
     except HearthError as error:
         print(f"hearth: {error}", file=sys.stderr)
         return 1
+    _print_notices(hearth)
     source = Path(args.file)
     if not source.is_file():
         hearth.close()

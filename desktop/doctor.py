@@ -240,6 +240,30 @@ def check_database(dirs: DataDirs) -> list[Check]:
                                        f"schema {version}, {_gb(path.stat().st_size)}; {backed}")]
 
 
+def check_kept_copies(dirs: DataDirs) -> list[Check]:
+    """Copies of the conversation file moved aside by a repair or a restore, and notices about
+    a repair the user has not dismissed yet: doctor never says "ok" over a damaged file."""
+    from desktop.memory.recovery import kept_copies, pending_notices
+
+    checks = [Check("conversations", WARN, f"repaired on {notice['at'][:16].replace('T', ' ')}"
+                    f" UTC: {notice['text']}",
+                    "Dismiss this notice in the window or with: hearth memory dismiss")
+              for notice in pending_notices(dirs.database)]
+    for copy in kept_copies(dirs.database):
+        size = sum(Path(str(copy) + s).stat().st_size for s in ("", "-wal")
+                   if Path(str(copy) + s).exists())
+        if ".damaged-" in copy.name:
+            checks.append(Check(
+                "conversations", WARN, f"{copy.name} is the damaged file a repair kept "
+                f"({_gb(size)})", f"What could be read of it is in {dirs.database.name}. Keep it "
+                "for an expert, or delete it (forgetting a persona deletes it too)."))
+        else:
+            checks.append(Check(
+                "conversations", OK, f"{copy.name} is the file a restore replaced ({_gb(size)})",
+                f"To go back to it: hearth memory restore --backup {copy}"))
+    return checks
+
+
 def check_publishers(listing: bytes | None = None) -> list[Check]:
     """The shipped publisher list must carry the app root's signature (RELIABILITY §3)."""
     from desktop.paths import asset
@@ -286,6 +310,7 @@ def run_checks(dirs: DataDirs, verify_hashes: bool = True,
                catalog_path: Path | None = None) -> list[Check]:
     return [*check_folder(dirs), *check_machine(), *check_audio(),
             *check_models(dirs, verify_hashes, catalog_path), *check_database(dirs),
+            *check_kept_copies(dirs),
             *check_publishers(), *check_revocations(dirs)]
 
 

@@ -88,3 +88,33 @@ def test_restore_puts_the_daily_backup_back_and_keeps_the_replaced_file(
     assert list(empty_home.root.glob("hearth.db.replaced-*"))
     missing = hearth(empty_home, "restore", "--backup", str(empty_home.root / "nope.db"))
     assert missing.returncode == 1 and "no backup" in missing.stderr
+
+
+def test_a_command_that_meets_a_damaged_file_says_so_and_the_window_will_too(
+        empty_home: DataDirs) -> None:
+    """Issue "Trust that holds", class 8: never only a log line and exit 0."""
+    seed(empty_home)
+    data = bytearray(empty_home.database.read_bytes())
+    data[:100] = b"\xff" * 100  # the header overwritten
+    empty_home.database.write_bytes(bytes(data))
+    done = hearth(empty_home, "export", "--persona", PERSONA)
+    assert done.returncode == 0, done.stderr
+    assert "was damaged" in done.stderr and "hearth memory dismiss" in done.stderr
+    assert [t["text"] for t in json.loads(done.stdout)["turns"]] == [
+        "my bike is called Velocipickle"]  # recovered from the pages
+    from desktop.app import Hearth
+
+    hearth_app = Hearth(empty_home).open()  # what the window's next start shows
+    try:
+        assert [p.part for p in hearth_app.store_problems()] == ["notice"]
+    finally:
+        hearth_app.close()
+    again = hearth(empty_home, "export", "--persona", PERSONA)
+    assert "was damaged" in again.stderr  # until dismissed
+    dismissed = hearth(empty_home, "dismiss")
+    assert dismissed.returncode == 0 and "Dismissed 1 notice" in dismissed.stdout
+    assert "was damaged" not in hearth(empty_home, "export", "--persona", PERSONA).stderr
+    doctor = subprocess.run([sys.executable, "-m", "desktop.cli", "doctor", "--no-hash"],
+                            cwd=ROOT, env={**os.environ, "HEARTH_HOME": str(empty_home.root)},
+                            capture_output=True, text=True, timeout=120)
+    assert "is the damaged file a repair kept" in doctor.stdout

@@ -386,3 +386,127 @@ def test_a_daily_backup_is_kept_offered_after_damage_and_restorable(tmp_path: Pa
     with pytest.raises(HearthError, match="not a usable backup"):
         restore_backup(path, bad)
     assert integrity(path) == "ok"
+
+
+def _damage_pages(path: Path, seed: int = 3, pages: int = 3) -> None:
+    data = bytearray(path.read_bytes())
+    rng = random.Random(seed)
+    for number in rng.sample(range(2, len(data) // 4096), pages):
+        data[number * 4096:(number + 1) * 4096] = rng.randbytes(4096)
+    path.write_bytes(bytes(data))
+
+
+def test_forget_reaches_the_copies_a_recovery_and_a_restore_kept(tmp_path: Path) -> None:
+    """Issue "Trust that holds", class 7: after a recovery (hearth.db.damaged-*) and a restore
+    (hearth.db.replaced-* with its WAL), forgetting leaves no byte of the persona anywhere."""
+    from desktop.memory.store import restore_backup
+
+    path = tmp_path / "hearth.db"
+    store = Store(path).open()
+    _fill(store)
+    for index in range(40):
+        store.append_turn("p", "user", f"{CANARY} said turn {index} " + "x" * 300)
+    store.append_turn("keep", "user", "another persona's words").result(timeout=5)
+    store.remember("p", [FactUpdate(f"The user's dog is {CANARY}.", "dog")]).result(timeout=5)
+    store.close()
+    _damage_pages(path)
+    store = Store(path).open()
+    assert store.recovery is not None
+    damaged = store.recovery.kept_as
+    assert CANARY.encode() in damaged.read_bytes()
+    store.append_turn("p", "user", f"after the repair {CANARY}").result(timeout=5)
+    store.close()
+    restore_backup(path, tmp_path / "hearth.db.bak-daily")  # the daily backup from the start
+    store = Store(path).open()
+    replaced = [c for c in store.kept_copies() if ".replaced-" in c.name]
+    assert len(replaced) == 1 and CANARY.encode() in replaced[0].read_bytes()
+    report = store.forget_persona("p").result(timeout=60)
+    store.close()
+    assert report.copies_deleted == (damaged.name,)  # a damaged copy cannot be edited safely
+    assert report.copies_scrubbed == (replaced[0].name,)
+    kept = sqlite3.connect(replaced[0])
+    assert kept.execute("SELECT text FROM turns WHERE persona_id = 'keep'").fetchall() == [
+        ("another persona's words",)]  # the rest of a whole copy stays
+    assert kept.execute("SELECT count(*) FROM turns WHERE persona_id = 'p'").fetchone() == (0,)
+    kept.close()
+    for file in tmp_path.rglob("*"):
+        if file.is_file():
+            assert CANARY.encode() not in file.read_bytes(), file.name
+
+
+def test_a_lost_tail_of_a_table_is_counted_and_said(tmp_path: Path) -> None:
+    """29 of 60 memories lost must not read as "331 records recovered": the table's full
+    index still counts the rows whose own pages are gone."""
+    path = tmp_path / "hearth.db"
+    store = Store(path).open()
+    _fill(store)
+    for index in range(60):
+        store.remember("p", [FactUpdate(f"Fact {index} " + "detail " * 60, f"k{index}")])
+    store.append_turn("p", "user", "done").result(timeout=30)
+    store.close()
+    conn = sqlite3.connect(path)
+    tail = [row[0] for row in conn.execute(
+        "SELECT pageno FROM dbstat WHERE name = 'facts' AND pagetype = 'leaf' "
+        "ORDER BY path DESC LIMIT 3")]
+    conn.close()
+    data = bytearray(path.read_bytes())
+    for number in tail:
+        data[(number - 1) * 4096:number * 4096] = bytes(4096)
+    path.write_bytes(bytes(data))
+    store = Store(path).open()
+    try:
+        report = store.recovery
+        assert report is not None
+        lost = report.unreadable.get("facts", 0)
+        assert 0 < lost < 60 and report.recovered["facts"] == 60 - lost
+        assert f"{lost} of 60 memories" in report.message()
+        assert f"({report.percent():.0f}%)" in report.message()
+    finally:
+        store.close()
+
+
+def test_a_zeroed_header_with_whole_pages_recovers_everything(tmp_path: Path) -> None:
+    path = tmp_path / "hearth.db"
+    store = Store(path).open()
+    _fill(store)
+    store.remember("p", [FactUpdate("The user likes tea.", "drink")]).result(timeout=5)
+    store.close()
+    data = bytearray(path.read_bytes())
+    data[:100] = bytes(100)
+    path.write_bytes(bytes(data))
+    store = Store(path).open()
+    try:
+        assert store.recovery is not None
+        assert store.recovery.recovered["turns"] == 301
+        assert store.recovery.recovered["facts"] == 1
+        assert store.recall("p", "tea").facts  # the search index was rebuilt too
+        assert store.recovery.kept_as.read_bytes()[:100] == bytes(100)  # original untouched
+    finally:
+        store.close()
+
+
+def test_a_repair_stays_announced_until_dismissed(tmp_path: Path) -> None:
+    """A recovery found by one open (a command, say) is still a notice at the next open, and
+    doctor reports it and the damaged copy."""
+    from desktop.doctor import WARN, check_kept_copies
+    from desktop.paths import DataDirs
+
+    dirs = DataDirs(tmp_path)
+    store = Store(dirs.database).open()
+    _fill(store)
+    store.close()
+    _damage_pages(dirs.database)
+    Store(dirs.database).open().close()  # the first open repairs
+    store = Store(dirs.database).open()  # the second finds nothing wrong, but remembers
+    try:
+        assert store.recovery is None
+        notices = store.notices()
+        assert len(notices) == 1 and "was damaged" in notices[0]
+        checks = check_kept_copies(dirs)
+        assert [c.status for c in checks] == [WARN, WARN]
+        assert "repaired on" in checks[0].found and ".damaged-" in checks[1].found
+        store.dismiss_notices()
+        assert store.notices() == []
+    finally:
+        store.close()
+    assert [c.status for c in check_kept_copies(dirs)] == [WARN]  # the copy is still there

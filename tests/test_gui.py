@@ -106,6 +106,29 @@ def test_a_broken_installed_persona_is_named_not_silently_dropped(qtbot, empty_h
     hearth.close()
 
 
+def test_a_repaired_conversation_file_is_announced_until_the_user_has_read_it(
+        qtbot, empty_home) -> None:
+    from desktop.memory.store import Store
+    from desktop.ui.main_window import DISMISS_NOTICES
+
+    store = Store(empty_home.database).open()
+    store.append_turn("org.hearth.wren", "user", "hello").result(timeout=5)
+    store.close()
+    empty_home.database.write_bytes(b"garbage" * 2000)
+    Store(empty_home.database).open().close()  # repaired by, say, a command-line command
+    hearth = Hearth(empty_home).open()
+    win = MainWindow(hearth)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.conversation is not None, timeout=30000)
+    assert "was damaged" in win.banner.text() and DISMISS_NOTICES in win.banner.text()
+    win.banner.linkActivated.emit(DISMISS_NOTICES)
+    assert "was damaged" not in win.banner.text()
+    assert hearth.store_problems() == []  # dismissed for good, not only hidden
+    win.close()
+    hearth.close()
+
+
 def test_a_call_in_the_window_listens_and_shows_what_it_heard(window, qtbot, pulse,
                                                               microphone) -> None:
 

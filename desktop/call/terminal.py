@@ -89,7 +89,7 @@ def run_call(persona_id: str, seconds: float | None = None, echo_cancel: bool = 
         return 1
     printer = TerminalPrinter(persona.name())
     conversation = hearth.conversation(persona, printer)
-    for problem in hearth.engines.problems:
+    for problem in [*hearth.store_problems(), *hearth.engines.problems]:
         if problem.part not in ("asr", "vad"):
             printer(Notice("warning", problem.text))
     conversation.start()

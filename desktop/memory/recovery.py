@@ -9,9 +9,11 @@ where the original is and how much was recovered.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +26,14 @@ log = logging.getLogger(__name__)
 
 # Tables copied by recovery, parents first so references resolve.
 RECOVERED_TABLES = ("turns", "facts", "calls", "turn_memories")
+TABLE_WORDS = {"turns": "messages", "facts": "memories", "calls": "calls"}
+# An index over every row of each table: when a table's own pages are damaged its index may
+# still be whole, and counting it tells how many rows there were, including a lost tail.
+FULL_INDEXES = {"turns": "turns_persona", "facts": "facts_source_turn", "calls": "calls_persona",
+                "turn_memories": "turn_memories_fact"}
+# Pending notices live beside the database until the user has seen them: a recovery found by a
+# command-line command must still be shown by the window's next start.
+NOTICE_SUFFIX = ".notices.json"
 
 
 class InstanceLock:
@@ -120,6 +130,10 @@ class Recovery:
         got = sum(self.recovered.values())
         share = self.percent()
         detail = f"{got} records recovered" + (f" ({share:.0f}%)" if share is not None else "")
+        lost = [f"{missing} of {missing + self.recovered.get(table, 0)} {TABLE_WORDS[table]}"
+                for table, missing in self.unreadable.items() if table in TABLE_WORDS]
+        if lost:
+            detail += "; lost, because the damaged part could not be read: " + ", ".join(lost)
         restore = (f" A backup from {_modified(self.backup)} is kept as {self.backup.name}; "
                    "to go back to it, close Hearth and run: hearth memory restore."
                    if self.backup is not None and self.backup.exists() else "")
@@ -148,6 +162,55 @@ def move_aside(path: Path, label: str) -> Path:
     return target
 
 
+def notices_path(database: Path) -> Path:
+    return database.with_name(database.name + NOTICE_SUFFIX)
+
+
+def record_notice(database: Path, text: str) -> None:
+    """Keep ``text`` until dismiss_notices(); best effort, since the disk may be what broke."""
+    notices = pending_notices(database)
+    notices.append({"at": datetime.now(UTC).isoformat(timespec="seconds"), "text": text})
+    target = notices_path(database)
+    partial = target.with_name(target.name + ".part")
+    try:
+        partial.write_text(json.dumps(notices, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(partial, target)
+    except OSError as error:
+        log.warning("Could not keep the notice %r: %s", text, error)
+
+
+def pending_notices(database: Path) -> list[dict]:
+    try:
+        notices = json.loads(notices_path(database).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(notices, list):
+        return []
+    return [n for n in notices if isinstance(n, dict) and isinstance(n.get("text"), str)
+            and isinstance(n.get("at"), str)]
+
+
+def dismiss_notices(database: Path) -> None:
+    notices_path(database).unlink(missing_ok=True)
+
+
+def kept_copies(database: Path) -> list[Path]:
+    """Databases moved aside by a recovery ("damaged") or a restore ("replaced"), main files
+    only; each may have a -wal and -shm beside it."""
+    found = []
+    for label in ("damaged", "replaced"):
+        for candidate in database.parent.glob(f"{database.name}.{label}-*"):
+            if candidate.is_file() and not candidate.name.endswith(
+                    ("-wal", "-shm", "-journal", ".reading")):
+                found.append(candidate)
+    return sorted(found)
+
+
+def remove_database_files(path: Path) -> None:
+    for suffix in ("-wal", "-shm", "-journal", ""):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
 def recover(path: Path, reason: str,
             fresh_database: Callable[[Path], sqlite3.Connection]) -> Recovery:
     kept = move_aside(path, "damaged")
@@ -161,6 +224,7 @@ def recover(path: Path, reason: str,
     except sqlite3.DatabaseError:
         target.close()
         _remove_copy(work)
+        record_notice(path, report.message())
         return report
     try:
         target.execute("PRAGMA foreign_keys = OFF")
@@ -178,6 +242,7 @@ def recover(path: Path, reason: str,
         _remove_copy(work)
         target.execute("PRAGMA foreign_keys = ON")
         target.close()
+    record_notice(path, report.message())
     return report
 
 
@@ -192,6 +257,8 @@ def _readable_copy(kept: Path) -> Path:
         if source.exists():
             Path(str(work) + suffix).write_bytes(source.read_bytes())
     data = work.read_bytes()[:100]
+    if len(data) == 100 and not data.startswith(b"SQLite format 3\0"):
+        data = _restore_header(work) or data
     if len(data) == 100 and data.startswith(b"SQLite format 3\0"):
         page_size = int.from_bytes(data[16:18], "big") or 65536
         declared = int.from_bytes(data[28:32], "big") * page_size
@@ -201,9 +268,60 @@ def _readable_copy(kept: Path) -> Path:
     return work
 
 
+def _restore_header(work: Path) -> bytes | None:
+    """A file whose first 100 bytes were lost (zeroed, overwritten) but whose pages are whole:
+    write a plausible header for each page size in turn and keep the first with which the
+    schema can be read. Returns the header written, or None (the file is left as it was)."""
+    size = work.stat().st_size
+    with work.open("r+b") as handle:
+        original = handle.read(100)
+        for page_size in (4096, 1024, 2048, 8192, 16384, 32768, 65536, 512):
+            if size < page_size or size % page_size:
+                continue
+            for wal in (True, False):
+                header = _header(size // page_size, page_size, wal)
+                handle.seek(0)
+                handle.write(header)
+                handle.flush()
+                if _schema_readable(work):
+                    log.warning("Rebuilt the lost header of %s (pages of %d bytes)", work.name,
+                                page_size)
+                    return header
+        handle.seek(0)
+        handle.write(original)
+    return None
+
+
+def _header(pages: int, page_size: int, wal: bool) -> bytes:
+    """The 100-byte database header (sqlite.org/fileformat2.html, section 1.3) with the values
+    SQLite writes by default; the schema cookie only has to be non-zero."""
+    header = bytearray(100)
+    header[:16] = b"SQLite format 3\0"
+    struct.pack_into(">H", header, 16, 1 if page_size == 65536 else page_size)
+    header[18] = header[19] = 2 if wal else 1
+    header[21:24] = bytes((64, 32, 32))
+    struct.pack_into(">IIIIIIII", header, 24, 1, pages, 0, 0, 1, 4, 0, 0)
+    struct.pack_into(">I", header, 56, 1)  # UTF-8
+    struct.pack_into(">II", header, 92, 1, 3045000)
+    return bytes(header)
+
+
+def _schema_readable(path: Path) -> bool:
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.DatabaseError:
+        return False
+    try:
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        return bool(names & set(RECOVERED_TABLES))
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        conn.close()
+
+
 def _remove_copy(work: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(str(work) + suffix).unlink(missing_ok=True)
+    remove_database_files(work)
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
@@ -226,6 +344,7 @@ def _copy_table(source: sqlite3.Connection, target: sqlite3.Connection, table: s
     marks = ", ".join("?" * len(columns))
     insert = f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})"
     copied = holes = 0
+    expected = _expected_rows(source, table)
     if table == "turn_memories":  # WITHOUT ROWID, and small: all of it or what comes first
         try:
             for row in source.execute(f"SELECT {names} FROM {table}"):
@@ -234,11 +353,9 @@ def _copy_table(source: sqlite3.Connection, target: sqlite3.Connection, table: s
         except sqlite3.DatabaseError:
             holes += 1
         report.recovered[table] = copied
+        if expected is not None and expected > copied:
+            report.unreadable[table] = expected - copied
         return
-    try:  # ids are given in order, so the largest tells roughly how many rows there were
-        expected = source.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0
-    except sqlite3.DatabaseError:
-        expected = None
     # Walk in rowid order row by row; at an unreadable page jump ahead, twice as far each
     # time, until rows can be read again or nothing more can be.
     after, step = -1, 1
@@ -258,6 +375,30 @@ def _copy_table(source: sqlite3.Connection, target: sqlite3.Connection, table: s
     report.recovered[table] = copied
     if expected is not None and expected > copied:
         report.unreadable[table] = expected - copied
+
+
+def _expected_rows(source: sqlite3.Connection, table: str) -> int | None:
+    """How many rows the table had: the larger count of its full index and of the table itself
+    (a lost tail shows in the index while the table's own pages fail), else, when neither can be
+    counted, its largest rowid (ids are given in order; deleted rows make this an upper bound)."""
+    index = FULL_INDEXES.get(table)
+    counts = [_one_number(source, sql) for sql in (
+        f"SELECT count(*) FROM {table} INDEXED BY {index}" if index else "",
+        f"SELECT count(*) FROM {table}")]
+    found = [count for count in counts if count is not None]
+    if found:
+        return max(found)
+    return None if table == "turn_memories" else _one_number(
+        source, f"SELECT max(rowid) FROM {table}")
+
+
+def _one_number(conn: sqlite3.Connection, sql: str) -> int | None:
+    if not sql:
+        return None
+    try:
+        return conn.execute(sql).fetchone()[0] or 0
+    except sqlite3.DatabaseError:
+        return None
 
 
 def _drop_dangling_references(conn: sqlite3.Connection) -> None:

@@ -41,7 +41,15 @@ from desktop.memory.facts import (
 )
 from desktop.memory.migrations import LATEST, FutureSchema, migrate
 from desktop.memory.recall import RecallResult, recall
-from desktop.memory.recovery import InstanceLock, Recovery, recover
+from desktop.memory.recovery import (
+    InstanceLock,
+    Recovery,
+    dismiss_notices,
+    kept_copies,
+    pending_notices,
+    recover,
+    remove_database_files,
+)
 from desktop.memory.terms import fts_query, query_terms
 from desktop.timestamps import parse_utc
 
@@ -90,6 +98,8 @@ class ForgetReport:
     facts: int
     calls: int
     backups_removed: tuple[str, ...]
+    copies_scrubbed: tuple[str, ...] = ()
+    copies_deleted: tuple[str, ...] = ()
 
 
 def connect(path: Path | str, read_only: bool = False) -> sqlite3.Connection:
@@ -465,42 +475,62 @@ class Store:
 
     def forget_persona(self, persona_id: str) -> Future:
         """Delete every memory, call and turn of a persona so that no byte of them remains in
-        the database, its WAL, its search index or a backup (RELIABILITY.md §4, "Forget")."""
-        def delete(conn: sqlite3.Connection) -> tuple[int, int, int]:
-            conn.execute("DELETE FROM fact_search WHERE rowid IN "
-                         "(SELECT id FROM facts WHERE persona_id = ?)", (persona_id,))
-            facts = conn.execute("UPDATE facts SET superseded_by = NULL WHERE persona_id = ?",
-                                 (persona_id,)).rowcount
-            conn.execute("DELETE FROM facts WHERE persona_id = ?", (persona_id,))
-            calls = conn.execute("DELETE FROM calls WHERE persona_id = ?",
-                                 (persona_id,)).rowcount
-            turns = conn.execute("DELETE FROM turns WHERE persona_id = ?",
-                                 (persona_id,)).rowcount
-            # FTS5 keeps deleted terms in its segments until they are merged: merge them all.
-            conn.execute("INSERT INTO fact_search (fact_search) VALUES ('optimize')")
-            return turns, facts, calls
-
+        the database, its WAL, its search index, a backup or a copy kept by a recovery or a
+        restore (docs/reliability.md, "Forget")."""
         def scrub(conn: sqlite3.Connection) -> ForgetReport:
-            turns, facts, calls = self._execute(delete, transaction=True)
-            # secure_delete zeroed the freed pages; VACUUM rewrites the file without them and
-            # the TRUNCATE checkpoint empties the WAL, which still held the old pages.
-            conn.execute("VACUUM")
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            turns, facts, calls = self._execute(
+                lambda c: _delete_persona_rows(c, persona_id), transaction=True)
+            _compact(conn)
             removed = self._remove_backups()
+            scrubbed, deleted = self._forget_in_kept_copies(persona_id)
             self._backup()  # a fresh one, without what was forgotten
-            return ForgetReport(persona_id, turns, facts, calls, removed)
+            return ForgetReport(persona_id, turns, facts, calls, removed, scrubbed, deleted)
 
         return self.submit(scrub, transaction=False)
 
     def _remove_backups(self) -> tuple[str, ...]:
-        """Migration backups predate the forgetting and hold what was forgotten."""
+        """Migration backups predate the forgetting and hold what was forgotten, and so does a
+        restore that was stopped halfway."""
         if self.path is None:
             return ()
         removed = []
-        for backup in sorted(self.path.parent.glob(self.path.name + ".bak-*")):
+        for backup in sorted([*self.path.parent.glob(self.path.name + ".bak-*"),
+                              *self.path.parent.glob(self.path.name + ".restoring")]):
             backup.unlink(missing_ok=True)
             removed.append(backup.name)
         return tuple(removed)
+
+    def kept_copies(self) -> list[Path]:
+        return [] if self.path is None else kept_copies(self.path)
+
+    def _forget_in_kept_copies(self, persona_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Copies moved aside by a recovery or a restore hold the persona too. A whole copy is
+        scrubbed like the live file; a damaged one cannot be edited safely (what SQLite cannot
+        read it cannot delete), so it is deleted: what could be read of it was already
+        recovered into the live file."""
+        scrubbed, deleted = [], []
+        for copy in self.kept_copies():
+            if _scrub_copy(copy, persona_id):
+                scrubbed.append(copy.name)
+            else:
+                remove_database_files(copy)
+                deleted.append(copy.name)
+        return tuple(scrubbed), tuple(deleted)
+
+    # -- notices -------------------------------------------------------------------------
+    def notices(self) -> list[str]:
+        """What happened to the file that the user has not dismissed yet: a recovery stays here
+        across starts, even one that a command-line command ran into."""
+        if self.path is None:
+            return [self.recovery.message()] if self.recovery is not None else []
+        texts = [notice["text"] for notice in pending_notices(self.path)]
+        if self.recovery is not None and self.recovery.message() not in texts:
+            texts.append(self.recovery.message())  # the notice file could not be written
+        return texts
+
+    def dismiss_notices(self) -> None:
+        if self.path is not None:
+            dismiss_notices(self.path)
 
     # -- reads ---------------------------------------------------------------------------
     def reader(self) -> sqlite3.Connection:
@@ -513,6 +543,59 @@ class Store:
             conn = connect(self.path, read_only=True)
             self._readers.conn = conn
         return conn
+
+
+def _delete_persona_rows(conn: sqlite3.Connection, persona_id: str) -> tuple[int, int, int]:
+    """Delete a persona's turns, memories, calls and their search terms. Tables a copy made by
+    an older version lacks are skipped. Returns (turns, facts, calls) deleted."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+
+    def delete(table: str, sql: str) -> int:
+        return conn.execute(sql, (persona_id,)).rowcount if table in tables else 0
+
+    if "facts" in tables:
+        delete("fact_search", "DELETE FROM fact_search WHERE rowid IN "
+                              "(SELECT id FROM facts WHERE persona_id = ?)")
+        delete("facts", "UPDATE facts SET superseded_by = NULL WHERE persona_id = ?")
+    facts = delete("facts", "DELETE FROM facts WHERE persona_id = ?")
+    calls = delete("calls", "DELETE FROM calls WHERE persona_id = ?")
+    turns = delete("turns", "DELETE FROM turns WHERE persona_id = ?")
+    if "fact_search" in tables:
+        # FTS5 keeps deleted terms in its segments until they are merged: merge them all.
+        conn.execute("INSERT INTO fact_search (fact_search) VALUES ('optimize')")
+    return turns, facts, calls
+
+
+def _compact(conn: sqlite3.Connection) -> None:
+    # secure_delete zeroed the freed pages; VACUUM rewrites the file without them and the
+    # TRUNCATE checkpoint empties the WAL, which still held the old pages.
+    conn.execute("VACUUM")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _scrub_copy(copy: Path, persona_id: str) -> bool:
+    """Forget a persona inside a kept copy of the database; False when the copy is not a whole
+    database (then nothing in it was changed)."""
+    try:
+        conn = connect(copy)
+    except sqlite3.DatabaseError:
+        return False
+    try:
+        if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            return False
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            _delete_persona_rows(conn, persona_id)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        _compact(conn)
+        return True
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        conn.close()
 
 
 class _Damaged(Exception):

@@ -54,6 +54,7 @@ from desktop.ui.setup_view import SetupDialog
 
 # What can be dropped on the window: bundles, character cards, revocation lists.
 IMPORTABLE = (".persona", ".png", ".json", ".charx")
+DISMISS_NOTICES = "hearth:dismiss-notices"  # a link in the banner, handled in _open_link
 
 
 @dataclass
@@ -191,6 +192,8 @@ class MainWindow(QMainWindow):
         self.memory_dialog: MemoryDialog | None = None
         self._store_problem: str | None = None
         self._library_problems: list[str] = []  # installed personas that could not be read
+        self._notices: list[str] = []  # kept until the user dismisses them
+        self._banner_texts: list[str] = []
         self._generation = 0
         self._loaders: list[threading.Thread] = []
         self.setWindowTitle("Hearth")
@@ -311,6 +314,8 @@ class MainWindow(QMainWindow):
             if persona.id == select:
                 self.library.setCurrentItem(item)
         self._library_problems = list(self.hearth.library.problems)
+        if self.hearth.store is not None:  # reads a small file: fine on the Qt thread
+            self._notices = self.hearth.store.notices()
         self._show_problems_text([])
         if self.library.count() and self.library.currentRow() < 0:
             self.library.setCurrentRow(0)
@@ -866,11 +871,15 @@ class MainWindow(QMainWindow):
         bar.setValue(bar.maximum())
 
     def _show_problems(self, problems: list) -> None:
-        self._show_problems_text([p.text for p in problems])
+        # Notices (a repaired conversation file) stay in the banner until the user says they
+        # have read them; they are kept on disk until then, across starts.
+        self._notices = [p.text for p in problems if p.part == "notice"]
+        self._show_problems_text([p.text for p in problems if p.part != "notice"])
 
     def _show_problems_text(self, texts: list[str]) -> None:
-        texts = [*self._library_problems, *([self._store_problem] if self._store_problem
-                                            else []), *texts]
+        texts = [*self._notices, *self._library_problems,
+                 *([self._store_problem] if self._store_problem else []), *texts]
+        self._banner_texts = texts
         if not texts:
             self.banner.setText("")
             self.banner.hide()
@@ -880,13 +889,25 @@ class MainWindow(QMainWindow):
         link = QUrl.fromLocalFile(str(folder)).toString()
         title = self.tr("Needs your attention")
         open_text = self.tr("Open the models folder")
-        self.banner.setText(
-            f"<b>{html.escape(title)}</b><ul>{items}</ul>"
-            f"<a href='{link}' style='color:#ffe08a'>{html.escape(open_text)}</a>"
-        )
+        links = [f"<a href='{link}' style='color:#ffe08a'>{html.escape(open_text)}</a>"]
+        if self._notices:
+            links.insert(0, f"<a href='{DISMISS_NOTICES}' style='color:#ffe08a'>"
+                            f"{html.escape(self.tr('I have read this'))}</a>")
+        self.banner.setText(f"<b>{html.escape(title)}</b><ul>{items}</ul>"
+                            + " &nbsp; ".join(links))
         self.banner.show()
 
+    def dismiss_notices(self) -> None:
+        self.hearth.dismiss_store_notices()
+        others = [t for t in self._banner_texts if t not in self._notices
+                  and t not in self._library_problems and t != self._store_problem]
+        self._notices = []
+        self._show_problems_text(others)
+
     def _open_link(self, link: str) -> None:
+        if link == DISMISS_NOTICES:
+            self.dismiss_notices()
+            return
         QDesktopServices.openUrl(QUrl(link))
 
     def _show_meter(self, event: ReplyFinished) -> None:

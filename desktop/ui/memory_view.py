@@ -261,11 +261,16 @@ class MemoryDialog(QDialog):
 
     def forget(self) -> None:
         name = self.persona.name()
+        text = self.tr("Delete every memory, call and message of your conversations with {name}? "
+                       "Nothing of it will remain on this computer. This cannot be undone."
+                       ).format(name=name)
+        copies = len(self.hearth.store.kept_copies())
+        if copies:
+            text += " " + self.tr("Hearth also cleans the {count} older copies of the "
+                                  "conversation file kept after a repair or a restore; a "
+                                  "damaged one is deleted.").format(count=copies)
         answer = QMessageBox.warning(
-            self, self.tr("Forget everything?"),
-            self.tr("Delete every memory, call and message of your conversations with {name}? "
-                    "Nothing of it will remain on this computer. This cannot be undone.")
-            .format(name=name),
+            self, self.tr("Forget everything?"), text,
             QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Yes,
             QMessageBox.StandardButton.Cancel)
         if answer != QMessageBox.StandardButton.Yes:
