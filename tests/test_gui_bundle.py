@@ -180,3 +180,37 @@ def test_a_persona_licensed_elsewhere_is_shown_unavailable_until_the_region_fits
     card = next(window.library.item(i).text() for i in range(window.library.count())
                 if "Ada Byron" in window.library.item(i).text())
     assert "Not available: its license does not cover your country or region (US)" in card
+
+
+def test_every_import_failure_reaches_the_window_in_words(window, qtbot, tmp_path: Path,
+                                                          monkeypatch) -> None:
+    """Hostile files from the claims corpus, and a fault inside Hearth itself: each ends in a
+    "Not imported" message, none in a dead import thread or a Python traceback."""
+    import struct
+
+    from tests.test_claims_corpus import _local_headers
+
+    forged = bytearray(bundle(tmp_path, "forged.persona").read_bytes())
+    start = _local_headers(bytes(forged))[0] + 14
+    forged[start:start + 4] = struct.pack("<I", 12345)  # the local CRC lies
+    (tmp_path / "forged.persona").write_bytes(bytes(forged))
+    card = tmp_path / "card.json"
+    card.write_text('{"spec": "chara_card_v2", "data": {"name": "X", "description": 1e999}}')
+    before = window.library.count()
+    for path, words in ((tmp_path / "forged.persona", "index and its data disagree"),
+                        (card, "number")):
+        window.last_import_text = ""
+        window.import_files([str(path)])
+        qtbot.waitUntil(lambda: window.last_import_text != "", timeout=30000)
+        assert words in window.last_import_text and "Traceback" not in window.last_import_text
+
+    def broken(_path: Path):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(window.hearth, "inspect_bundle", broken)
+    window.last_import_text = ""
+    window.import_files([str(bundle(tmp_path, "fine.persona"))])
+    qtbot.waitUntil(lambda: window.last_import_text != "", timeout=30000)
+    assert "went wrong inside Hearth" in window.last_import_text
+    assert "KeyError" not in window.last_import_text
+    assert window.library.count() == before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,7 @@ from desktop.ui.setup_view import SetupDialog
 
 # What can be dropped on the window: bundles, character cards, revocation lists.
 IMPORTABLE = (".persona", ".png", ".json", ".charx")
+log = logging.getLogger(__name__)
 DISMISS_NOTICES = "hearth:dismiss-notices"  # a link in the banner, handled in _open_link
 
 
@@ -435,11 +437,12 @@ class MainWindow(QMainWindow):
                     else:  # a character card (or a revocation list)
                         done = self.hearth.import_file(Path(path))
                         self.bridge.call(self._imported, done, None)
-                except HearthError as error:
+                except Exception as error:  # every failure is shown; the next file still goes
                     self.bridge.call(self._imported, None, error)
 
         # One worker for all the files: imports into the library happen one at a time.
-        threading.Thread(target=work, name="import", daemon=True).start()
+        self.bridge.background(work, lambda _: None, lambda error: self._imported(None, error),
+                               "import")
 
     def _confirm_import(self, path: str, checked) -> None:
         license_ = checked.manifest["license"]
@@ -473,9 +476,16 @@ class MainWindow(QMainWindow):
 
     def _imported(self, done, error) -> None:
         if error is not None:
-            self.last_import_text = str(error)
-            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Not imported"), str(error),
-                              QMessageBox.StandardButton.Ok, self)
+            if isinstance(error, HearthError):
+                self.last_import_text = str(error)
+            else:  # a fault in Hearth itself: said in words, the details go to the log
+                log.error("Import failed unexpectedly", exc_info=error)
+                self.last_import_text = self.tr(
+                    "Hearth could not import this file: something went wrong inside Hearth, "
+                    "not in the file you chose. Your library is unchanged. Please report it, "
+                    "with Hearth's log.")
+            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Not imported"),
+                              self.last_import_text, QMessageBox.StandardButton.Ok, self)
             box.open()  # not modal: the window keeps working
             return
         if isinstance(done, str):  # a character card, or a revocation list
