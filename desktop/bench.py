@@ -253,7 +253,7 @@ def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budge
             first_audio.append((times.first_audio_played - times.submitted) * 1000)
             for name in ("first_token", "first_sentence", "first_audio_queued"):
                 meter.setdefault(name, []).append(times.ms(name))
-        reply = conversation._replies.get(turn)
+        reply = conversation.reply_of(turn)
         if times.first_audio_played is not None and reply is not None and not reply.finished:
             played = output.seconds(output.played_frames() - played_at_start)
             gaps.append(max(0.0, (time.monotonic() - sample_start - played) * 1000.0))

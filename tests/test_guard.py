@@ -50,7 +50,7 @@ def test_a_forced_forbidden_word_never_reaches_the_screen(fixture_models: Path, 
 
 
 def test_every_call_starts_by_saying_the_persona_is_an_ai(tmp_path: Path) -> None:
-    from desktop.call.session import AI_NOTICES
+    from desktop.call.duties import AI_NOTICES
 
     persona = PersonaLibrary(DataDirs(tmp_path)).get("org.hearth.wren")
     events = Events()

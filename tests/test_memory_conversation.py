@@ -69,7 +69,7 @@ def test_recalled_facts_reach_the_prompt_once_and_are_linked_to_the_reply(
         assert roles[-3:] == ["memory", "user", "assistant"]
         note = conversation.history[-3].text
         assert "Biscuit" in note and "juggling" not in note
-        assert llm.count_tokens(note) <= conversation.memory_budget_tokens
+        assert llm.count_tokens(note) <= conversation.memory.budget_tokens
         second = conversation.say("What breed is my dog?")
         events.wait_for(ReplyFinished, turn_id=second)
         # Already in the context: not repeated, but still counted as used by the reply.
@@ -92,7 +92,7 @@ def test_the_note_keeps_to_its_token_budget_with_many_memories(
                        importance=9).result(timeout=5)
     events = Events()
     conversation = talk(store, llm, persona, events)
-    conversation.memory_budget_tokens = 400  # the fixture spends about a token per letter
+    conversation.memory.budget_tokens = 400  # the fixture spends about a token per letter
     try:
         turn = conversation.say("Shall we fly a kite?")
         events.wait_for(ReplyFinished, turn_id=turn)
@@ -112,7 +112,7 @@ def test_facts_are_extracted_with_a_json_grammar_after_the_exchange(
     try:
         turn = conversation.say("My sister Mei moved to Taipei last week.")
         events.wait_for(ReplyFinished, turn_id=turn)
-        wait_until(lambda: not conversation._memory_jobs, 120)
+        wait_until(lambda: not conversation.memory.jobs, 120)
         # The random-weight model writes nonsense, but the grammar makes it valid JSON of the
         # schema, so the parser accepted the answer and nothing failed.
         assert "not JSON" not in caplog.text
@@ -138,8 +138,8 @@ def test_typing_interrupts_memory_work_which_resumes_later(
         for _ in range(40):  # the user keeps typing: memory work must yield each time
             conversation.typing("And also")
             time.sleep(0.01)
-        assert conversation._memory_jobs  # still pending while the user is busy
-        wait_until(lambda: not conversation._memory_jobs, 120)
+        assert conversation.memory.jobs  # still pending while the user is busy
+        wait_until(lambda: not conversation.memory.jobs, 120)
     finally:
         conversation.close()
 
@@ -162,7 +162,7 @@ def test_a_call_is_logged_summarized_and_recalled_next_time(
     assert store.call_turns(call)[0].text == "Today I finally finished my thesis."
     events = Events()
     again = talk(store, llm, persona, events)
-    again.memory_budget_tokens = 4000  # the fixture's tokenizer spends a token per letter
+    again.memory.budget_tokens = 4000  # the fixture's tokenizer spends a token per letter
     try:
         turn = again.say("Hello again!")
         events.wait_for(ReplyFinished, turn_id=turn)

@@ -18,8 +18,9 @@ from desktop.app import Hearth
 from desktop.brain.llm import LocalLLM, Sampling
 from desktop.brain.prompt import Message, PersonaPrompt
 from desktop.brain.remote import RemoteLLM, RemoteUnavailable, chat_messages
+from desktop.call.brain import APOLOGIES
 from desktop.call.events import Notice, ReplyFinished
-from desktop.call.session import APOLOGIES, Conversation
+from desktop.call.session import Conversation
 from desktop.memory.store import Store
 from desktop.settings import Settings
 from tests.test_first_call import Events

@@ -7,9 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from desktop.brain.llm import LocalLLM, Sampling
+from desktop.call.duties import AI_NOTICES
 from desktop.call.events import Notice, ReplyFinished, ReplyToken
 from desktop.call.safety import REFERRALS, needs_crisis_referral, stated_minor
-from desktop.call.session import AI_NOTICES, Conversation
+from desktop.call.session import Conversation
 from desktop.paths import DataDirs
 from desktop.personas.library import PersonaLibrary
 from tests.test_first_call import Events
@@ -62,7 +63,7 @@ def test_a_stated_minor_gets_romance_refused_on_the_output(fixture_models: Path,
     (song,) = llm.model.tokenize(b" song", add_bos=False)
     _llm, talk, events = conversation(fixture_models, tmp_path, bias={song: 100.0})
     # The fixture's vocabulary spells few romance words as one token: stand one in for them.
-    talk.romance_words = ["song"]
+    talk.duties.romance_words = ["song"]
     try:
         before = talk.say("hello there")
         first = events.wait_for(ReplyFinished, turn_id=before)
@@ -71,7 +72,7 @@ def test_a_stated_minor_gets_romance_refused_on_the_output(fixture_models: Path,
         finished = events.wait_for(ReplyFinished, turn_id=turn)
     finally:
         talk.close()
-    assert talk.minor
+    assert talk.duties.minor
     shown = "".join(e.text for e in events.of(ReplyToken) if e.turn_id == turn)
     assert "song" not in shown.lower() and "rather not" in finished.full_text
 
@@ -80,7 +81,7 @@ def test_the_ai_notice_comes_again_after_three_hours(fixture_models: Path,
                                                      tmp_path: Path) -> None:
     _llm, talk, events = conversation(fixture_models, tmp_path)
     try:
-        talk._last_ai_notice -= 3 * 3600 + 1  # three hours of talking later
+        talk.duties.last_ai_notice -= 3 * 3600 + 1  # three hours of talking later
         turn = talk.say("still here?")
         finished = events.wait_for(ReplyFinished, turn_id=turn)
         again = talk.say("and now?")

@@ -1,12 +1,11 @@
-"""Typed frames that flow between the call's stages. Every frame belongs to a turn; a turn
-that has been interrupted is dropped by every stage that sees one of its frames."""
+"""Typed frames that flow between the call's stages. A content frame belongs to a turn, and a
+turn that has been interrupted is dropped by every stage that sees one of its frames; control
+frames steer a stage and belong to no turn."""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-
-from desktop.voice.tts import SpeechChunk
 
 
 @dataclass(frozen=True)
@@ -31,9 +30,29 @@ class EndOfReply(Frame):
 
 
 @dataclass(frozen=True)
-class Speech(Frame):
-    index: int
-    chunk: SpeechChunk
+class Control:
+    """A frame that steers a stage instead of carrying a turn's content (pipecat's control
+    frames): it belongs to no turn, so cancelling a turn never drops one."""
+
+
+@dataclass(frozen=True)
+class Stop(Control):
+    """The stage's loop ends."""
+
+
+@dataclass(frozen=True)
+class Draft(Control):
+    """The user is typing: prefill the newest draft while they do."""
+
+
+@dataclass(frozen=True)
+class Settle(Control):
+    """A reply ended: bring the LLM's cache to the history while the user reads or listens."""
+
+
+@dataclass(frozen=True)
+class PrepareBackchannels(Control):
+    """Synthesize this call's fillers ("Mm,") on the speech stage, which owns the voice."""
 
 
 @dataclass

@@ -1,0 +1,68 @@
+"""The playback monitor: follows the speaker's clock for the current spoken reply. It marks
+when the first audio (and the reply's own first words, after a backchannel) was heard,
+captions what has been heard so far, and ends the turn once everything queued has played."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from desktop.call.events import Caption
+from desktop.call.recorder import TurnRecorder
+from desktop.call.state import CallState
+
+TICK_S = 0.005
+
+
+class PlaybackMonitor:
+    def __init__(self, state: CallState, recorder: TurnRecorder) -> None:
+        self.state = state
+        self.recorder = recorder
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="call-monitor", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5) -> None:
+        # The loop ends on ``state.running`` going False.
+        if self._thread is not None:
+            self._thread.join(timeout=timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        while self.state.running:
+            time.sleep(TICK_S)
+            self.tick()
+
+    def tick(self) -> None:
+        """One look at the clock (tests call it directly)."""
+        state = self.state
+        with state.lock:
+            reply = state.current_reply()
+            if reply is None or reply.finished or not reply.spoken or state.output is None:
+                return
+            output = state.output
+            played = output.played_frames()
+            times = state.control.times[reply.turn_id]
+            spans = reply.tracker.spans
+            if spans and times.first_audio_played is None:
+                first = min(start for start, _ in spans.values())
+                if played > first:
+                    late = output.seconds(played - first)
+                    times.first_audio_played = max(
+                        times.first_audio_queued or 0.0, time.monotonic() - late)
+            words = [start for index, (start, _) in spans.items() if index >= 0]
+            if times.first_words_played is None and words and played > min(words):
+                late = output.seconds(played - min(words))
+                times.first_words_played = time.monotonic() - late
+            caption = reply.tracker.heard_text(played)
+            if caption != reply.last_caption:
+                reply.last_caption = caption
+                state.emit(reply.turn_id, Caption(reply.turn_id, caption))
+            all_queued = reply.generation_done and reply.synthesis_done
+            all_played = reply.sentences == 0 or (
+                len(spans) >= reply.sentences
+                and played >= max(end for _, end in spans.values()))
+            if all_queued and all_played:
+                self.recorder.finish(reply, interrupted=False)

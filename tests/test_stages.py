@@ -1,0 +1,158 @@
+"""Each stage of the call alone, over a list of frames, with fakes: milliseconds, no engine,
+no thread (desktop.call.stages.run_frames). The whole pipeline with the real engines is proven
+by tests/test_first_call.py, test_held_turns.py and test_hands_free.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from desktop.brain.llm import Sampling
+from desktop.brain.prompt import Message
+from desktop.call.brain import APOLOGIES, BrainStage
+from desktop.call.duties import SafetyDuties
+from desktop.call.events import Caption, ReplyFinished, ReplyStarted, ReplyToken
+from desktop.call.frames import EndOfReply, SentenceText, UserText
+from desktop.call.guard import REFUSALS
+from desktop.call.memory_duty import MemoryDuty
+from desktop.call.playback import PlaybackMonitor
+from desktop.call.recorder import TurnRecorder
+from desktop.call.speech import SpeechStage
+from desktop.call.stages import run_frames
+from desktop.call.state import CallState, Reply
+from desktop.face.animator import FaceAnimator
+from desktop.paths import DataDirs
+from desktop.personas.library import PersonaLibrary
+from tests.helpers.events import Events
+from tests.helpers.fakes import ClockedOutput, ScriptedLLM, SilentVoice
+
+
+class Call:
+    """The parts a stage is built from, joined the way Conversation joins them, with the
+    frames each stage sends on collected instead of queued."""
+
+    def __init__(self, tmp_path: Path, llm=None, license_: dict | None = None) -> None:
+        persona = PersonaLibrary(DataDirs(tmp_path)).get("org.hearth.wren")
+        if license_:
+            persona.license = {**persona.license, **license_}
+        self.events = Events()
+        self.output = ClockedOutput()
+        self.state = CallState(persona, self.events, "en", self.output)
+        self.state.running = True
+        self.duties = SafetyDuties(self.state)
+        self.memory = MemoryDuty(self.state, None, llm, None, None)
+        self.settled = 0
+        self.recorder = TurnRecorder(self.state, None, self.memory, self._settle)
+        self.to_speech: list = []
+        self.brain = BrainStage(self.state, llm, self.memory, self.duties, self.recorder,
+                                self.to_speech.append, Sampling(), None, None)
+        self.speech = SpeechStage(self.state, SilentVoice(), FaceAnimator())
+        self.monitor = PlaybackMonitor(self.state, self.recorder)
+
+    def _settle(self) -> None:
+        self.settled += 1
+
+    def user_turn(self, text: str, spoken: bool = True) -> UserText:
+        turn_id = self.state.control.begin(0.0)
+        reply = Reply(turn_id, spoken=spoken, user_text=text)
+        reply.released.set()
+        self.state.replies[turn_id] = reply
+        self.state.history.append(Message("user", text))
+        return UserText(turn_id, text)
+
+    def shown(self, turn_id: int) -> str:
+        return "".join(e.text for e in self.events.of(ReplyToken) if e.turn_id == turn_id)
+
+
+def test_the_brain_writes_a_spoken_reply_sentence_by_sentence(tmp_path: Path) -> None:
+    call = Call(tmp_path, ScriptedLLM(["Hello", " there.", " How", " are you?"]))
+    frame = call.user_turn("hi")
+    run_frames(call.brain, [frame])
+    assert [type(e) for e in call.events.of(ReplyStarted)] == [ReplyStarted]
+    assert call.shown(frame.turn_id) == "Hello there. How are you?"
+    sentences = [f for f in call.to_speech if isinstance(f, SentenceText)]
+    assert [(f.index, f.text) for f in sentences] == [(0, "Hello there."), (1, "How are you?")]
+    assert isinstance(call.to_speech[-1], EndOfReply)
+    assert call.state.replies[frame.turn_id].generation_done
+    assert not call.events.of(ReplyFinished)  # a spoken reply ends when it has been played
+
+
+def test_a_text_reply_ends_at_once_and_joins_the_history(tmp_path: Path) -> None:
+    call = Call(tmp_path, ScriptedLLM(["Fine", ", thanks."]))
+    frame = call.user_turn("how are you", spoken=False)
+    run_frames(call.brain, [frame])
+    (finished,) = call.events.of(ReplyFinished)
+    assert finished.full_text == "Fine, thanks." and not finished.interrupted
+    assert call.state.history[-1] == Message("assistant", "Fine, thanks.")
+    assert call.to_speech == [] and call.settled == 1
+
+
+def test_the_guard_stops_a_violation_before_any_of_it_is_shown(tmp_path: Path) -> None:
+    call = Call(tmp_path, ScriptedLLM(["I like", " the", " rain", " a lot."]),
+                {"never_say": ["rain"]})
+    frame = call.user_turn("talk about the weather", spoken=False)
+    run_frames(call.brain, [frame])
+    shown = call.shown(frame.turn_id)
+    assert "rain" not in shown and shown.endswith(REFUSALS["en"])
+
+
+def test_an_engine_that_goes_away_gets_one_retry_then_an_apology(tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    monkeypatch.setattr("desktop.call.brain.ENGINE_RETRY_DELAY_S", 0.0)
+    retried = Call(tmp_path, ScriptedLLM(["Back", " again."], failures=1))
+    frame = retried.user_turn("hello", spoken=False)
+    run_frames(retried.brain, [frame])
+    assert retried.shown(frame.turn_id) == "Back again."
+    gone = Call(tmp_path, ScriptedLLM(["never"], failures=2))
+    frame = gone.user_turn("hello", spoken=False)
+    run_frames(gone.brain, [frame])
+    assert gone.shown(frame.turn_id) == APOLOGIES["en"]
+
+
+def test_a_cancelled_turn_is_dropped_by_every_stage(tmp_path: Path) -> None:
+    call = Call(tmp_path, ScriptedLLM(["Never", " said."]))
+    frame = call.user_turn("hi")
+    call.state.control.cancel(frame.turn_id)
+    run_frames(call.brain, [frame])
+    run_frames(call.speech, [SentenceText(frame.turn_id, 0, "Never said.")])
+    assert call.events.items == [] and call.to_speech == [] and call.output.queued == []
+
+
+def test_speech_places_sentences_on_the_timeline_and_playback_captions_and_ends(
+        tmp_path: Path) -> None:
+    call = Call(tmp_path, ScriptedLLM(["One.", " Two."]))
+    frame = call.user_turn("count")
+    run_frames(call.brain, [frame])
+    run_frames(call.speech, call.to_speech)
+    reply = call.state.replies[frame.turn_id]
+    assert [(s.start, s.end) for s in call.output.queued] == [(0, 640), (640, 1280)]
+    assert reply.synthesis_done and reply.tracker.spans == {0: (0, 640), 1: (640, 1280)}
+    call.output.played = 700
+    call.monitor.tick()
+    assert call.events.of(Caption)[-1].text == "One."  # heard so far
+    assert not call.events.of(ReplyFinished)
+    call.output.played = 1280
+    call.monitor.tick()
+    (finished,) = call.events.of(ReplyFinished)
+    assert finished.heard_text == "One. Two."
+    assert call.state.control.times[frame.turn_id].first_audio_played is not None
+
+
+def test_a_held_replys_events_wait_for_its_release(tmp_path: Path) -> None:
+    call = Call(tmp_path, ScriptedLLM(["Sure."]))
+    frame = call.user_turn("maybe", spoken=False)
+    call.state.replies[frame.turn_id].released.clear()  # the user only paused
+    run_frames(call.brain, [frame])
+    assert call.events.items == []
+    reply = call.state.replies[frame.turn_id]
+    assert [type(e) for e in reply.held_events] == [ReplyStarted, ReplyToken, ReplyFinished]
+
+
+@pytest.mark.parametrize("text, crisis", [("I want to kill myself", True), ("hello", False)])
+def test_every_reply_ends_with_the_referral_when_the_user_needs_it(tmp_path: Path, text: str,
+                                                                   crisis: bool) -> None:
+    call = Call(tmp_path, ScriptedLLM(["I hear you."]))
+    frame = call.user_turn(text, spoken=False)
+    run_frames(call.brain, [frame])
+    assert ("findahelpline.com" in call.shown(frame.turn_id)) is crisis
