@@ -1,4 +1,4 @@
-"""Persona bundles: a generated corpus of hostile and broken bundles (RELIABILITY.md §1, §3),
+"""Persona bundles: a generated corpus of hostile and broken bundles (docs/reliability.md §1, §3),
 each rejected with its own message and the library unchanged; valid bundles install, verify,
 update, and are usable in a chat."""
 

@@ -111,7 +111,7 @@ def test_models_download_installs_a_verified_model_and_a_voice(empty_home: DataD
 def test_a_download_killed_with_the_app_resumes_and_nothing_half_is_installed(
     empty_home: DataDirs, fixture_models: Path, tmp_path: Path
 ) -> None:
-    """RELIABILITY.md T18: the app is killed mid-download; the next start resumes the part."""
+    """docs/reliability.md T18: the app is killed mid-download; the next start resumes the part."""
     import signal
     import time
 

@@ -1,5 +1,5 @@
 """Model downloads against a real HTTP server on loopback serving the fixture GGUF, with the
-faults of RELIABILITY.md T18-T21: nothing partial or wrong is ever installed under the final
+faults of docs/reliability.md T18-T21: nothing partial or wrong is ever installed under the final
 name."""
 
 from __future__ import annotations

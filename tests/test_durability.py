@@ -1,4 +1,4 @@
-"""The database under faults (RELIABILITY.md §4, T26, T28-T30, T36): killed writers, a full
+"""The database under faults (docs/reliability.md §4, T26, T28-T30, T36): killed writers, a full
 disk, a damaged file, a second instance, migrations from every earlier schema, and forget."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Nothing leaves the machine (RELIABILITY.md §6): a whole session - a spoken call with memory,
+"""Nothing leaves the machine (docs/reliability.md §6): a whole session - a spoken call with memory,
 export, forget, the doctor - makes no network connection and no name lookup."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The publisher list signed by the app's root key (RELIABILITY.md §3): the shipped list
+"""The publisher list signed by the app's root key (docs/reliability.md §3): the shipped list
 verifies, an edited one vouches for nobody, and a publisher vouches only for its own ids."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""T37, the persona and license red team (RELIABILITY.md §7, §8): a generated corpus of
+"""T37, the persona and license red team (docs/reliability.md §7, §8): a generated corpus of
 injections placed everywhere untrusted text reaches the prompt (persona name, description,
 personality, sample lines, recalled memories and lore, the user's and the model's turns), and
 obfuscated forbidden words in the model's output. The figure is the attack success rate, which

@@ -1,4 +1,4 @@
-"""Built-in duties (RELIABILITY.md §7.5, T37 in part): a crisis referral, the teen ceiling for a
+"""Built-in duties (docs/reliability.md §7.5, T37 in part): a crisis referral, the teen ceiling for a
 stated minor, and the AI notice every 3 hours, on the real conversation with the fixture model
 forced (by logit bias) to say what it must not."""
 

@@ -1,5 +1,5 @@
 """Model files chosen from disk: a malformed-GGUF corpus generated here to mirror the published
-bug classes (RELIABILITY.md T22), unsafe ONNX voices (T24, T25), and a loader that crashes.
+bug classes (docs/reliability.md T22), unsafe ONNX voices (T24, T25), and a loader that crashes.
 Every bad file is rejected with a message, nothing is copied, and this process lives on."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Prompt assembly with a fixed template that is ours, not the GGUF's.
 
-Order (RELIABILITY.md §7.1): app safety policy, then the persona text (spotlighted: delimited,
+Order (docs/reliability.md §7.1): app safety policy, then the persona text (spotlighted: delimited,
 control strings stripped), then the conversation, with recalled memories placed
 before the message they were recalled for. Everything up to the
 end of the persona block is the *persona prefix*: identical for every turn with this persona,

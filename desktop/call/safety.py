@@ -1,4 +1,4 @@
-"""Duties Hearth keeps whatever the persona or the model say (RELIABILITY.md §7.5):
+"""Duties Hearth keeps whatever the persona or the model say (docs/reliability.md §7.5):
 
 - a crisis referral when the user speaks of harming themselves, shown and spoken, in the
   user's language, shipped with the app;

@@ -24,7 +24,7 @@ class RendererRejected(HearthError):
 def check_renderer_file(path: Path) -> None:
     """Reject models that would read outside their file or need custom operators.
 
-    RELIABILITY.md §2.5: single-file models only, no external data, no custom-op domains.
+    docs/reliability.md §2.5: single-file models only, no external data, no custom-op domains.
     """
     onnx = require("onnx", "onnx", "Checking face models")
     try:

@@ -1,7 +1,7 @@
 """Named schema migrations, tracked by ``PRAGMA user_version``.
 
 Each migration runs inside one ``BEGIN IMMEDIATE … COMMIT`` together with its
-``user_version`` bump, after a backup-API copy of the file is taken (RELIABILITY.md §4).
+``user_version`` bump, after a backup-API copy of the file is taken (docs/reliability.md §4).
 Never edit a migration that has shipped; add a new one.
 """
 

@@ -1,5 +1,5 @@
 """Keeping the database file safe: one app instance at a time, unclean-shutdown detection,
-and recovery of a damaged file (RELIABILITY.md §4, T28-T29).
+and recovery of a damaged file (docs/reliability.md §4, T28-T29).
 
 Recovery never deletes or overwrites the original: the damaged file moves aside together with
 its ``-wal`` and ``-shm`` (a database must never be separated from its WAL), every row that

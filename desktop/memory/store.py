@@ -7,7 +7,7 @@ never touches SQLite.
 
 When the disk is full or the file cannot be written for a moment, the writer keeps the
 intent at the head of its queue, says so through ``on_problem``, and retries: nothing the
-user sent is dropped while the app runs (RELIABILITY.md §4, T28).
+user sent is dropped while the app runs (docs/reliability.md §4, T28).
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ class Store:
             self._open_writer(full_check=self._lock is not None and self._lock.was_unclean)
         except _Damaged as damage:
             # Keep the original beside it, rebuild what can be read into a new file, and say
-            # so; the app keeps working on the new file (RELIABILITY.md §4, T29).
+            # so; the app keeps working on the new file (docs/reliability.md §4, T29).
             self.recovery = recover(self.path, damage.reason, self._fresh_database)
             self._open_writer(full_check=False)
         except BaseException:

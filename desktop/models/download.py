@@ -1,6 +1,6 @@
 """Downloading a model the user asked for, so that nothing partial or wrong is ever used.
 
-The flow (RELIABILITY.md §2):
+The flow (docs/reliability.md §2):
 
 - check free space first: what is still missing plus 10 %;
 - write to ``<name>.part`` beside the final file (same filesystem);

@@ -1,6 +1,6 @@
 """Accepting a model file the user chose from disk (or a bundle brings): checked before use,
 and loaded for the first time in a child process, so a malformed file cannot take the app down
-(RELIABILITY.md §2.3, T22, T24, T25).
+(docs/reliability.md §2.3, T22, T24, T25).
 
 GGUF: a bounded walk over the header with our own limits, then a trial load by llama.cpp in
 the child. ONNX voice: settings schema and magic, no external data, no custom operator

@@ -1,7 +1,7 @@
 """``.persona`` bundles: one zip per persona, every member listed with its size and SHA-256 in
 ``manifest.json``, signed with Ed25519 by the licensor (the rights holder) and by a publisher
 who verified the licensor (docs/persona-bundle.md). Every bundle is treated as hostile
-(RELIABILITY.md §1): the archive structure, the names and the manifest are checked before a
+(docs/reliability.md §1): the archive structure, the names and the manifest are checked before a
 single member is extracted, members are extracted into a private staging folder while being
 hashed and counted, and only a bundle that passed everything is moved into the library, in one
 ``os.replace``. A failed import leaves the library exactly as it was.

@@ -4,7 +4,7 @@ becomes an *unverified fictional* persona. Every field of the card is kept verba
 ``card.json`` beside the persona (the specs ask importers to preserve what they do not use,
 ``extensions`` included); the lorebook becomes the persona's background knowledge.
 
-Same hostility rules as bundles (RELIABILITY.md §1.8): tEXt chunks only, CRCs checked, base64
+Same hostility rules as bundles (docs/reliability.md §1.8): tEXt chunks only, CRCs checked, base64
 and JSON size caps, strict JSON, images decoded in a child process, atomic install.
 """
 

@@ -1,5 +1,5 @@
 """Child process: decode one bundle image under a pixel cap and re-encode it as PNG in place.
-A crash or a refusal here only rejects the bundle (RELIABILITY.md §1.7).
+A crash or a refusal here only rejects the bundle (docs/reliability.md §1.7).
 
     python -m desktop.personas.image_check PATH
 """

@@ -1,4 +1,4 @@
-"""The publishers Hearth trusts (RELIABILITY.md §3).
+"""The publishers Hearth trusts (docs/reliability.md §3).
 
 A publisher vouches that a licensor is who they claim to be (the rights holder of a likeness)
 by signing bundles. Which publishers Hearth trusts, and for which persona ids, is a list that

@@ -655,7 +655,7 @@ class MainWindow(QMainWindow):
         if not text or self.conversation is None or self.conversation.llm is None:
             return
         field.clear()
-        # Shown as "saving" until the store's commit returned (RELIABILITY.md §4).
+        # Shown as "saving" until the store's commit returned (docs/reliability.md §4).
         self._lines.append(TranscriptLine("user", text, saved=False))
         self._render_transcript()
         self._user_line_of_turn[self.conversation.say(text)] = len(self._lines) - 1

@@ -39,7 +39,7 @@ class SpeechChunk:
 
 
 def check_voice_files(onnx_path: Path) -> dict:
-    """Validate a piper voice before handing it to onnxruntime (RELIABILITY.md §2.6)."""
+    """Validate a piper voice before handing it to onnxruntime (docs/reliability.md §2.6)."""
     config_path = Path(f"{onnx_path}.json")
     if not onnx_path.is_file():
         raise VoiceRejected(f"The voice model {onnx_path.name} is missing.",
