@@ -31,16 +31,11 @@ from desktop.face.source import FaceSource, StillFace, WarpFace
 from desktop.memory.store import ForgetReport, Store
 from desktop.models.inventory import Inventory, Missing
 from desktop.paths import DataDirs, asset_path
-from desktop.personas.bundle import (
-    Imported,
-    Inspection,
-    import_bundle,
-    inspect_bundle,
-    verify_rotation,
-)
+from desktop.personas.bundle import Imported, Inspection, import_bundle, inspect_bundle
 from desktop.personas.library import Persona, PersonaLibrary
 from desktop.personas.publishers import trusted_publishers
 from desktop.personas.revocation import Revocations
+from desktop.personas.signing import verify_rotation
 from desktop.settings import Settings
 from desktop.voice.audio_out import AudioOutput, AudioUnavailable
 from desktop.voice.tts import PiperTTS
@@ -212,7 +207,7 @@ class Hearth:
         """Where the face is in an installed persona's portrait, placed by the user (grid
         coordinates); ``mouth`` None: there is no face, show the portrait still. Written to
         the persona's own persona.json (the signed manifest is not touched)."""
-        from desktop.personas.creator import rig_from_points
+        from desktop.face.contract import rig_from_points
 
         persona = self.library.get(persona_id)
         if persona.folder is None:
@@ -467,7 +462,7 @@ def load_face_renderer(persona: Persona, size: int = 256, threads: int = 1) -> F
 def load_builtin_renderer(persona: Persona, size: int = 256, threads: int = 1) -> FaceRenderer:
     """The built-in warp renderer on this persona's portrait and face rig (a persona with no
     face found gets the centred guess here; calls show it still, load_face_source)."""
-    from desktop.personas.cards import DEFAULT_RIG
+    from desktop.face.contract import DEFAULT_RIG
 
     return FaceRenderer.load(asset_path("renderer", "builtin-warp.onnx"), load_portrait(persona),
                              persona.rig or FaceRig.from_dict(DEFAULT_RIG), size=size,

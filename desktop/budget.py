@@ -11,10 +11,17 @@ else busy, so it may use every core.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-from desktop.brain.llm import ThreadShare
+from desktop.machine import usable_cores
+
+
+@dataclass(frozen=True)
+class ThreadShare:
+    """An engine's threads: for decoding (one token at a time) and for prefill (batches)."""
+
+    decode: int = 1
+    prefill: int = 1
 
 
 @dataclass(frozen=True)
@@ -26,7 +33,7 @@ class CpuBudget:
 
     @classmethod
     def for_machine(cls, cores: int | None = None) -> CpuBudget:
-        cores = max(1, cores or _usable_cores())
+        cores = max(1, cores or usable_cores())
         decode = max(1, cores - 1)
         return cls(cores=cores, llm=ThreadShare(decode=decode, prefill=cores),
                    tts_threads=1, render_threads=1)
@@ -46,10 +53,3 @@ class CpuBudget:
         """Native threads that may run at once while a reply is spoken. TTS and renderer
         share the media core, so they count once."""
         return self.llm.decode + 1
-
-
-def _usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1

@@ -395,13 +395,13 @@ def run_create(args: argparse.Namespace) -> int:
 
     from desktop.app import Hearth
     from desktop.errors import HearthError
+    from desktop.face.contract import rig_from_points
     from desktop.likeness.build import sha256_file
     from desktop.paths import DataDirs
     from desktop.personas.creator import (
         PersonaDraft,
         export_draft,
         read_consent,
-        rig_from_points,
         square_photo,
         user_signer,
     )

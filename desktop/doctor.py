@@ -7,7 +7,6 @@ the first-run screen later; nothing here imports Qt or touches the network.
 from __future__ import annotations
 
 import hashlib
-import os
 import platform
 import shutil
 import sqlite3
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.errors import HearthError
+from desktop.machine import cpu_flags, ram_bytes, usable_cores
 from desktop.models.inventory import Inventory, load_catalog
 from desktop.paths import DataDirs
 
@@ -56,9 +56,9 @@ def check_folder(dirs: DataDirs) -> list[Check]:
 
 
 def check_machine() -> list[Check]:
-    cores = os.cpu_count() or 1
-    ram = _ram_bytes()
-    flags = _cpu_flags()
+    cores = usable_cores()
+    ram = ram_bytes()
+    flags = cpu_flags()
     wanted = [f for f in ("avx2", "fma", "avx512f", "neon", "asimd") if f in flags]
     found = (f"{cores} cores, {_gb(ram) if ram else 'unknown'} RAM, "
              f"{platform.machine()}, CPU features: {', '.join(wanted) or 'none of AVX2/NEON'}")
@@ -70,23 +70,6 @@ def check_machine() -> list[Check]:
         checks.append(Check("cpu", WARN, "this CPU has no AVX2: the language model will be slow",
                             "Use the 0.5B model, or a stronger computer as a remote engine."))
     return checks
-
-
-def _ram_bytes() -> int | None:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def _cpu_flags() -> set[str]:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith(("flags", "Features")):
-                return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return {"neon"} if platform.machine() in ("arm64", "aarch64") else set()
 
 
 def check_audio(load: Callable | None = None) -> list[Check]:
@@ -267,7 +250,7 @@ def check_kept_copies(dirs: DataDirs) -> list[Check]:
 def check_publishers(listing: bytes | None = None) -> list[Check]:
     """The shipped publisher list must carry the app root's signature (RELIABILITY §3)."""
     from desktop.paths import asset
-    from desktop.personas.bundle import BundleRejected
+    from desktop.personas.archive import BundleRejected
     from desktop.personas.publishers import read_publisher_list
 
     try:

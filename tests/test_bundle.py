@@ -20,13 +20,9 @@ from desktop.app import Hearth
 from desktop.brain.llm import Sampling
 from desktop.call.events import ReplyFinished
 from desktop.paths import asset
-from desktop.personas.bundle import (
-    BundleRejected,
-    Signer,
-    build_bundle,
-    import_bundle,
-    strict_json,
-)
+from desktop.personas.archive import BundleRejected, strict_json
+from desktop.personas.bundle import build_bundle, import_bundle
+from desktop.personas.signing import Signer
 from tests.test_first_call import Events
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -192,7 +188,7 @@ def test_a_license_limited_to_some_territories(tmp_path: Path, library: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """T17: a territory mismatch disables the persona with its reason (at import and at use);
     the user's region is theirs to set, or the system locale's, never looked up online."""
-    from desktop.personas.bundle import license_problem
+    from desktop.personas.license import license_problem
     from desktop.settings import Settings
 
     isles = {"territories": ["GB", "IE"]}

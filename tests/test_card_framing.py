@@ -102,7 +102,7 @@ def test_without_a_detector_square_pictures_keep_the_centred_guess(tmp_path: Pat
         persona = hearth.library.get(hearth.import_file(tmp_path / "sq.png"))
     finally:
         hearth.close()
-    from desktop.personas.cards import DEFAULT_RIG
+    from desktop.face.contract import DEFAULT_RIG
 
     assert persona.rig is not None and list(persona.rig.mouth_center) == \
         DEFAULT_RIG["mouth_center"]

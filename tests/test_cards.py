@@ -16,7 +16,7 @@ from desktop.app import Hearth
 from desktop.brain.llm import Sampling
 from desktop.call.events import ReplyFinished
 from desktop.paths import asset
-from desktop.personas.bundle import BundleRejected
+from desktop.personas.archive import BundleRejected
 from tests.test_first_call import Events
 
 PORTRAIT = asset("personas", "wren", "portrait.png").read_bytes()

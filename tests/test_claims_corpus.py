@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop.personas.bundle import BundleRejected, import_bundle
+from desktop.personas.archive import BundleRejected
+from desktop.personas.bundle import import_bundle
 from tests.test_bundle import PORTRAIT, TRUSTED, bundle
 
 ONNX = (Path(__file__).resolve().parent.parent / "desktop" / "assets" / "renderer"
@@ -213,8 +214,8 @@ def test_the_corpus_has_more_than_a_hundred_cases() -> None:
 # -- class 5: revocation at import, bounded lists ------------------------------------------------
 def test_a_revoked_bundle_or_a_revoked_key_never_installs(tmp_path: Path, hearth_home) -> None:
     from desktop.app import Hearth
-    from desktop.personas.bundle import key_id
     from desktop.personas.revocation import sign_list
+    from desktop.personas.signing import key_id
     from tests.test_bundle import PUBLISHER
 
     hearth = Hearth(hearth_home).open()
@@ -249,7 +250,7 @@ def test_a_revoked_bundle_or_a_revoked_key_never_installs(tmp_path: Path, hearth
 ])
 def test_a_revocation_list_out_of_bounds_is_refused(tmp_path: Path, version, issued,
                                                     match: str) -> None:
-    from desktop.personas.bundle import canonical
+    from desktop.personas.archive import canonical
     from desktop.personas.revocation import Revocations, sign_list
     from tests.test_bundle import PUBLISHER
 
@@ -288,7 +289,7 @@ def test_doctor_reports_a_stale_revocation_list(tmp_path: Path) -> None:
     (b'{"a": 1, "a": 2}', "repeats a key"), (b"[" * 100 + b"]" * 100, "nested too deeply"),
 ])
 def test_strict_json_turns_every_oddity_into_a_refusal(raw: bytes, match: str) -> None:
-    from desktop.personas.bundle import strict_json
+    from desktop.personas.archive import strict_json
 
     with pytest.raises(BundleRejected, match=match):
         strict_json(raw, "manifest")
@@ -354,7 +355,7 @@ def _signed(tmp_path: Path, name: str, licensor, version: int, publisher: bool =
 
 def test_an_update_must_come_from_the_licensor_and_publisher_of_the_installed_one(
         tmp_path: Path) -> None:
-    from desktop.personas.bundle import Signer
+    from desktop.personas.signing import Signer
 
     library = tmp_path / "personas"
     estate, impostor = Signer.generate("Example Estate"), Signer.generate("Someone Else")

@@ -15,7 +15,7 @@ import pytest
 from desktop.fixtures.face_v2 import write_face_folder
 from desktop.likeness.build import Consent, sha256_file
 from desktop.paths import DataDirs, asset
-from desktop.personas.bundle import BundleRejected
+from desktop.personas.archive import BundleRejected
 from desktop.personas.creator import export_installed, user_signer
 from desktop.personas.library import PersonaLibrary
 from tests.test_face_v2 import SMALL

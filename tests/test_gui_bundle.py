@@ -125,7 +125,8 @@ def test_trusting_a_publisher_warns_first_then_verifies_their_bundles(window, qt
 
     from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-    from desktop.personas.bundle import Signer, build_bundle
+    from desktop.personas.bundle import build_bundle
+    from desktop.personas.signing import Signer
     from tests.test_bundle import PORTRAIT, manifest
 
     publisher = Signer.generate("Friendly Studio")
@@ -161,7 +162,7 @@ def test_a_persona_licensed_elsewhere_is_shown_unavailable_until_the_region_fits
         window, qtbot, monkeypatch, tmp_path: Path) -> None:
     from PySide6.QtWidgets import QInputDialog
 
-    from desktop.personas.bundle import BundleRejected
+    from desktop.personas.archive import BundleRejected
 
     window.hearth.set_region("US")
     path = bundle(tmp_path, license={"territories": ["GB"]})

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from desktop.brain.llm import LocalLLM, Sampling, ThreadShare
+from desktop.brain.llm import LocalLLM, Sampling
 from desktop.brain.prompt import Message, PersonaPrompt
+from desktop.budget import ThreadShare
 
 PERSONA = PersonaPrompt("org.test.p", "Pat", "A test persona.", "Calm.", ("Hello.",))
 

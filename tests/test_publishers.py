@@ -10,13 +10,15 @@ from pathlib import Path
 import pytest
 
 from desktop.paths import asset
-from desktop.personas.bundle import BundleRejected, Signer, build_bundle, import_bundle
+from desktop.personas.archive import BundleRejected
+from desktop.personas.bundle import build_bundle, import_bundle
 from desktop.personas.publishers import (
     APP_ROOT_KEYS,
     read_publisher_list,
     sign_publisher_list,
     trusted_publishers,
 )
+from desktop.personas.signing import Signer
 from tests.test_bundle import PORTRAIT, manifest
 
 ROOT = Signer.generate("test root")

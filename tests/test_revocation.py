@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from desktop.app import Hearth
-from desktop.personas.bundle import BundleRejected, Signer
+from desktop.personas.archive import BundleRejected
 from desktop.personas.revocation import sign_list
+from desktop.personas.signing import Signer
 from desktop.settings import Settings
 from tests.test_bundle import bundle
 from tests.test_first_call import Events
@@ -90,7 +91,7 @@ def test_rollback_is_refused_unless_asked_for(hearth, tmp_path: Path) -> None:
 
 
 def test_key_rotation_needs_the_old_keys_signature(hearth, tmp_path: Path) -> None:
-    from desktop.personas.bundle import sign_rotation
+    from desktop.personas.signing import sign_rotation
 
     new = Signer.generate("Test Publisher")
     self_signed = sign_rotation("Test Publisher", new, new)  # a new key alone proves nothing

@@ -1,5 +1,5 @@
-"""Built-in duties (docs/reliability.md §7.5, T37 in part): a crisis referral, the teen ceiling for a
-stated minor, and the AI notice every 3 hours, on the real conversation with the fixture model
+"""Built-in duties (docs/reliability.md §7.5, T37 in part): a crisis referral, the teen ceiling
+for a stated minor, and the AI notice every 3 hours, on the real conversation with the fixture model
 forced (by logit bias) to say what it must not."""
 
 from __future__ import annotations

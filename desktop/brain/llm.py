@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.brain.prompt import CHAT_FORMATS, Message, PersonaPrompt
+from desktop.budget import ThreadShare
 from desktop.errors import HearthError, require
 
 log = logging.getLogger(__name__)
@@ -39,12 +40,6 @@ class ModelRejected(HearthError):
 class EngineUnavailable(HearthError):
     """The engine stopped answering mid-conversation (a remote server went away): the
     conversation apologizes and goes on, rather than failing the turn silently."""
-
-
-@dataclass(frozen=True)
-class ThreadShare:
-    decode: int = 1
-    prefill: int = 1
 
 
 @dataclass

@@ -15,8 +15,9 @@ import logging
 from collections.abc import Callable, Iterator
 from urllib.parse import urlparse
 
-from desktop.brain.llm import EngineUnavailable, Sampling, ThreadShare
+from desktop.brain.llm import EngineUnavailable, Sampling
 from desktop.brain.prompt import Message, PersonaPrompt, sanitize
+from desktop.budget import ThreadShare
 from desktop.errors import require
 
 log = logging.getLogger(__name__)

@@ -92,3 +92,32 @@ class FaceParams:
 
     def to_array(self) -> np.ndarray:
         return self.values.astype(np.float32).reshape(1, len(PARAM_NAMES))
+
+
+# Where the face usually sits in a card's portrait (centred, head and shoulders). A card has no
+# face landmarks; the persona creator lets the user move these points onto the real face.
+DEFAULT_RIG = {"left_eye": [-0.15, -0.13], "right_eye": [0.15, -0.13],
+               "mouth_center": [0.0, 0.14], "mouth_size": [0.26, 0.06],
+               "face_center": [0.0, -0.08], "face_size": [0.75, 1.0]}
+
+
+def rig_from_points(left_eye: tuple[float, float], right_eye: tuple[float, float],
+                    mouth: tuple[float, float]) -> dict:
+    """A full face rig from the three points the user places on the photo (grid coordinates,
+    [-1, 1], y down), in the proportions of a typical face: the mouth's width and the face's
+    extent follow from the distance between the eyes."""
+    eyes = ((right_eye[0] - left_eye[0]) ** 2 + (right_eye[1] - left_eye[1]) ** 2) ** 0.5
+    eyes = max(eyes, 0.05)
+    middle = ((left_eye[0] + right_eye[0]) / 2, (left_eye[1] + right_eye[1]) / 2)
+
+    def clip(value: float) -> float:
+        return round(max(-1.5, min(1.5, value)), 4)
+
+    return {
+        "left_eye": [clip(left_eye[0]), clip(left_eye[1])],
+        "right_eye": [clip(right_eye[0]), clip(right_eye[1])],
+        "mouth_center": [clip(mouth[0]), clip(mouth[1])],
+        "mouth_size": [clip(0.85 * eyes), clip(0.2 * eyes)],
+        "face_center": [clip(middle[0]), clip(middle[1] + 0.15 * eyes)],
+        "face_size": [clip(2.43 * eyes), clip(3.2 * eyes)],
+    }

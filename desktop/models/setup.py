@@ -7,7 +7,6 @@ this machine rather than a hardware label.
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 import time
@@ -16,27 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop.errors import HearthError
+from desktop.machine import Machine
 from desktop.models.download import DownloadCancelled, Downloader, Progress
 from desktop.models.install import install
 from desktop.models.inventory import CatalogEntry, Inventory
-
-
-@dataclass(frozen=True)
-class Machine:
-    cores: int
-    ram_bytes: int | None
-    free_disk_bytes: int
-    features: frozenset[str]
-
-    @staticmethod
-    def here(folder: Path) -> Machine:
-        import shutil
-
-        from desktop.doctor import _cpu_flags, _ram_bytes
-
-        folder.mkdir(parents=True, exist_ok=True)
-        return Machine(os.cpu_count() or 1, _ram_bytes(), shutil.disk_usage(folder).free,
-                       frozenset(_cpu_flags()))
 
 
 @dataclass(frozen=True)

@@ -186,9 +186,8 @@ def _child_main(kind: str, path: Path) -> int:
     elif kind == "renderer":
         import numpy as np
 
-        from desktop.face.contract import FaceParams, FaceRig
+        from desktop.face.contract import DEFAULT_RIG, FaceParams, FaceRig
         from desktop.face.renderer import FaceRenderer
-        from desktop.personas.cards import DEFAULT_RIG
 
         FaceRenderer.load(path, np.zeros((64, 64, 3), np.uint8), FaceRig.from_dict(DEFAULT_RIG),
                           size=64).render(FaceParams())

@@ -24,7 +24,8 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from desktop.personas.bundle import (
+from desktop.face.contract import DEFAULT_RIG
+from desktop.personas.archive import (
     ARCHIVE_ERRORS,
     BundleRejected,
     check_local_header,
@@ -35,11 +36,6 @@ from desktop.personas.bundle import (
 MAX_CARD_FILE = 32 << 20
 MAX_CARD_JSON = 2 << 20
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-# Where the face usually sits in a card's portrait (centred, head and shoulders). A card has no
-# face landmarks; the persona creator lets the user move these points onto the real face.
-DEFAULT_RIG = {"left_eye": [-0.15, -0.13], "right_eye": [0.15, -0.13],
-               "mouth_center": [0.0, 0.14], "mouth_size": [0.26, 0.06],
-               "face_center": [0.0, -0.08], "face_size": [0.75, 1.0]}
 
 
 def png_text_chunks(data: bytes) -> dict[str, bytes]:
@@ -227,9 +223,9 @@ def import_card(path: Path, personas_dir: Path, placeholder: tuple[bytes, dict],
     try:
         portrait = staging / "portrait.png"
         portrait.write_bytes(image or placeholder[0])
-        from desktop.personas.bundle import _check_image
+        from desktop.personas.member_checks import check_image
 
-        _check_image(portrait, "portrait.png")
+        check_image(portrait, "portrait.png")
         if image is not None:
             persona["face_rig"] = _frame_card_image(portrait, find_face)
         (staging / "card.json").write_text(json.dumps(card, ensure_ascii=False, indent=1),

@@ -18,8 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop.personas.bundle import BundleRejected, Signer, build_bundle
-from desktop.personas.cards import DEFAULT_RIG
+from desktop.face.contract import DEFAULT_RIG
+from desktop.personas.archive import BundleRejected
+from desktop.personas.bundle import build_bundle
+from desktop.personas.signing import Signer
 
 MAX_DESCRIPTION = 1000
 # The user's own key vouches, on this computer only, for the personas they made themselves
@@ -254,23 +256,3 @@ def square_photo(data: bytes, side: int = 512) -> tuple[bytes, np.ndarray]:
     return png.tobytes(), square
 
 
-def rig_from_points(left_eye: tuple[float, float], right_eye: tuple[float, float],
-                    mouth: tuple[float, float]) -> dict:
-    """A full face rig from the three points the user places on the photo (grid coordinates,
-    [-1, 1], y down), in the proportions of a typical face: the mouth's width and the face's
-    extent follow from the distance between the eyes."""
-    eyes = ((right_eye[0] - left_eye[0]) ** 2 + (right_eye[1] - left_eye[1]) ** 2) ** 0.5
-    eyes = max(eyes, 0.05)
-    middle = ((left_eye[0] + right_eye[0]) / 2, (left_eye[1] + right_eye[1]) / 2)
-
-    def clip(value: float) -> float:
-        return round(max(-1.5, min(1.5, value)), 4)
-
-    return {
-        "left_eye": [clip(left_eye[0]), clip(left_eye[1])],
-        "right_eye": [clip(right_eye[0]), clip(right_eye[1])],
-        "mouth_center": [clip(mouth[0]), clip(mouth[1])],
-        "mouth_size": [clip(0.85 * eyes), clip(0.2 * eyes)],
-        "face_center": [clip(middle[0]), clip(middle[1] + 0.15 * eyes)],
-        "face_size": [clip(2.43 * eyes), clip(3.2 * eyes)],
-    }

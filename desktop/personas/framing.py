@@ -46,8 +46,7 @@ def frame_portrait(bgr: np.ndarray, find_face: FindFace | None, side: int = SIDE
                    ) -> tuple[np.ndarray, dict | None]:
     import cv2
 
-    from desktop.personas.cards import DEFAULT_RIG
-    from desktop.personas.creator import rig_from_points
+    from desktop.face.contract import DEFAULT_RIG, rig_from_points
 
     height, width = bgr.shape[:2]
     if find_face is None:

@@ -85,7 +85,7 @@ class Persona:
     def license_problem(self, region: str | None = None) -> str | None:
         """Why this persona may not be used now (expired, not yet valid, not licensed in the
         user's ``region``), or None."""
-        from desktop.personas.bundle import license_problem
+        from desktop.personas.license import license_problem
 
         return license_problem(self.license, region=region)
 

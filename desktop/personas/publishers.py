@@ -23,14 +23,8 @@ import base64
 import binascii
 import logging
 
-from desktop.personas.bundle import (
-    BundleRejected,
-    Signer,
-    TrustedPublishers,
-    canonical,
-    strict_json,
-    verify_signature,
-)
+from desktop.personas.archive import BundleRejected, canonical, strict_json
+from desktop.personas.signing import Signer, TrustedPublishers, verify_signature
 
 log = logging.getLogger(__name__)
 

@@ -19,13 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from desktop.personas.bundle import (
-    BundleRejected,
-    Signer,
-    canonical,
-    strict_json,
-    verify_signature,
-)
+from desktop.personas.archive import BundleRejected, canonical, strict_json
+from desktop.personas.signing import Signer, verify_signature
 from desktop.timestamps import parse_utc
 
 FORMAT = "hearth-revocations-1"

@@ -267,7 +267,8 @@ class CreatorDialog(QDialog):
     def draft(self):
         import re
 
-        from desktop.personas.creator import PersonaDraft, rig_from_points
+        from desktop.face.contract import rig_from_points
+        from desktop.personas.creator import PersonaDraft
 
         name = self.name.text().strip()
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "persona"
