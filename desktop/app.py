@@ -343,7 +343,7 @@ class Hearth:
         if path is None:
             return None
         from desktop.face.detector import FaceDetector
-        from desktop.models.sideload import trial_load_once
+        from desktop.trial import trial_load_once
 
         trial_load_once("face", path)  # a broken file fails in a child, never here
         return FaceDetector(path).load().find(bgr_square)

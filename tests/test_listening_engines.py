@@ -15,7 +15,8 @@ import pytest
 
 from desktop.fixtures.pulse import read_wav
 from desktop.fixtures.speech import SPEECH as DATA
-from desktop.models.sideload import ModelRejected, accept_local_file
+from desktop.models.sideload import accept_local_file
+from desktop.trial import ModelRejected
 from desktop.voice.asr import RecognizerUnusable, SpeechRecognizer, check_recognizer_folder
 from desktop.voice.devices import DeviceSnapshot, describe_change
 from desktop.voice.echo import EchoCanceller

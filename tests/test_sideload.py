@@ -16,7 +16,8 @@ import onnx
 import pytest
 
 from desktop.errors import HearthError
-from desktop.models.sideload import ModelRejected, accept_local_file, check_gguf_header
+from desktop.models.sideload import accept_local_file, check_gguf_header
+from desktop.trial import ModelRejected
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -382,3 +382,10 @@ class _AbortSwitch:
             with self._lock:
                 self._armed = False
                 self._flag[0] = b"\0"
+
+
+def trial_load_child(path: Path) -> None:
+    """desktop.trial's one load of a GGUF, in its child process."""
+    import llama_cpp
+
+    llama_cpp.Llama(model_path=str(path), n_ctx=64, n_threads=1, verbose=False)

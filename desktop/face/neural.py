@@ -232,7 +232,7 @@ def _png_size(data: bytes) -> tuple[int, int] | None:
 
 def open_generator(path: Path, manifest: FaceManifest, threads: int) -> object:
     """An onnxruntime session on a generator checked for safety and against the manifest."""
-    from desktop.models.sideload import check_onnx
+    from desktop.trial import check_onnx
 
     ort = require("onnxruntime", "onnxruntime", "The persona's face")
     check_onnx(path)  # single file, standard operators only
@@ -291,3 +291,9 @@ def write_loop_video(path: Path, frames_rgb: list[np.ndarray], fps: int) -> Path
     finally:
         writer.release()
     return path
+
+
+def trial_load_child(path: Path) -> None:
+    """desktop.trial's one load of a v2 face folder, in its child process: one speaking
+    frame, so the generator really runs."""
+    NeuralFace.load(path).frame(FaceMoment(0.0, 0.0, True, False))

@@ -115,3 +115,13 @@ def _center_square(image: np.ndarray) -> np.ndarray:
     side = min(height, width)
     top, left = (height - side) // 2, (width - side) // 2
     return image[top : top + side, left : left + side]
+
+
+def trial_load_child(path: Path) -> None:
+    """desktop.trial's one load of a warp renderer, in its child process: one frame."""
+    import numpy as np
+
+    from desktop.face.contract import DEFAULT_RIG, FaceParams, FaceRig
+
+    FaceRenderer.load(path, np.zeros((64, 64, 3), np.uint8), FaceRig.from_dict(DEFAULT_RIG),
+                      size=64).render(FaceParams())

@@ -35,7 +35,7 @@ def _check(entry: CatalogEntry, path: Path) -> None:
         check_voice_files(path)
         return
     if entry.kind in ("asr", "vad", "face"):
-        from desktop.models.sideload import ModelRejected, trial_load_once
+        from desktop.trial import ModelRejected, trial_load_once
         from desktop.voice.asr import model_file
 
         folder = path.parent

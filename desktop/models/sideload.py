@@ -9,20 +9,17 @@ child means "model rejected"; the app keeps running.
 
 ASR folder (SenseVoice) and VAD graph: the same, through their engines' own checks.
 
-    python -m desktop.models.sideload gguf|voice|asr|vad|face|likeness PATH   (the child)
+The child process and its limits are desktop.trial's.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import struct
-import subprocess
-import sys
 from pathlib import Path
 
-from desktop.errors import HearthError
+from desktop.trial import ModelRejected, check_onnx, trial_load
 
 MAX_KV = 65_536
 MAX_TENSORS = 65_536
@@ -31,12 +28,6 @@ MAX_ARRAY = 1 << 22  # vocabularies of a few hundred thousand tokens fit with ro
 MAX_DIMS = 4
 MAX_DIM = 1 << 32
 MAX_ALIGNMENT = 1 << 20
-CHILD_TIMEOUT_S = 180
-ALLOWED_ONNX_DOMAINS = {"", "ai.onnx", "ai.onnx.ml", "com.microsoft"}
-
-
-class ModelRejected(HearthError):
-    pass
 
 
 class _Reader:
@@ -133,126 +124,6 @@ def check_gguf_header(path: Path) -> dict:
             "keys": kv_count}
 
 
-def check_onnx(path: Path) -> None:
-    """Single-file models only (external data could point anywhere on disk), and no custom
-    operators."""
-    import onnx
-
-    try:
-        model = onnx.load(str(path), load_external_data=False)
-    except Exception as error:
-        raise ModelRejected(f"{path.name} is not a readable ONNX model ({error}).",
-                            "Choose another file.") from error
-    for tensor in model.graph.initializer:
-        if tensor.data_location == onnx.TensorProto.EXTERNAL or tensor.external_data:
-            raise ModelRejected(f"{path.name} refers to data in other files, which Hearth "
-                                "never reads.", "Use a single-file model.")
-    domains = {op.domain for op in model.opset_import} | {
-        node.domain for node in model.graph.node}
-    custom = domains - ALLOWED_ONNX_DOMAINS
-    if custom:
-        raise ModelRejected(f"{path.name} needs custom operators ({', '.join(sorted(custom))}).",
-                            "Use a model made of standard ONNX operators.")
-
-
-def _child_main(kind: str, path: Path) -> int:
-    """In the child: the real engine loads the file once. Exit 0 means it loaded."""
-    if os.environ.get("HEARTH_SIDELOAD_TEST_CRASH"):
-        os.abort()  # tests prove that a crashing load only rejects the model
-    try:
-        import resource
-
-        limit = int(os.environ.get("HEARTH_SIDELOAD_MEMORY", 0)) or None
-        if limit:
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ImportError, ValueError, OSError):
-        pass
-    if kind == "gguf":
-        import llama_cpp
-
-        llama_cpp.Llama(model_path=str(path), n_ctx=64, n_threads=1, verbose=False)
-    elif kind == "asr":
-        import numpy as np
-
-        from desktop.voice.asr import SpeechRecognizer
-
-        SpeechRecognizer(path).load(trusted=True).transcribe(np.zeros(16000, np.float32))
-    elif kind == "vad":
-        import numpy as np
-
-        from desktop.voice.vad import SileroVAD
-
-        SileroVAD(path).load().push(np.zeros(1024, np.float32))
-    elif kind == "renderer":
-        import numpy as np
-
-        from desktop.face.contract import DEFAULT_RIG, FaceParams, FaceRig
-        from desktop.face.renderer import FaceRenderer
-
-        FaceRenderer.load(path, np.zeros((64, 64, 3), np.uint8), FaceRig.from_dict(DEFAULT_RIG),
-                          size=64).render(FaceParams())
-    elif kind == "likeness":
-        from desktop.face.neural import NeuralFace
-        from desktop.face.source import FaceMoment
-
-        face = NeuralFace.load(path)
-        face.frame(FaceMoment(0.0, 0.0, True, False))  # one speaking frame: the model runs
-    elif kind == "face":
-        import numpy as np
-
-        from desktop.face.detector import FaceDetector
-
-        FaceDetector(path).load().find(np.zeros((64, 64, 3), np.uint8))
-    else:
-        from desktop.voice.tts import PiperTTS
-
-        PiperTTS.load(path)
-    return 0
-
-
-def trial_load(kind: str, path: Path) -> None:
-    """Load ``path`` in a child process with memory and time limits."""
-    # Room for the weights plus the runtime; a header that claims more is caught by the cap.
-    memory = _weights_size(path) * 2 + (3 << 30)
-    env = {**os.environ, "HEARTH_SIDELOAD_MEMORY": str(memory)}
-    try:
-        done = subprocess.run([sys.executable, "-m", "desktop.models.sideload", kind, str(path)],
-                              capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, env=env)
-    except subprocess.TimeoutExpired as error:
-        raise ModelRejected(f"{path.name} took longer than {CHILD_TIMEOUT_S} s to load.",
-                            "Choose another file.") from error
-    if done.returncode != 0:
-        reason = "it crashed the loader" if done.returncode < 0 else (
-            done.stderr.strip().splitlines() or ["it failed to load"])[-1][:300]
-        raise ModelRejected(f"{path.name} was rejected: {reason}.",
-                            "Choose another file; Hearth is unaffected.")
-
-
-def _weights_size(path: Path) -> int:
-    if path.is_dir():
-        return sum(p.stat().st_size for p in path.iterdir() if p.is_file())
-    return path.stat().st_size
-
-
-def trial_load_once(kind: str, path: Path) -> None:
-    """``trial_load``, remembered: a stamp beside the model records the size and time of the
-    files that loaded, so an unchanged model is not loaded twice."""
-    stamp = (path / ".hearth-verified") if path.is_dir() else path.with_name(
-        f".{path.name}.hearth-verified")
-    files = sorted(path.iterdir()) if path.is_dir() else [path]
-    signature = ";".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
-                         for p in files if p.is_file() and p != stamp)
-    try:
-        if stamp.read_text(encoding="utf-8") == signature:
-            return
-    except OSError:
-        pass
-    trial_load(kind, path)
-    # A read-only models folder keeps no stamp: the check simply runs again next time.
-    with contextlib.suppress(OSError):
-        stamp.write_text(signature, encoding="utf-8")
-
-
 def accept_local_file(source: Path, models_dir: Path) -> Path:
     """Check ``source`` and copy it into the models folder; returns the installed path.
     ``source`` is a GGUF model, a piper voice (.onnx beside its .onnx.json), a Silero VAD
@@ -303,7 +174,3 @@ def _copy_in(source: Path, target: Path) -> Path:
         os.fsync(writer.fileno())
     os.replace(partial, target)
     return target
-
-
-if __name__ == "__main__":
-    raise SystemExit(_child_main(sys.argv[1], Path(sys.argv[2])))

@@ -54,7 +54,7 @@ def check_models(staging: Path, manifest: dict, kinds: dict[str, str]) -> None:
     once in a child process with memory and time limits; a voice the persona names must come
     with valid settings (T25)."""
     from desktop.errors import HearthError
-    from desktop.models.sideload import check_onnx, trial_load
+    from desktop.trial import check_onnx, trial_load
     from desktop.voice.tts import check_voice_files
 
     for path, kind in kinds.items():
@@ -98,7 +98,7 @@ def check_face(staging: Path, manifest: dict, listed: set[str]) -> None:
         return
     from desktop.errors import HearthError
     from desktop.face.manifest import parse_face_manifest
-    from desktop.models.sideload import check_onnx, trial_load
+    from desktop.trial import check_onnx, trial_load
 
     if not isinstance(face, dict) or face.get("contract") != "hearth-face-v2":
         raise BundleRejected("The bundle's face is not a hearth-face-v2 face.",

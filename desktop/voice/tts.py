@@ -128,3 +128,8 @@ def _patched_model_bytes(onnx_path: Path) -> bytes:
     except ValueError:
         pass  # already patched, or a voice without timings: the mouth then follows loudness
     return model.SerializeToString()
+
+
+def trial_load_child(path: Path) -> None:
+    """desktop.trial's one load of a piper voice, in its child process."""
+    PiperTTS.load(path)

@@ -97,3 +97,8 @@ class SileroVAD:
                                                    **self._state})
             self._state = {"h": h, "c": c}
         return float(np.asarray(output).reshape(-1)[0])
+
+
+def trial_load_child(path: Path) -> None:
+    """desktop.trial's one load of a VAD graph, in its child process."""
+    SileroVAD(path).load().push(np.zeros(1024, np.float32))
