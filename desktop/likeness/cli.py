@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 
-def add_parser(sub) -> None:
+def add_parser(sub) -> argparse.ArgumentParser:
     likeness = sub.add_parser("likeness", help="build a photoreal face (hearth-face-v2) from a "
                               "talking video of a real person")
     verbs = likeness.add_subparsers(dest="likeness_command", required=True)
@@ -34,6 +34,7 @@ def add_parser(sub) -> None:
     selftest.add_argument("--steps", type=int, default=1500)
     selftest.add_argument("--crop", type=int, default=96)
     selftest.add_argument("--work", help="folder to keep the video and the face in")
+    return likeness
 
 
 def _progress(stage: str, fraction: float, detail: str) -> None:

@@ -8,84 +8,16 @@ into ``<data>/cache/bench``. All figures are medians or percentiles from this on
 
 from __future__ import annotations
 
-import json
-import os
-import platform
 import statistics
 import threading
 import time
 from pathlib import Path
 
-import numpy as np
-
+from desktop.bench.common import USER_LINES, median, percentile, speakable_bias
 from desktop.brain.llm import LocalLLM, Sampling
 from desktop.brain.prompt import Message
 from desktop.budget import CpuBudget
 from desktop.paths import DataDirs
-
-USER_LINES = [
-    "Hi Wren, how was your day?", "What did you plant this spring?",
-    "Tell me about the lighthouse.", "Do you like storms?", "What should I cook tonight?",
-    "I had a long day at work.", "Any advice for sleeping better?", "What is your favourite tea?",
-    "Tell me something that made you laugh.", "How do you stay calm?",
-    "What was the hardest winter?", "Do you miss the sea?",
-]
-
-
-def _percentile(values: list[float], q: float) -> float | None:
-    return round(float(np.percentile(values, q)), 1) if values else None
-
-
-def _median(values: list[float]) -> float | None:
-    return round(statistics.median(values), 1) if values else None
-
-
-def speakable_bias(llm: LocalLLM, allow_stop: bool = True) -> dict[int, float]:
-    """Random weights emit random bytes, which stream badly (partial UTF-8 is held back) and
-    cannot be spoken. Steer sampling to the whole-word tokens the benchmark vocabulary spells
-    (desktop.fixtures.gguf_model.FIXTURE_WORDS): one token per word, as a real model's
-    English mostly is. The cost of sampling does not change with the bias."""
-    from desktop.fixtures.gguf_model import FIXTURE_WORDS
-
-    bias: dict[int, float] = {}
-    for word in [*FIXTURE_WORDS, ".", ","]:
-        tokens = llm._tokenize(f" {word}".encode() if word.isalpha() else word.encode(), False)
-        if len(tokens) == 1:
-            bias[tokens[0]] = 40.0
-    for token in llm.stop_token_ids():
-        bias[token] = 36.0 if allow_stop else -100.0
-    return bias
-
-
-def bench_models(cache: Path, names: list[str]) -> dict[str, Path]:
-    from desktop.fixtures.gguf_model import (
-        QWEN25_0_5B,
-        QWEN25_1_5B,
-        quantize_gguf,
-        write_qwen2_gguf,
-    )
-
-    shapes = {"0.5b": QWEN25_0_5B, "1.5b": QWEN25_1_5B}
-    out = {}
-    for name in names:
-        shape = shapes[name]
-        target = cache / f"{shape.name}-random-q4_k_m.gguf"
-        if not target.is_file():
-            f16 = cache / f"{shape.name}-random-f16.gguf"
-            write_qwen2_gguf(f16, shape, float_type="f16")
-            quantize_gguf(f16, target, "Q4_K_M")
-            f16.unlink()
-        out[name] = target
-    return out
-
-
-def bench_voice(cache: Path) -> Path:
-    from desktop.fixtures.piper_medium import write_medium_voice
-
-    target = cache / "en_US-random-medium.onnx"
-    if not target.is_file():
-        write_medium_voice(target)
-    return target
 
 
 def measure_llm(path: Path, budget: CpuBudget, persona, cache: Path, quick: bool) -> dict:
@@ -125,7 +57,7 @@ def measure_llm(path: Path, budget: CpuBudget, persona, cache: Path, quick: bool
     prefix_tokens = len(fresh.format.persona_prefix(persona))
     return {
         "llm_load_ms": round(load_ms, 1), "persona_prefix_tokens": prefix_tokens,
-        "llm_first_token_cold_ms": _median(cold), "llm_first_token_warm_ms": _median(warm),
+        "llm_first_token_cold_ms": median(cold), "llm_first_token_warm_ms": median(warm),
         "llm_state_load_ms": round(state_load_ms, 1), "llm_state_source": source,
         "llm_decode_tok_s": round(decode, 1),
     }
@@ -146,7 +78,7 @@ def measure_tts(voice_path: Path, budget: CpuBudget, quick: bool) -> dict:
                                      "morning the sea was calm again."))
         elapsed = time.perf_counter() - started
         rtfs.append(elapsed / sum(c.duration_s for c in chunks))
-    return {"tts_first_chunk_ms": _median(firsts), "tts_rtf": round(statistics.median(rtfs), 3)}
+    return {"tts_first_chunk_ms": median(firsts), "tts_rtf": round(statistics.median(rtfs), 3)}
 
 
 def measure_render(persona, budget: CpuBudget, llm_path: Path | None, quick: bool) -> dict:
@@ -193,7 +125,7 @@ def measure_render(persona, budget: CpuBudget, llm_path: Path | None, quick: boo
             # overrun their 40 ms slot); max_fps: 1000 / median render time.
             out[f"render_{size}_{label}_fps"] = round(frames / wall, 1)
             out[f"render_{size}_{label}_max_fps"] = round(1000 / statistics.median(times), 1)
-            out[f"render_{size}_{label}_p99_ms"] = _percentile(times, 99)
+            out[f"render_{size}_{label}_p99_ms"] = percentile(times, 99)
     return out
 
 
@@ -263,117 +195,15 @@ def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budge
     conversation.close()
     output.close()
     return {
-        "text_to_first_audio_ms_p50": _percentile(first_audio, 50),
-        "text_to_first_audio_ms_p90": _percentile(first_audio, 90),
+        "text_to_first_audio_ms_p50": percentile(first_audio, 50),
+        "text_to_first_audio_ms_p90": percentile(first_audio, 90),
         "turns_measured": len(first_audio),
-        "meter_ms_p50": {name: _median(values) for name, values in meter.items()},
-        "av_offset_ms_p95": _percentile(offsets, 95),
+        "meter_ms_p50": {name: median(values) for name, values in meter.items()},
+        "av_offset_ms_p95": percentile(offsets, 95),
         "audio_underflows": output.underflows,
         # Silence in the first second of speech (the reply still going): gaps between pieces.
-        "silence_in_first_second_ms_p50": _percentile(gaps, 50),
-        "silence_in_first_second_ms_p90": _percentile(gaps, 90),
+        "silence_in_first_second_ms_p50": percentile(gaps, 50),
+        "silence_in_first_second_ms_p90": percentile(gaps, 90),
     }
 
 
-def run_bench(args) -> int:
-    dirs = DataDirs.default().ensure()
-    cache = dirs.cache / "bench"
-    cache.mkdir(parents=True, exist_ok=True)
-    budget = CpuBudget.for_machine()
-    pulse = None
-    if os.environ.get("HEARTH_BENCH_PULSE", "auto") != "off":
-        from desktop.fixtures.pulse import PulseServer
-
-        try:
-            pulse = PulseServer().start()
-            pulse.apply_to_environment()
-        except RuntimeError:
-            pulse = None  # use the machine's own default device
-    from desktop.personas.library import PersonaLibrary
-
-    persona = PersonaLibrary(dirs).list()[0]
-    parts = set(args.parts)
-    models = bench_models(cache, args.models)
-    result: dict = {
-        "machine": {"cores": budget.cores, "cpu": _cpu_name(), "python": platform.python_version(),
-                    "llm_threads": {"decode": budget.llm.decode, "prefill": budget.llm.prefill},
-                    "tts_threads": budget.tts_threads, "render_threads": budget.render_threads},
-    }
-    if parts - {"tts", "memory"}:
-        # The machine's own llama.cpp speed, to read every latency figure against.
-        from desktop.bench_face import llama_rates
-
-        result["machine"]["llama"] = {
-            f"qwen2.5-{name}-instruct-q4_k_m": llama_rates(path, budget)
-            for name, path in models.items()}
-    if parts & {"tts", "turns"}:
-        voice = bench_voice(cache)
-        result["voice"] = "piper medium architecture, random weights, 22.05 kHz"
-    if "tts" in parts:
-        result.update(measure_tts(voice, budget, args.quick))
-    if "render" in parts:
-        result.update(measure_render(persona, budget,
-                                     models.get("1.5b") or next(iter(models.values())),
-                                     args.quick))
-    if "face" in parts:
-        from desktop.bench_face import measure_face
-
-        result["face_v2"] = measure_face(cache, budget,
-                                         models.get("1.5b") or next(iter(models.values()), None),
-                                         persona, args.quick)
-    if parts & {"llm", "turns"}:
-        result["models"] = {}
-    for name, path in models.items():
-        if not parts & {"llm", "turns"}:
-            break
-        figures = {}
-        if "llm" in parts:
-            figures.update(measure_llm(path, budget, persona.prompt(), cache, args.quick))
-        if "turns" in parts:
-            figures.update(measure_turns(dirs, path, voice, budget,
-                                         3 if args.quick else args.turns))
-        result["models"][f"qwen2.5-{name}-instruct-q4_k_m (random weights)"] = figures
-    if "selftest" in parts:
-        # What the first-run screen measures and concludes, on the same real-shape models.
-        from dataclasses import asdict
-
-        from desktop.models.setup import self_test
-
-        voice_path = bench_voice(cache)
-        result["selftest"] = {
-            name: asdict(self_test(path, voice_path, budget, 10 if args.quick else 20, persona))
-            for name, path in models.items()}
-    if "memory" in parts:
-        from desktop.memory.benchmark import measure_memory
-
-        tokenizer = models.get("1.5b") or next(iter(models.values()), None)
-        result.update(measure_memory(cache, tokenizer, persona.prompt(), args.quick))
-    if "voice" in parts:
-        if pulse is None:
-            result["voice"] = "skipped: needs PulseAudio (pulseaudio, pulseaudio-utils)"
-        else:
-            from desktop.bench_voice import measure_voice
-
-            voice_path = bench_voice(cache)
-            for name, path in models.items():
-                # False barge-ins depend on the audio path, not the model: counted once.
-                replies = args.voice_replies if name == next(iter(models)) else 0
-                result.setdefault("models", {}).setdefault(
-                    f"qwen2.5-{name}-instruct-q4_k_m (random weights)", {}).update(
-                    measure_voice(dirs, path, voice_path, budget, pulse,
-                                  3 if args.quick else args.voice_turns,
-                                  5 if args.quick else replies))
-    if pulse is not None:
-        pulse.stop()
-    print(json.dumps(result, indent=None if args.json else 2))
-    return 0
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()

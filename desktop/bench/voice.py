@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from desktop.bench.common import USER_LINES, percentile, speakable_bias
 from desktop.brain.llm import LocalLLM, Sampling
 from desktop.budget import CpuBudget
 from desktop.fixtures.pulse import window_rms
@@ -141,7 +142,7 @@ class _ScriptedRecognizer:
 
 def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuBudget,
                   pulse, turns: int, replies: int) -> dict:
-    from desktop.bench import USER_LINES, _percentile, speakable_bias
+
     from desktop.call.events import ReplyFinished
     from desktop.call.listening import HandsFreeCall
     from desktop.call.session import Conversation
@@ -263,11 +264,11 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
     assert rate == RATE
     first_audio, stops = analyse(recording, plays, recording_started)
     return {
-        "voice_to_first_audio_ms_p50": _percentile(first_audio, 50),
-        "voice_to_first_audio_ms_p90": _percentile(first_audio, 90),
+        "voice_to_first_audio_ms_p50": percentile(first_audio, 50),
+        "voice_to_first_audio_ms_p90": percentile(first_audio, 90),
         "voice_turns_measured": len(first_audio),
-        "barge_in_stop_ms_p50": _percentile(stops, 50),
-        "barge_in_stop_ms_p90": _percentile(stops, 90),
+        "barge_in_stop_ms_p50": percentile(stops, 50),
+        "barge_in_stop_ms_p90": percentile(stops, 90),
         "barge_ins_measured": len(stops),
         # From the call's own clocks (stream time of the end of speech): the latency meter.
         "meter_ms_p50": {name: round(statistics.median(values), 1)
@@ -280,7 +281,7 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
         "own_voice_taken_for_user_turns": heard_itself,
         "backchannels_played": backchannels,
         "speculative_replies_released": call.stats.speculative_hits,
-        "final_decode_wait_ms_p50": _percentile(call.stats.final_wait_ms, 50),
-        "final_decode_wait_ms_p90": _percentile(call.stats.final_wait_ms, 90),
-        "barge_in_onset_to_flushed_ms_p50": _percentile(call.stats.stop_ms, 50),
+        "final_decode_wait_ms_p50": percentile(call.stats.final_wait_ms, 50),
+        "final_decode_wait_ms_p90": percentile(call.stats.final_wait_ms, 90),
+        "barge_in_onset_to_flushed_ms_p50": percentile(call.stats.stop_ms, 50),
     }

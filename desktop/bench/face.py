@@ -14,13 +14,13 @@ this machine, so every latency figure can be read against the machine's speed.
 
 from __future__ import annotations
 
-import statistics
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
 
+from desktop.bench.common import percentile, speakable_bias
 from desktop.brain.llm import LocalLLM, Sampling
 from desktop.brain.prompt import Message
 from desktop.budget import CpuBudget
@@ -30,39 +30,10 @@ RECOMMENDED_CROP = 160
 FPS = 25
 
 
-def _percentile(values: list[float], q: float) -> float | None:
-    return round(float(np.percentile(values, q)), 2) if values else None
-
-
-def llama_rates(path: Path, budget: CpuBudget) -> dict:
-    """llama.cpp's prefill of 128 tokens and decode of 32, as llama-bench's pp128/tg32 do
-    (random token ids; the rate does not depend on which)."""
-    llm = LocalLLM.load(path, budget.llm)
-    model = llm.model
-    rng = np.random.default_rng(0)
-    vocab = model.n_vocab()
-    prompt = [int(t) for t in rng.integers(100, vocab - 100, size=128)]
-    prefill, decode = [], []
-    for _ in range(3):
-        model.reset()
-        model._ctx.kv_cache_clear()
-        started = time.perf_counter()
-        model.eval(prompt)
-        prefill.append(128 / (time.perf_counter() - started))
-        started = time.perf_counter()
-        for token in prompt[:32]:
-            model.eval([token])
-        decode.append(32 / (time.perf_counter() - started))
-    return {"llama_pp128_tok_s": round(statistics.median(prefill), 1),
-            "llama_tg32_tok_s": round(statistics.median(decode), 1),
-            "threads": {"prefill": budget.llm.prefill, "decode": budget.llm.decode}}
-
-
 class _Decoder:
     """Keeps the LLM decoding on its own thread and counts the tokens per second."""
 
     def __init__(self, llm: LocalLLM, persona) -> None:
-        from desktop.bench import speakable_bias
 
         self.llm, self.persona = llm, persona
         self.bias = speakable_bias(llm, allow_stop=False)
@@ -161,7 +132,7 @@ def measure_face(cache: Path, budget: CpuBudget, llm_path: Path | None, persona,
             draw(0)
             label = f"{threads}_thread" + ("s" if threads > 1 else "")
             times, _fps = _paced_frames(draw, frames // 2)
-            figures[f"model_ms_p50_{label}_alone"] = _percentile(face.timings.model_ms, 50)
+            figures[f"model_ms_p50_{label}_alone"] = percentile(face.timings.model_ms, 50)
             if threads == 1:
                 face.timings.model_ms.clear()
                 face.timings.composite_ms.clear()
@@ -172,10 +143,10 @@ def measure_face(cache: Path, budget: CpuBudget, llm_path: Path | None, persona,
                 else:
                     times, fps = _paced_frames(draw, frames)
                 figures.update({
-                    "fps_while_llm_decodes": fps, "render_ms_p50": _percentile(times, 50),
-                    "render_ms_p99": _percentile(times, 99),
-                    "model_ms_p50": _percentile(face.timings.model_ms, 50),
-                    "composite_ms_p50": _percentile(face.timings.composite_ms, 50),
+                    "fps_while_llm_decodes": fps, "render_ms_p50": percentile(times, 50),
+                    "render_ms_p99": percentile(times, 99),
+                    "model_ms_p50": percentile(face.timings.model_ms, 50),
+                    "composite_ms_p50": percentile(face.timings.composite_ms, 50),
                     "model_calls": face.timings.model_calls})
         figures["fits_one_thread"] = bool(
             figures["fps_while_llm_decodes"] >= FPS - 0.5
@@ -241,5 +212,5 @@ def measure_face_av_offset(folder: Path, budget: CpuBudget, quick: bool) -> dict
     finally:
         loop.stop()
         output.close()
-    return {"av_offset_ms_p95": _percentile(offsets, 95),
+    return {"av_offset_ms_p95": percentile(offsets, 95),
             "lookahead_ms": round(face.manifest.lookahead_s * 1000)}

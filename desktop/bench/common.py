@@ -1,0 +1,113 @@
+"""What every benchmark shares: the user lines of a turn, percentiles, a logit bias that keeps
+random-weight models speaking words, the benchmark models (built once into the cache), the
+machine's own llama.cpp prefill and decode rates, and the CPU's name."""
+
+from __future__ import annotations
+
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from desktop.brain.llm import LocalLLM
+from desktop.budget import CpuBudget
+
+USER_LINES = [
+    "Hi Wren, how was your day?", "What did you plant this spring?",
+    "Tell me about the lighthouse.", "Do you like storms?", "What should I cook tonight?",
+    "I had a long day at work.", "Any advice for sleeping better?", "What is your favourite tea?",
+    "Tell me something that made you laugh.", "How do you stay calm?",
+    "What was the hardest winter?", "Do you miss the sea?",
+]
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 1) if values else None
+
+
+def median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def speakable_bias(llm: LocalLLM, allow_stop: bool = True) -> dict[int, float]:
+    """Random weights emit random bytes, which stream badly (partial UTF-8 is held back) and
+    cannot be spoken. Steer sampling to the whole-word tokens the benchmark vocabulary spells
+    (desktop.fixtures.gguf_model.FIXTURE_WORDS): one token per word, as a real model's
+    English mostly is. The cost of sampling does not change with the bias."""
+    from desktop.fixtures.gguf_model import FIXTURE_WORDS
+
+    bias: dict[int, float] = {}
+    for word in [*FIXTURE_WORDS, ".", ","]:
+        tokens = llm._tokenize(f" {word}".encode() if word.isalpha() else word.encode(), False)
+        if len(tokens) == 1:
+            bias[tokens[0]] = 40.0
+    for token in llm.stop_token_ids():
+        bias[token] = 36.0 if allow_stop else -100.0
+    return bias
+
+
+def bench_models(cache: Path, names: list[str]) -> dict[str, Path]:
+    from desktop.fixtures.gguf_model import (
+        QWEN25_0_5B,
+        QWEN25_1_5B,
+        quantize_gguf,
+        write_qwen2_gguf,
+    )
+
+    shapes = {"0.5b": QWEN25_0_5B, "1.5b": QWEN25_1_5B}
+    out = {}
+    for name in names:
+        shape = shapes[name]
+        target = cache / f"{shape.name}-random-q4_k_m.gguf"
+        if not target.is_file():
+            f16 = cache / f"{shape.name}-random-f16.gguf"
+            write_qwen2_gguf(f16, shape, float_type="f16")
+            quantize_gguf(f16, target, "Q4_K_M")
+            f16.unlink()
+        out[name] = target
+    return out
+
+
+def bench_voice(cache: Path) -> Path:
+    from desktop.fixtures.piper_medium import write_medium_voice
+
+    target = cache / "en_US-random-medium.onnx"
+    if not target.is_file():
+        write_medium_voice(target)
+    return target
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def llama_rates(path: Path, budget: CpuBudget) -> dict:
+    """llama.cpp's prefill of 128 tokens and decode of 32, as llama-bench's pp128/tg32 do
+    (random token ids; the rate does not depend on which)."""
+    llm = LocalLLM.load(path, budget.llm)
+    model = llm.model
+    rng = np.random.default_rng(0)
+    vocab = model.n_vocab()
+    prompt = [int(t) for t in rng.integers(100, vocab - 100, size=128)]
+    prefill, decode = [], []
+    for _ in range(3):
+        model.reset()
+        model._ctx.kv_cache_clear()
+        started = time.perf_counter()
+        model.eval(prompt)
+        prefill.append(128 / (time.perf_counter() - started))
+        started = time.perf_counter()
+        for token in prompt[:32]:
+            model.eval([token])
+        decode.append(32 / (time.perf_counter() - started))
+    return {"llama_pp128_tok_s": round(statistics.median(prefill), 1),
+            "llama_tg32_tok_s": round(statistics.median(decode), 1),
+            "threads": {"prefill": budget.llm.prefill, "decode": budget.llm.decode}}

@@ -1,0 +1,106 @@
+"""``hearth bench``: runs the chosen parts and prints one JSON object (docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+
+from desktop.bench.common import bench_models, bench_voice, cpu_name
+from desktop.bench.core import measure_llm, measure_render, measure_tts, measure_turns
+from desktop.budget import CpuBudget
+from desktop.paths import DataDirs
+
+
+def run_bench(args) -> int:
+    dirs = DataDirs.default().ensure()
+    cache = dirs.cache / "bench"
+    cache.mkdir(parents=True, exist_ok=True)
+    budget = CpuBudget.for_machine()
+    pulse = None
+    if os.environ.get("HEARTH_BENCH_PULSE", "auto") != "off":
+        from desktop.fixtures.pulse import PulseServer
+
+        try:
+            pulse = PulseServer().start()
+            pulse.apply_to_environment()
+        except RuntimeError:
+            pulse = None  # use the machine's own default device
+    from desktop.personas.library import PersonaLibrary
+
+    persona = PersonaLibrary(dirs).list()[0]
+    parts = set(args.parts)
+    models = bench_models(cache, args.models)
+    result: dict = {
+        "machine": {"cores": budget.cores, "cpu": cpu_name(), "python": platform.python_version(),
+                    "llm_threads": {"decode": budget.llm.decode, "prefill": budget.llm.prefill},
+                    "tts_threads": budget.tts_threads, "render_threads": budget.render_threads},
+    }
+    if parts - {"tts", "memory"}:
+        # The machine's own llama.cpp speed, to read every latency figure against.
+        from desktop.bench.common import llama_rates
+
+        result["machine"]["llama"] = {
+            f"qwen2.5-{name}-instruct-q4_k_m": llama_rates(path, budget)
+            for name, path in models.items()}
+    if parts & {"tts", "turns"}:
+        voice = bench_voice(cache)
+        result["voice"] = "piper medium architecture, random weights, 22.05 kHz"
+    if "tts" in parts:
+        result.update(measure_tts(voice, budget, args.quick))
+    if "render" in parts:
+        result.update(measure_render(persona, budget,
+                                     models.get("1.5b") or next(iter(models.values())),
+                                     args.quick))
+    if "face" in parts:
+        from desktop.bench.face import measure_face
+
+        result["face_v2"] = measure_face(cache, budget,
+                                         models.get("1.5b") or next(iter(models.values()), None),
+                                         persona, args.quick)
+    if parts & {"llm", "turns"}:
+        result["models"] = {}
+    for name, path in models.items():
+        if not parts & {"llm", "turns"}:
+            break
+        figures = {}
+        if "llm" in parts:
+            figures.update(measure_llm(path, budget, persona.prompt(), cache, args.quick))
+        if "turns" in parts:
+            figures.update(measure_turns(dirs, path, voice, budget,
+                                         3 if args.quick else args.turns))
+        result["models"][f"qwen2.5-{name}-instruct-q4_k_m (random weights)"] = figures
+    if "selftest" in parts:
+        # What the first-run screen measures and concludes, on the same real-shape models.
+        from dataclasses import asdict
+
+        from desktop.models.setup import self_test
+
+        voice_path = bench_voice(cache)
+        result["selftest"] = {
+            name: asdict(self_test(path, voice_path, budget, 10 if args.quick else 20, persona))
+            for name, path in models.items()}
+    if "memory" in parts:
+        from desktop.memory.benchmark import measure_memory
+
+        tokenizer = models.get("1.5b") or next(iter(models.values()), None)
+        result.update(measure_memory(cache, tokenizer, persona.prompt(), args.quick))
+    if "voice" in parts:
+        if pulse is None:
+            result["voice"] = "skipped: needs PulseAudio (pulseaudio, pulseaudio-utils)"
+        else:
+            from desktop.bench.voice import measure_voice
+
+            voice_path = bench_voice(cache)
+            for name, path in models.items():
+                # False barge-ins depend on the audio path, not the model: counted once.
+                replies = args.voice_replies if name == next(iter(models)) else 0
+                result.setdefault("models", {}).setdefault(
+                    f"qwen2.5-{name}-instruct-q4_k_m (random weights)", {}).update(
+                    measure_voice(dirs, path, voice_path, budget, pulse,
+                                  3 if args.quick else args.voice_turns,
+                                  5 if args.quick else replies))
+    if pulse is not None:
+        pulse.stop()
+    print(json.dumps(result, indent=None if args.json else 2))
+    return 0

@@ -1,0 +1,43 @@
+"""The ``hearth`` command: the window by default, plus ``call``, ``bench``, ``memory``,
+``doctor``, ``models`` and the persona library's commands."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from desktop.cli import bench, call, library, memory, models
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hearth", description="Offline calls with personas.")
+    parser.add_argument("--lang", help="UI language (en, zh); default: the system's")
+    parser.add_argument("--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command")
+    for area in (bench, memory, models, library, call):
+        area.add_parsers(sub)
+    from desktop.likeness.cli import add_parser as add_likeness
+    from desktop.likeness.cli import run as run_likeness
+
+    add_likeness(sub).set_defaults(run=run_likeness)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) == 1 and argv[0].endswith(".persona"):
+        argv = ["import", *argv]  # `hearth FILE.persona`, as the installers register it
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    run = getattr(args, "run", None)
+    if run is not None:
+        return run(args)
+    from desktop.ui.run import run_gui
+
+    return run_gui(args.lang)
+
+
+def gui_main() -> int:
+    return main(sys.argv[1:])
