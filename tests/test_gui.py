@@ -144,7 +144,7 @@ def test_a_call_in_the_window_listens_and_shows_what_it_heard(window, qtbot, pul
     pulse.play(SPEECH / "user-en.wav", MIC_SINK).wait(timeout=20)
     qtbot.waitUntil(lambda: window.call.hearing.text().startswith("You: hello"), timeout=20000)
     qtbot.waitUntil(lambda: any(line.who == "user" and "hello" in line.text and line.saved
-                                for line in window._lines), timeout=20000)
+                                for line in window.transcript.lines), timeout=20000)
     window.call.latency.click()  # the meter, on demand
     assert window.call.meter.isVisible()
     qtbot.waitUntil(lambda: window.call.meter.text().startswith("end of speech")

@@ -42,9 +42,10 @@ class EngineBridge(QObject):
         self._pending.append(_Call(function, args))
 
     def background(self, work: Callable[[], object], done: Callable[[object], None],
-                   failed: Callable[[Exception], None], name: str = "ui-work") -> None:
+                   failed: Callable[[Exception], None], name: str = "ui-work") -> threading.Thread:
         """Run ``work`` on a worker thread; then ``done(result)`` or ``failed(error)`` on the
-        Qt thread. An error is shown by ``failed``, never raised into Qt."""
+        Qt thread. An error is shown by ``failed``, never raised into Qt. Returns the worker,
+        for a caller that must wait for it (closing the window)."""
         def run() -> None:
             try:
                 result = work()
@@ -53,7 +54,9 @@ class EngineBridge(QObject):
                 return
             self.call(done, result)
 
-        threading.Thread(target=run, name=name, daemon=True).start()
+        thread = threading.Thread(target=run, name=name, daemon=True)
+        thread.start()
+        return thread
 
     def drain(self) -> None:
         while self._pending:

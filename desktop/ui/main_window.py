@@ -5,13 +5,13 @@ from __future__ import annotations
 import html
 import logging
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QStackedWidget,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -34,13 +33,9 @@ from desktop.call.events import (
     Caption,
     Hearing,
     ListeningState,
-    MemoriesUsed,
     MemoryUpdated,
     Notice,
     ReplyFinished,
-    ReplyStarted,
-    ReplyToken,
-    TurnSaved,
 )
 from desktop.call.session import Conversation
 from desktop.call.video import FaceLoop, FrameMailbox
@@ -48,10 +43,12 @@ from desktop.errors import HearthError
 from desktop.face.animator import FaceAnimator
 from desktop.personas.library import Persona
 from desktop.ui.bridge import EngineBridge
+from desktop.ui.call_control import CallControl
 from desktop.ui.creator_view import CreatorDialog
-from desktop.ui.face_widget import FaceWidget
 from desktop.ui.memory_view import MemoryDialog
+from desktop.ui.pages import STYLE, CallPage, ChatPage
 from desktop.ui.setup_view import SetupDialog
+from desktop.ui.transcript import Labels, Transcript, TranscriptLine
 
 # What can be dropped on the window: bundles, character cards, revocation lists.
 IMPORTABLE = (".persona", ".png", ".json", ".charx")
@@ -59,117 +56,30 @@ log = logging.getLogger(__name__)
 DISMISS_NOTICES = "hearth:dismiss-notices"  # a link in the banner, handled in _open_link
 
 
-@dataclass
-class TranscriptLine:
-    who: str  # "user" | "persona"
-    text: str
-    memories: list[str] = field(default_factory=list)  # what the reply was given
-    saved: bool = True  # False while a user's message waits for its commit
 
 
-STYLE = """
-QMainWindow, QWidget { background: #26272f; color: #e8e6e3; font-size: 14px; }
-QListWidget { background: #1e1f26; border: none; padding: 6px; }
-QListWidget::item { padding: 10px; border-radius: 8px; margin: 2px; }
-QListWidget::item:selected { background: #3b3d4a; }
-QTextBrowser, QLineEdit { background: #1e1f26; border: 1px solid #3b3d4a; border-radius: 8px;
-    padding: 8px; }
-QPushButton { background: #3b3d4a; border: none; border-radius: 8px; padding: 8px 16px; }
-QPushButton:hover { background: #4a4c5c; }
-QPushButton:disabled { color: #777; }
-QPushButton#call { background: #2e7d5b; }
-QPushButton#stop { background: #a3423a; }
-QLabel#banner { background: #5a4a1e; border-radius: 8px; padding: 10px; color: #fff3cf; }
-QLabel#caption { font-size: 18px; padding: 8px; color: #fdfcf8; }
-QLabel#badge { color: #9fd8b5; }
-QLabel#meter { color: #9a98a0; font-size: 12px; }
-QLabel#hearing { color: #8fb8ff; font-size: 14px; padding: 2px; }
-QGroupBox { border: 1px solid #3b3d4a; border-radius: 8px; margin-top: 14px; padding: 10px; }
-QGroupBox::title { subcontrol-origin: margin; left: 10px; color: #9fd8b5; }
-QProgressBar { background: #1e1f26; border: 1px solid #3b3d4a; border-radius: 6px;
-    text-align: center; }
-QProgressBar::chunk { background: #2e7d5b; border-radius: 6px; }
-QRadioButton::indicator { width: 12px; height: 12px; border-radius: 7px;
-    border: 2px solid #9fd8b5; }
-QRadioButton::indicator:checked { background: #9fd8b5; }
-"""
 
 
-class ChatPage(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.transcript = QTextBrowser()
-        self.transcript.setOpenExternalLinks(False)
-        self.input = QLineEdit()
-        self.input.setPlaceholderText(self.tr("Write a message…"))
-        self.send = QPushButton(self.tr("Send"))
-        self.stop = QPushButton(self.tr("Stop"))
-        self.stop.setObjectName("stop")
-        row = QHBoxLayout()
-        row.addWidget(self.input, 1)
-        row.addWidget(self.send)
-        row.addWidget(self.stop)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.transcript, 1)
-        layout.addLayout(row)
 
 
-class CallPage(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.face = FaceWidget()
-        self.disclosure = QLabel()
-        self.disclosure.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.disclosure.setObjectName("meter")
-        self.caption = QLabel("")
-        self.caption.setObjectName("caption")
-        self.caption.setWordWrap(True)
-        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.caption.setMinimumHeight(64)
-        # What Hearth hears the user say, live, and whether it is listening at all.
-        self.hearing = QLabel("")
-        self.hearing.setObjectName("hearing")
-        self.hearing.setWordWrap(True)
-        self.hearing.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.meter = QLabel("")
-        self.meter.setObjectName("meter")
-        self.meter.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.meter.hide()  # on demand: the Latency button
-        self.input = QLineEdit()
-        self.input.setPlaceholderText(self.tr("Say something (type it)…"))
-        self.start = QPushButton(self.tr("Call"))
-        self.start.setObjectName("call")
-        self.stop = QPushButton(self.tr("Stop"))
-        self.stop.setObjectName("stop")
-        self.hangup = QPushButton(self.tr("Hang up"))
-        self.mute = QPushButton(self.tr("Mute"))
-        self.mute.setCheckable(True)
-        self.mute.setEnabled(False)
-        self.latency = QPushButton(self.tr("Latency"))
-        self.latency.setCheckable(True)
-        self.latency.toggled.connect(self.meter.setVisible)
-        self.microphones = QComboBox()
-        self.speakers = QComboBox()
-        self.microphones.setToolTip(self.tr("Microphone"))
-        self.speakers.setToolTip(self.tr("Speaker"))
-        row = QHBoxLayout()
-        row.addWidget(self.input, 1)
-        row.addWidget(self.start)
-        row.addWidget(self.mute)
-        row.addWidget(self.stop)
-        row.addWidget(self.hangup)
-        devices = QHBoxLayout()
-        devices.addWidget(self.microphones, 1)
-        devices.addWidget(self.speakers, 1)
-        devices.addWidget(self.latency)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.face, 1)
-        layout.addWidget(self.disclosure)
-        layout.addWidget(self.caption)
-        layout.addWidget(self.hearing)
-        layout.addWidget(self.meter)
-        layout.addLayout(row)
-        layout.addLayout(devices)
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A persona's conversation is loaded (on a worker) and can be shown."""
+
+    generation: int  # which open_persona it answers; an older one is closed unseen
+    conversation: Conversation
+    lines: list[TranscriptLine]
+    problems: list
+    face_loop: FaceLoop | None
+
+
+@dataclass(frozen=True)
+class StoreProblem:
+    """Saving is stuck (a full disk) or works again (None), from the store's writer."""
+
+    text: str | None
 
 
 class MainWindow(QMainWindow):
@@ -184,13 +94,8 @@ class MainWindow(QMainWindow):
         self.animator = FaceAnimator()
         self.mailbox = FrameMailbox()
         self.face_loop: FaceLoop | None = None
-        self.in_call = False
-        self.hands_free = None  # desktop.call.listening.HandsFreeCall while one runs
-        self._spoken_lines: list[int] = []  # spoken user lines waiting for their save
-        self._reply_text = ""
-        self._lines: list[TranscriptLine] = []
-        self._line_of_turn: dict[int, int] = {}  # reply turn -> its transcript line
-        self._user_line_of_turn: dict[int, int] = {}  # user turn -> its line, until saved
+        self.calls = CallControl(self)
+        self.transcript = Transcript()
         self.memory_dialog: MemoryDialog | None = None
         self._store_problem: str | None = None
         self._library_problems: list[str] = []  # installed personas that could not be read
@@ -278,13 +183,13 @@ class MainWindow(QMainWindow):
         self.chat.send.clicked.connect(self.send_chat)
         self.chat.input.returnPressed.connect(self.send_chat)
         self.chat.stop.clicked.connect(self.stop_reply)
-        self.call.start.clicked.connect(self.start_call)
+        self.call.start.clicked.connect(self.calls.start_call)
         self.call.stop.clicked.connect(self.stop_reply)
-        self.call.hangup.clicked.connect(self.hang_up)
-        self.call.mute.toggled.connect(self.mute)
-        self._fill_devices()
-        self.call.microphones.activated.connect(self._microphone_chosen)
-        self.call.speakers.activated.connect(self._speaker_chosen)
+        self.call.hangup.clicked.connect(self.calls.hang_up)
+        self.call.mute.toggled.connect(self.calls.mute)
+        self.calls.fill_devices()
+        self.call.microphones.activated.connect(self.calls.microphone_chosen)
+        self.call.speakers.activated.connect(self.calls.speaker_chosen)
         self.call.input.returnPressed.connect(self.send_call)
         # Prefill what the user is typing (after a short pause), so replies start sooner.
         self._draft_timer = QTimer(self)
@@ -295,8 +200,23 @@ class MainWindow(QMainWindow):
         self.call.input.textEdited.connect(lambda _text: self._draft_timer.start())
         self._set_ready(False)
         # Saving stuck (disk full) or working again: reported from the store's writer thread.
-        self.hearth.store_listeners.append(lambda text: self.bridge.post(("store", text)))
+        self.hearth.store_listeners.append(lambda text: self.bridge.post(StoreProblem(text)))
+        # What the window does with each kind of event (the transcript takes its own first).
+        self._handlers: dict[type, Callable[[object], None]] = {
+            Ready: self._ready, StoreProblem: self._store_changed, Hearing: self.calls.heard,
+            ListeningState: lambda event: self.calls.listening_state(event.state),
+            MemoryUpdated: self._memory_updated, Caption: self._caption,
+            ReplyFinished: self._reply_finished, Notice: self._notice,
+        }
         self.populate_library()
+
+    @property
+    def in_call(self) -> bool:
+        return self.calls.in_call
+
+    @property
+    def hands_free(self):
+        return self.calls.hands_free
 
     # -- library ----------------------------------------------------------------------
     def populate_library(self, select: str | None = None) -> None:
@@ -318,7 +238,7 @@ class MainWindow(QMainWindow):
         self._library_problems = list(self.hearth.library.problems)
         if self.hearth.store is not None:  # reads a small file: fine on the Qt thread
             self._notices = self.hearth.store.notices()
-        self._show_problems_text([])
+        self.show_problems_text([])
         if self.library.count() and self.library.currentRow() < 0:
             self.library.setCurrentRow(0)
 
@@ -372,7 +292,7 @@ class MainWindow(QMainWindow):
 
         persona = self.persona
         if persona is None or persona.folder is None:
-            self._show_problems_text([self.tr("Choose one of your installed personas first.")])
+            self.show_problems_text([self.tr("Choose one of your installed personas first.")])
             return
         dialog = QDialog(self)
         dialog.setWindowTitle(self.tr("Place the face"))
@@ -404,7 +324,7 @@ class MainWindow(QMainWindow):
                 self.hearth.place_face(persona.id, points["left_eye"], points["right_eye"],
                                        None if chosen.get("none") else points["mouth"])
             except HearthError as error:
-                self._show_problems_text([str(error)])
+                self.show_problems_text([str(error)])
                 return
             self.populate_library(select=persona.id)
             self.open_persona(self.hearth.library.get(persona.id))
@@ -553,12 +473,21 @@ class MainWindow(QMainWindow):
         loading = self.tr("Loading…")
         self.chat.transcript.setHtml(f"<p><i>{html.escape(loading)}</i></p>")
         # Loading a model takes seconds: never on the Qt thread.
-        loader = threading.Thread(target=self._load_conversation, args=(persona, generation),
-                                  name="open-persona", daemon=True)
+        loader = self.bridge.background(lambda: self._load_conversation(persona, generation),
+                                        self.on_event, self._load_failed, "open-persona")
         self._loaders = [t for t in self._loaders if t.is_alive()] + [loader]
-        loader.start()
 
-    def _load_conversation(self, persona: Persona, generation: int) -> None:
+    def _load_failed(self, error: Exception) -> None:
+        if isinstance(error, HearthError):
+            text = str(error)
+        else:  # a fault in Hearth itself: said in words, the details go to the log
+            log.error("Opening the persona failed", exc_info=error)
+            text = self.tr("Hearth could not open this persona: something went wrong inside "
+                           "Hearth. Please report it, with Hearth's log.")
+        self.chat.transcript.setHtml("")
+        self.show_problems_text([text])
+
+    def _load_conversation(self, persona: Persona, generation: int) -> Ready:
         conversation = self.hearth.conversation(persona, self.bridge.post, self.animator)
         conversation.start()
         lines = []
@@ -567,76 +496,63 @@ class MainWindow(QMainWindow):
             turns = store.turns(persona.id, limit=40)
             used = store.memories_of_turns([t.id for t in turns if t.role == "assistant"])
             lines = [TranscriptLine("user" if t.role == "user" else "persona", t.text,
-                                    [f.text for f in used.get(t.id, [])]) for t in turns if t.text]
+                                    [f.text for f in used.get(t.id, [])])
+                     for t in turns if t.text]
         # The face is loaded here too, off the Qt thread: a v2 face decodes its idle loop.
         face_loop = self.hearth.face_loop(persona, self.animator, self.mailbox,
                                           conversation=conversation)
         problems = [*self.hearth.store_problems(), *self.hearth.engines.problems]
-        self.bridge.post(("ready", generation, conversation, lines, problems, face_loop))
+        return Ready(generation, conversation, lines, problems, face_loop)
 
     # -- events from the engine (on the Qt thread) -------------------------------------------
     def on_event(self, event: object) -> None:
-        if isinstance(event, tuple) and event[0] == "ready":
-            _, generation, conversation, lines, problems, face_loop = event
-            if generation != self._generation:
-                conversation.close()
-                return
-            self.conversation = conversation
-            if self.face_loop is not None:
-                self.face_loop.stop()
-            self.face_loop = face_loop
-            self._lines = list(lines)
-            self._line_of_turn, self._user_line_of_turn = {}, {}
-            self._render_transcript()
-            self._show_problems(problems)
-            self._set_ready(conversation.llm is not None)
-            if conversation.llm is None and not self._setup_offered:
-                self._setup_offered = True  # first run: offer setup once, never nag
-                self.open_setup()
-        elif isinstance(event, tuple) and event[0] == "store":
-            self._store_problem = event[1]
-            self._show_problems_text([])
-        elif isinstance(event, ReplyStarted):
-            self._reply_text = ""
-            self._append_line("persona", "")
-            self._line_of_turn[event.turn_id] = len(self._lines) - 1
-        elif isinstance(event, MemoriesUsed):
-            index = self._line_of_turn.get(event.turn_id)
-            if index is not None:
-                self._lines[index].memories = [f.text for f in event.facts]
-                self._render_transcript()
-        elif isinstance(event, Hearing):
-            self._heard(event)
-        elif isinstance(event, ListeningState):
-            self._listening_state(event.state)
-        elif isinstance(event, TurnSaved) and event.role == "user":
-            index = self._user_line_of_turn.pop(event.turn_id, None)
-            if index is None and self._spoken_lines:
-                index = self._spoken_lines.pop(0)  # said aloud: saved in the order said
-            if index is not None and index < len(self._lines):
-                self._lines[index].saved = True
-                self._render_transcript()
-        elif isinstance(event, MemoryUpdated):
-            if self.memory_dialog is not None and self.memory_dialog.isVisible():
-                self.memory_dialog.reload()
-        elif isinstance(event, ReplyToken):
-            self._reply_text += event.text
-            self._replace_last_line("persona", self._reply_text)
-        elif isinstance(event, Caption):
-            self.call.caption.setText(event.text)
-        elif isinstance(event, ReplyFinished):
-            text = event.full_text if not event.interrupted else event.heard_text
-            suffix = self.tr(" (interrupted)") if event.interrupted else ""
-            self._replace_last_line("persona", text + suffix)
-            if self.in_call:
-                self.call.caption.setText(event.heard_text)
-            self._show_meter(event)
-        elif isinstance(event, Notice) and event.level == "crisis":
+        """Every event from the engines, on the Qt thread: the transcript takes what is its,
+        then the handler for the event's type, if any."""
+        if self.transcript.apply(event, self._labels()):
+            self.render_transcript()
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(event)
+
+    def _ready(self, ready: Ready) -> None:
+        if ready.generation != self._generation:
+            ready.conversation.close()
+            return
+        conversation = self.conversation = ready.conversation
+        if self.face_loop is not None:
+            self.face_loop.stop()
+        self.face_loop = ready.face_loop
+        self.transcript = Transcript(ready.lines)
+        self.render_transcript()
+        self._show_problems(ready.problems)
+        self._set_ready(conversation.llm is not None)
+        if conversation.llm is None and not self._setup_offered:
+            self._setup_offered = True  # first run: offer setup once, never nag
+            self.open_setup()
+
+    def _store_changed(self, event: StoreProblem) -> None:
+        self._store_problem = event.text
+        self.show_problems_text([])
+
+    def _memory_updated(self, _event: MemoryUpdated) -> None:
+        if self.memory_dialog is not None and self.memory_dialog.isVisible():
+            self.memory_dialog.reload()
+
+    def _caption(self, event: Caption) -> None:
+        self.call.caption.setText(event.text)
+
+    def _reply_finished(self, event: ReplyFinished) -> None:
+        if self.calls.in_call:
+            self.call.caption.setText(event.heard_text)
+        self._show_meter(event)
+
+    def _notice(self, event: Notice) -> None:
+        if event.level == "crisis":
             title = html.escape(self.tr("You are not alone"))
             self.banner.setText(f"<b>{title}</b><p>{html.escape(event.text)}</p>")
             self.banner.show()
-        elif isinstance(event, Notice):
-            self._show_problems_text([event.text])
+        else:
+            self.show_problems_text([event.text])
 
     # -- actions ---------------------------------------------------------------------------
     def show_page(self, index: int) -> None:
@@ -646,8 +562,8 @@ class MainWindow(QMainWindow):
         self._send(self.chat.input)
 
     def send_call(self) -> None:
-        if not self.in_call:
-            self.start_call()
+        if not self.calls.in_call:
+            self.calls.start_call()
         self._send(self.call.input)
 
     def _send(self, field: QLineEdit) -> None:
@@ -655,10 +571,10 @@ class MainWindow(QMainWindow):
         if not text or self.conversation is None or self.conversation.llm is None:
             return
         field.clear()
-        # Shown as "saving" until the store's commit returned (docs/reliability.md §4).
-        self._lines.append(TranscriptLine("user", text, saved=False))
-        self._render_transcript()
-        self._user_line_of_turn[self.conversation.say(text)] = len(self._lines) - 1
+        # Events of the turn are handled on this thread, after this returns: the line is in
+        # place before any of them.
+        self.transcript.typed(text, self.conversation.say(text))
+        self.render_transcript()
 
     def _send_draft(self) -> None:
         field = self.call.input if self.pages.currentWidget() is self.call else self.chat.input
@@ -668,126 +584,6 @@ class MainWindow(QMainWindow):
     def stop_reply(self) -> None:
         if self.conversation is not None:
             self.conversation.stop_speaking()
-
-    def start_call(self) -> None:
-        """Ring, greet, and listen (hands-free) when the listening models are installed;
-        otherwise greet and let the user type."""
-        if self.conversation is None or self.persona is None or self.in_call:
-            return
-        self.show_page(1)
-        self.in_call = True
-        self.conversation.set_spoken(True)
-        self._start_face()
-        self.call.start.setEnabled(False)
-        if not self.conversation.spoken:
-            self._show_problems_text([self.tr("No voice or speaker: replies appear as captions.")])
-        conversation = self.conversation
-        self.call.hearing.setText(self.tr("Connecting…"))
-        # Loading the recognizer takes a moment: on a worker, never on the Qt thread.
-        self.bridge.background(lambda: self.hearth.listen(conversation, self.bridge.post),
-                               lambda call: self._listening(conversation, call),
-                               lambda error: self._typed_call(conversation, error),
-                               name="listen")
-
-    def _listening(self, conversation: Conversation, call) -> None:
-        if not self.in_call or conversation is not self.conversation:
-            call.hang_up()  # hung up (or switched persona) while it was connecting
-            return
-        self.hands_free = call
-        self.call.mute.setEnabled(True)
-
-    def _typed_call(self, conversation: Conversation, error: Exception) -> None:
-        if not self.in_call or conversation is not self.conversation:
-            return
-        self.call.hearing.setText(self.tr("Type to talk."))
-        self._show_problems_text([str(error)])
-        conversation.greet()
-
-    def mute(self, muted: bool) -> None:
-        if self.hands_free is not None:
-            self.hands_free.mute(muted)
-
-    def _heard(self, event: Hearing) -> None:
-        you = self.tr("You")
-        if not event.final:
-            self.call.hearing.setText(f"{you}: {event.text}…")
-            return
-        self.call.hearing.setText(f"{you}: {event.text}" if event.text else "")
-        if event.text:
-            self._lines.append(TranscriptLine("user", event.text, saved=False))
-            self._spoken_lines.append(len(self._lines) - 1)
-            self._render_transcript()
-
-    def _listening_state(self, state: str) -> None:
-        texts = {"listening": self.tr("Listening…"), "muted": self.tr("Muted"),
-                 "no-microphone": self.tr("No microphone: type to talk."), "off": ""}
-        showing_words = self.call.hearing.text().startswith(self.tr("You") + ":")
-        if state in texts and not (state == "listening" and showing_words):
-            self.call.hearing.setText(texts[state])
-        self.call.mute.setChecked(state == "muted")
-
-    def _fill_devices(self) -> None:
-        """The microphones and speakers PortAudio offers; 'System default' first."""
-        from desktop.voice.audio_out import AudioUnavailable, load_sounddevice
-
-        self.call.microphones.clear()
-        self.call.speakers.clear()
-        self.call.microphones.addItem(self.tr("System default microphone"), None)
-        self.call.speakers.addItem(self.tr("System default speaker"), None)
-        try:
-            devices = load_sounddevice().query_devices()
-        except (AudioUnavailable, OSError):
-            return
-        for index, device in enumerate(devices):
-            name = str(device["name"])
-            if device["max_input_channels"] > 0:
-                self.call.microphones.addItem(name, index)
-            if device["max_output_channels"] > 0:
-                self.call.speakers.addItem(name, index)
-
-    def _microphone_chosen(self, row: int) -> None:
-        device = self.call.microphones.itemData(row)
-        self.hearth.input_device = device
-        if self.hands_free is not None:
-            from desktop.voice.audio_in import AudioInput
-
-            self.hands_free.use_microphone(lambda: AudioInput(device).open())
-
-    def _speaker_chosen(self, row: int) -> None:
-        device = self.call.speakers.itemData(row)
-        if self.conversation is None:
-            self.hearth.output_device = device
-            return
-        try:
-            self.hearth.use_speaker(self.conversation, device)
-        except HearthError as error:
-            self._show_problems_text([str(error)])
-
-    def _start_face(self) -> None:
-        if self.face_loop is None:
-            self.face_loop = self.hearth.face_loop(self.persona, self.animator, self.mailbox,
-                                                   conversation=self.conversation)
-        if self.face_loop is not None:
-            self.call.face.mailbox = self.mailbox
-            self.face_loop.start()
-
-    def hang_up(self) -> None:
-        if not self.in_call:
-            return
-        self.in_call = False
-        call, self.hands_free = self.hands_free, None
-        if call is not None:
-            call.hang_up()
-        self.call.mute.setChecked(False)
-        self.call.mute.setEnabled(False)
-        self.call.hearing.setText("")
-        if self.conversation is not None:
-            self.conversation.set_spoken(False)
-        if self.face_loop is not None:
-            self.face_loop.stop()
-        self.call.face.mailbox = None
-        self.call.face.update()
-        self.call.start.setEnabled(True)
 
     def open_memory(self) -> None:
         if self.persona is None or self.hearth.store is None:
@@ -814,7 +610,7 @@ class MainWindow(QMainWindow):
 
     def _end_conversation(self) -> None:
         """Hang up and close the conversation, whose threads use the model and the store."""
-        self.hang_up()
+        self.calls.hang_up()
         self._set_ready(False)
         if self.conversation is not None:
             self.conversation.close()
@@ -832,7 +628,7 @@ class MainWindow(QMainWindow):
         self._generation += 1
         for loader in self._loaders:
             loader.join(timeout=60)
-        self.bridge.drain()  # stale "ready" events close their conversations
+        self.bridge.drain()  # stale Ready events close their conversations
         super().closeEvent(event)
 
     # -- rendering helpers --------------------------------------------------------------------
@@ -847,36 +643,14 @@ class MainWindow(QMainWindow):
             widget.setEnabled(ready and call_ok)
         self.call_button.setEnabled(call_ok)
 
-    def _append_line(self, who: str, text: str) -> None:
-        self._lines.append(TranscriptLine(who, text))
-        self._render_transcript()
+    def _labels(self) -> Labels:
+        return Labels(you=self.tr("You"),
+                      persona=self.persona.name(self.language) if self.persona else "",
+                      remembered=self.tr("Remembered:"), saving=self.tr("saving…"),
+                      interrupted=self.tr(" (interrupted)"))
 
-    def _replace_last_line(self, who: str, text: str) -> None:
-        if self._lines and self._lines[-1].who == who:
-            self._lines[-1].text = text
-        else:
-            self._lines.append(TranscriptLine(who, text))
-        self._render_transcript()
-
-    def _render_transcript(self) -> None:
-        name = self.persona.name(self.language) if self.persona else ""
-        remembered = self.tr("Remembered:")
-        saving = self.tr("saving…")
-        parts = []
-        for line in self._lines:
-            label = self.tr("You") if line.who == "user" else name
-            color = "#8fb8ff" if line.who == "user" else "#9fd8b5"
-            notes = ""
-            if line.memories:
-                listed = html.escape(" · ".join(line.memories))
-                notes = (f"<br><span style='color:#9a98a0; font-size:12px'>"
-                         f"{html.escape(remembered)} {listed}</span>")
-            if not line.saved:
-                notes += (f" <span style='color:#9a98a0; font-size:12px'>"
-                          f"({html.escape(saving)})</span>")
-            parts.append(f"<p><b style='color:{color}'>{html.escape(label)}</b><br>"
-                         f"{html.escape(line.text)}{notes}</p>")
-        self.chat.transcript.setHtml("".join(parts))
+    def render_transcript(self) -> None:
+        self.chat.transcript.setHtml(self.transcript.to_html(self._labels()))
         bar = self.chat.transcript.verticalScrollBar()
         bar.setValue(bar.maximum())
 
@@ -884,9 +658,9 @@ class MainWindow(QMainWindow):
         # Notices (a repaired conversation file) stay in the banner until the user says they
         # have read them; they are kept on disk until then, across starts.
         self._notices = [p.text for p in problems if p.part == "notice"]
-        self._show_problems_text([p.text for p in problems if p.part != "notice"])
+        self.show_problems_text([p.text for p in problems if p.part != "notice"])
 
-    def _show_problems_text(self, texts: list[str]) -> None:
+    def show_problems_text(self, texts: list[str]) -> None:
         texts = [*self._notices, *self._library_problems,
                  *([self._store_problem] if self._store_problem else []), *texts]
         self._banner_texts = texts
@@ -912,7 +686,7 @@ class MainWindow(QMainWindow):
         others = [t for t in self._banner_texts if t not in self._notices
                   and t not in self._library_problems and t != self._store_problem]
         self._notices = []
-        self._show_problems_text(others)
+        self.show_problems_text(others)
 
     def _open_link(self, link: str) -> None:
         if link == DISMISS_NOTICES:

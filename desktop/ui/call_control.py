@@ -1,0 +1,153 @@
+"""The call, seen from the window: ring and greet, listen hands-free when the listening
+models are installed (else the user types), mute, the devices, the face, and hanging up. It
+drives the window's Conversation; everything here runs on the Qt thread, and what takes time
+(loading the recognizer) goes through the bridge to a worker."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from desktop.call.events import Hearing
+from desktop.call.session import Conversation
+from desktop.errors import HearthError
+
+if TYPE_CHECKING:
+    from desktop.ui.main_window import MainWindow
+
+
+class CallControl:
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.in_call = False
+        self.hands_free = None  # desktop.call.listening.HandsFreeCall while one runs
+
+    def start_call(self) -> None:
+        """Ring, greet, and listen (hands-free) when the listening models are installed;
+        otherwise greet and let the user type."""
+        window = self.window
+        if window.conversation is None or window.persona is None or self.in_call:
+            return
+        window.show_page(1)
+        self.in_call = True
+        window.conversation.set_spoken(True)
+        self._start_face()
+        window.call.start.setEnabled(False)
+        if not window.conversation.spoken:
+            window.show_problems_text([window.tr("No voice or speaker: replies appear as "
+                                                 "captions.")])
+        conversation = window.conversation
+        window.call.hearing.setText(window.tr("Connecting…"))
+        # Loading the recognizer takes a moment: on a worker, never on the Qt thread.
+        window.bridge.background(lambda: window.hearth.listen(conversation, window.bridge.post),
+                                 lambda call: self._listening(conversation, call),
+                                 lambda error: self._typed_call(conversation, error),
+                                 name="listen")
+
+    def _listening(self, conversation: Conversation, call) -> None:
+        window = self.window
+        if not self.in_call or conversation is not window.conversation:
+            call.hang_up()  # hung up (or switched persona) while it was connecting
+            return
+        self.hands_free = call
+        window.call.mute.setEnabled(True)
+
+    def _typed_call(self, conversation: Conversation, error: Exception) -> None:
+        window = self.window
+        if not self.in_call or conversation is not window.conversation:
+            return
+        window.call.hearing.setText(window.tr("Type to talk."))
+        window.show_problems_text([str(error)])
+        conversation.greet()
+
+    def mute(self, muted: bool) -> None:
+        if self.hands_free is not None:
+            self.hands_free.mute(muted)
+
+    def heard(self, event: Hearing) -> None:
+        window = self.window
+        you = window.tr("You")
+        if not event.final:
+            window.call.hearing.setText(f"{you}: {event.text}…")
+            return
+        window.call.hearing.setText(f"{you}: {event.text}" if event.text else "")
+        if event.text:
+            window.transcript.spoke(event.text)
+            window.render_transcript()
+
+    def listening_state(self, state: str) -> None:
+        window = self.window
+        texts = {"listening": window.tr("Listening…"), "muted": window.tr("Muted"),
+                 "no-microphone": window.tr("No microphone: type to talk."), "off": ""}
+        showing_words = window.call.hearing.text().startswith(window.tr("You") + ":")
+        if state in texts and not (state == "listening" and showing_words):
+            window.call.hearing.setText(texts[state])
+        window.call.mute.setChecked(state == "muted")
+
+    def fill_devices(self) -> None:
+        """The microphones and speakers PortAudio offers; 'System default' first."""
+        window = self.window
+        from desktop.voice.audio_out import AudioUnavailable, load_sounddevice
+
+        window.call.microphones.clear()
+        window.call.speakers.clear()
+        window.call.microphones.addItem(window.tr("System default microphone"), None)
+        window.call.speakers.addItem(window.tr("System default speaker"), None)
+        try:
+            devices = load_sounddevice().query_devices()
+        except (AudioUnavailable, OSError):
+            return
+        for index, device in enumerate(devices):
+            name = str(device["name"])
+            if device["max_input_channels"] > 0:
+                window.call.microphones.addItem(name, index)
+            if device["max_output_channels"] > 0:
+                window.call.speakers.addItem(name, index)
+
+    def microphone_chosen(self, row: int) -> None:
+        window = self.window
+        device = window.call.microphones.itemData(row)
+        window.hearth.input_device = device
+        if self.hands_free is not None:
+            from desktop.voice.audio_in import AudioInput
+
+            self.hands_free.use_microphone(lambda: AudioInput(device).open())
+
+    def speaker_chosen(self, row: int) -> None:
+        window = self.window
+        device = window.call.speakers.itemData(row)
+        if window.conversation is None:
+            window.hearth.output_device = device
+            return
+        try:
+            window.hearth.use_speaker(window.conversation, device)
+        except HearthError as error:
+            window.show_problems_text([str(error)])
+
+    def _start_face(self) -> None:
+        window = self.window
+        if window.face_loop is None:
+            window.face_loop = window.hearth.face_loop(window.persona, window.animator,
+                                                       window.mailbox,
+                                                       conversation=window.conversation)
+        if window.face_loop is not None:
+            window.call.face.mailbox = window.mailbox
+            window.face_loop.start()
+
+    def hang_up(self) -> None:
+        window = self.window
+        if not self.in_call:
+            return
+        self.in_call = False
+        call, self.hands_free = self.hands_free, None
+        if call is not None:
+            call.hang_up()
+        window.call.mute.setChecked(False)
+        window.call.mute.setEnabled(False)
+        window.call.hearing.setText("")
+        if window.conversation is not None:
+            window.conversation.set_spoken(False)
+        if window.face_loop is not None:
+            window.face_loop.stop()
+        window.call.face.mailbox = None
+        window.call.face.update()
+        window.call.start.setEnabled(True)

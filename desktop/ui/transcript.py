@@ -1,0 +1,108 @@
+"""The transcript a chat shows, as plain data: lines, which reply each turn writes into, which
+user lines still wait for their save. No Qt here (the window renders it), so it is tested
+headless with the call's own events."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+from desktop.call.events import (
+    MemoriesUsed,
+    ReplyFinished,
+    ReplyStarted,
+    ReplyToken,
+    TurnSaved,
+)
+
+
+@dataclass
+class TranscriptLine:
+    who: str  # "user" | "persona"
+    text: str
+    memories: list[str] = field(default_factory=list)  # what the reply was given
+    saved: bool = True  # False while a user's message waits for its commit
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The words the window shows around lines, in the UI's language."""
+
+    you: str = "You"
+    persona: str = ""
+    remembered: str = "Remembered:"
+    saving: str = "saving…"
+    interrupted: str = " (interrupted)"
+
+
+class Transcript:
+    def __init__(self, lines: list[TranscriptLine] | None = None) -> None:
+        self.lines: list[TranscriptLine] = list(lines or [])
+        self._line_of_turn: dict[int, int] = {}  # reply turn -> its line
+        self._user_line_of_turn: dict[int, int] = {}  # typed user turn -> its line, until saved
+        self._spoken_lines: list[int] = []  # spoken user lines waiting for their save, in order
+        self._reply_text = ""
+
+    # -- what the user said ----------------------------------------------------------------
+    def typed(self, text: str, turn_id: int) -> None:
+        """Shown as "saving" until the store's commit returned (docs/reliability.md §4)."""
+        self.lines.append(TranscriptLine("user", text, saved=False))
+        self._user_line_of_turn[turn_id] = len(self.lines) - 1
+
+    def spoke(self, text: str) -> None:
+        """A final transcript of speech: its turn id comes only with its save."""
+        self.lines.append(TranscriptLine("user", text, saved=False))
+        self._spoken_lines.append(len(self.lines) - 1)
+
+    # -- what the call says ------------------------------------------------------------------
+    def apply(self, event: object, labels: Labels) -> bool:
+        """Take one of the call's events; True if the transcript changed."""
+        if isinstance(event, ReplyStarted):
+            self._reply_text = ""
+            self.lines.append(TranscriptLine("persona", ""))
+            self._line_of_turn[event.turn_id] = len(self.lines) - 1
+        elif isinstance(event, ReplyToken):
+            self._reply_text += event.text
+            self._set_reply(self._reply_text)
+        elif isinstance(event, ReplyFinished):
+            text = event.full_text if not event.interrupted else event.heard_text
+            self._set_reply(text + (labels.interrupted if event.interrupted else ""))
+        elif isinstance(event, MemoriesUsed):
+            index = self._line_of_turn.get(event.turn_id)
+            if index is None:
+                return False
+            self.lines[index].memories = [f.text for f in event.facts]
+        elif isinstance(event, TurnSaved) and event.role == "user":
+            index = self._user_line_of_turn.pop(event.turn_id, None)
+            if index is None and self._spoken_lines:
+                index = self._spoken_lines.pop(0)  # said aloud: saved in the order said
+            if index is None or index >= len(self.lines):
+                return False
+            self.lines[index].saved = True
+        else:
+            return False
+        return True
+
+    def _set_reply(self, text: str) -> None:
+        if self.lines and self.lines[-1].who == "persona":
+            self.lines[-1].text = text
+        else:
+            self.lines.append(TranscriptLine("persona", text))
+
+    # -- shown -------------------------------------------------------------------------------
+    def to_html(self, labels: Labels) -> str:
+        parts = []
+        for line in self.lines:
+            label = labels.you if line.who == "user" else labels.persona
+            color = "#8fb8ff" if line.who == "user" else "#9fd8b5"
+            notes = ""
+            if line.memories:
+                listed = html.escape(" · ".join(line.memories))
+                notes = (f"<br><span style='color:#9a98a0; font-size:12px'>"
+                         f"{html.escape(labels.remembered)} {listed}</span>")
+            if not line.saved:
+                notes += (f" <span style='color:#9a98a0; font-size:12px'>"
+                          f"({html.escape(labels.saving)})</span>")
+            parts.append(f"<p><b style='color:{color}'>{html.escape(label)}</b><br>"
+                         f"{html.escape(line.text)}{notes}</p>")
+        return "".join(parts)

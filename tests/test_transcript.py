@@ -1,0 +1,52 @@
+"""The window's transcript as plain data (desktop/ui/transcript.py): no Qt, the call's own
+events."""
+
+from __future__ import annotations
+
+from desktop.call.events import MemoriesUsed, ReplyFinished, ReplyStarted, ReplyToken, TurnSaved
+from desktop.call.frames import TurnTimes
+from desktop.memory.facts import Fact
+from desktop.ui.transcript import Labels, Transcript
+
+LABELS = Labels(persona="Wren")
+
+
+def test_a_typed_turn_waits_for_its_save_and_its_reply_streams_in() -> None:
+    transcript = Transcript()
+    transcript.typed("hello", turn_id=1)
+    assert [(line.who, line.text, line.saved) for line in transcript.lines] == [("user", "hello", False)]
+    for event in (ReplyStarted(2, False), ReplyToken(2, "Hi"), ReplyToken(2, " there."),
+                  TurnSaved(1, "user", 7)):
+        assert transcript.apply(event, LABELS)
+    assert [(line.who, line.text, line.saved) for line in transcript.lines] == [
+        ("user", "hello", True), ("persona", "Hi there.", True)]
+    assert "saving" not in transcript.to_html(LABELS)
+
+
+def test_an_interrupted_reply_keeps_what_was_heard_and_says_so() -> None:
+    transcript = Transcript()
+    transcript.apply(ReplyStarted(1, True), LABELS)
+    transcript.apply(ReplyToken(1, "One. Two. Three."), LABELS)
+    transcript.apply(ReplyFinished(1, "One.", "One. Two. Three.", True, TurnTimes()), LABELS)
+    assert transcript.lines[-1].text == "One. (interrupted)"
+
+
+def test_spoken_lines_are_saved_in_the_order_said_and_memories_go_to_their_reply() -> None:
+    transcript = Transcript()
+    transcript.spoke("first")
+    transcript.spoke("second")
+    transcript.apply(ReplyStarted(3, True), LABELS)
+    fact = Fact(id=1, persona_id="p", key="dog", text="The dog is Rex.", importance=5,
+                confidence=1.0, pinned=False, source="user", source_turn_id=None, mentions=1,
+                superseded_by=None, created_at="", updated_at="", last_recalled_at=None)
+    assert transcript.apply(MemoriesUsed(3, [fact]), LABELS)
+    transcript.apply(TurnSaved(10, "user", 1), LABELS)
+    assert [line.saved for line in transcript.lines] == [True, False, True]
+    assert "The dog is Rex." in transcript.to_html(LABELS)
+    assert not transcript.apply(MemoriesUsed(99, [fact]), LABELS)  # no such reply: no change
+
+
+def test_text_is_escaped() -> None:
+    transcript = Transcript()
+    transcript.typed("<b>bold</b> & co", turn_id=1)
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; co" in transcript.to_html(LABELS)
