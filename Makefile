@@ -49,7 +49,7 @@ screenshot-face: $(STAMP)
 	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m desktop.ui.screenshot docs/call-v2-face.png face $(FACE)
 
 translations: $(STAMP)
-	$(BIN)/pyside6-lupdate desktop/ui/*.py -ts desktop/assets/i18n/hearth_zh_CN.ts
+	$(BIN)/pyside6-lupdate -tr-function-alias tr+=_tr desktop/ui/*.py -ts desktop/assets/i18n/hearth_zh_CN.ts
 	$(BIN)/pyside6-lrelease desktop/assets/i18n/hearth_zh_CN.ts -qm desktop/assets/i18n/hearth_zh_CN.qm
 
 clean:

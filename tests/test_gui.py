@@ -109,7 +109,7 @@ def test_a_broken_installed_persona_is_named_not_silently_dropped(qtbot, empty_h
 def test_a_repaired_conversation_file_is_announced_until_the_user_has_read_it(
         qtbot, empty_home) -> None:
     from desktop.memory.store import Store
-    from desktop.ui.main_window import DISMISS_NOTICES
+    from desktop.ui.banner import DISMISS_NOTICES
 
     store = Store(empty_home.database).open()
     store.append_turn("org.hearth.wren", "user", "hello").result(timeout=5)

@@ -14,7 +14,8 @@ LABELS = Labels(persona="Wren")
 def test_a_typed_turn_waits_for_its_save_and_its_reply_streams_in() -> None:
     transcript = Transcript()
     transcript.typed("hello", turn_id=1)
-    assert [(line.who, line.text, line.saved) for line in transcript.lines] == [("user", "hello", False)]
+    assert [(line.who, line.text, line.saved) for line in transcript.lines] == [
+        ("user", "hello", False)]
     for event in (ReplyStarted(2, False), ReplyToken(2, "Hi"), ReplyToken(2, " there."),
                   TurnSaved(1, "user", 7)):
         assert transcript.apply(event, LABELS)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QObject
+
 from desktop.call.events import Hearing
 from desktop.call.session import Conversation
 from desktop.errors import HearthError
@@ -15,8 +17,9 @@ if TYPE_CHECKING:
     from desktop.ui.main_window import MainWindow
 
 
-class CallControl:
+class CallControl(QObject):
     def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
         self.window = window
         self.in_call = False
         self.hands_free = None  # desktop.call.listening.HandsFreeCall while one runs
@@ -33,10 +36,10 @@ class CallControl:
         self._start_face()
         window.call.start.setEnabled(False)
         if not window.conversation.spoken:
-            window.show_problems_text([window.tr("No voice or speaker: replies appear as "
+            window.show_problems_text([self.tr("No voice or speaker: replies appear as "
                                                  "captions.")])
         conversation = window.conversation
-        window.call.hearing.setText(window.tr("Connecting…"))
+        window.call.hearing.setText(self.tr("Connecting…"))
         # Loading the recognizer takes a moment: on a worker, never on the Qt thread.
         window.bridge.background(lambda: window.hearth.listen(conversation, window.bridge.post),
                                  lambda call: self._listening(conversation, call),
@@ -55,7 +58,7 @@ class CallControl:
         window = self.window
         if not self.in_call or conversation is not window.conversation:
             return
-        window.call.hearing.setText(window.tr("Type to talk."))
+        window.call.hearing.setText(self.tr("Type to talk."))
         window.show_problems_text([str(error)])
         conversation.greet()
 
@@ -65,7 +68,7 @@ class CallControl:
 
     def heard(self, event: Hearing) -> None:
         window = self.window
-        you = window.tr("You")
+        you = self.tr("You")
         if not event.final:
             window.call.hearing.setText(f"{you}: {event.text}…")
             return
@@ -76,9 +79,9 @@ class CallControl:
 
     def listening_state(self, state: str) -> None:
         window = self.window
-        texts = {"listening": window.tr("Listening…"), "muted": window.tr("Muted"),
-                 "no-microphone": window.tr("No microphone: type to talk."), "off": ""}
-        showing_words = window.call.hearing.text().startswith(window.tr("You") + ":")
+        texts = {"listening": self.tr("Listening…"), "muted": self.tr("Muted"),
+                 "no-microphone": self.tr("No microphone: type to talk."), "off": ""}
+        showing_words = window.call.hearing.text().startswith(self.tr("You") + ":")
         if state in texts and not (state == "listening" and showing_words):
             window.call.hearing.setText(texts[state])
         window.call.mute.setChecked(state == "muted")
@@ -90,8 +93,8 @@ class CallControl:
 
         window.call.microphones.clear()
         window.call.speakers.clear()
-        window.call.microphones.addItem(window.tr("System default microphone"), None)
-        window.call.speakers.addItem(window.tr("System default speaker"), None)
+        window.call.microphones.addItem(self.tr("System default microphone"), None)
+        window.call.speakers.addItem(self.tr("System default speaker"), None)
         try:
             devices = load_sounddevice().query_devices()
         except (AudioUnavailable, OSError):

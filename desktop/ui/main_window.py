@@ -7,21 +7,16 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, QUrl
-from PySide6.QtGui import QDesktopServices, QFont
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QDialog,
-    QFileDialog,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -42,18 +37,18 @@ from desktop.call.video import FaceLoop, FrameMailbox
 from desktop.errors import HearthError
 from desktop.face.animator import FaceAnimator
 from desktop.personas.library import Persona
+from desktop.ui.banner import Banner
 from desktop.ui.bridge import EngineBridge
 from desktop.ui.call_control import CallControl
 from desktop.ui.creator_view import CreatorDialog
+from desktop.ui.library_actions import LibraryActions
 from desktop.ui.memory_view import MemoryDialog
 from desktop.ui.pages import STYLE, CallPage, ChatPage
 from desktop.ui.setup_view import SetupDialog
 from desktop.ui.transcript import Labels, Transcript, TranscriptLine
 
 # What can be dropped on the window: bundles, character cards, revocation lists.
-IMPORTABLE = (".persona", ".png", ".json", ".charx")
 log = logging.getLogger(__name__)
-DISMISS_NOTICES = "hearth:dismiss-notices"  # a link in the banner, handled in _open_link
 
 
 
@@ -82,7 +77,7 @@ class StoreProblem:
     text: str | None
 
 
-class MainWindow(QMainWindow):
+class MainWindow(LibraryActions, QMainWindow):
     def __init__(self, hearth: Hearth, language: str = "en") -> None:
         super().__init__()
         self.hearth = hearth
@@ -97,10 +92,6 @@ class MainWindow(QMainWindow):
         self.calls = CallControl(self)
         self.transcript = Transcript()
         self.memory_dialog: MemoryDialog | None = None
-        self._store_problem: str | None = None
-        self._library_problems: list[str] = []  # installed personas that could not be read
-        self._notices: list[str] = []  # kept until the user dismisses them
-        self._banner_texts: list[str] = []
         self._generation = 0
         self._loaders: list[threading.Thread] = []
         self.setWindowTitle("Hearth")
@@ -144,12 +135,7 @@ class MainWindow(QMainWindow):
         self.catalog_path = None  # tests point the setup screen at a loopback catalog
         self.chat_button.clicked.connect(lambda: self.show_page(0))
         self.call_button.clicked.connect(lambda: self.show_page(1))
-        self.banner = QLabel("")
-        self.banner.setObjectName("banner")
-        self.banner.setWordWrap(True)
-        self.banner.setTextFormat(Qt.TextFormat.RichText)
-        self.banner.linkActivated.connect(self._open_link)
-        self.banner.hide()
+        self.banner = Banner(hearth)
         self.chat = ChatPage()
         self.call = CallPage()
         self.pages = QStackedWidget()
@@ -235,213 +221,12 @@ class MainWindow(QMainWindow):
             self.library.addItem(item)
             if persona.id == select:
                 self.library.setCurrentItem(item)
-        self._library_problems = list(self.hearth.library.problems)
+        self.banner.library_problems = list(self.hearth.library.problems)
         if self.hearth.store is not None:  # reads a small file: fine on the Qt thread
-            self._notices = self.hearth.store.notices()
+            self.banner.notices = self.hearth.store.notices()
         self.show_problems_text([])
         if self.library.count() and self.library.currentRow() < 0:
             self.library.setCurrentRow(0)
-
-    # -- importing persona bundles ----------------------------------------------------------------
-    def trust_publisher(self) -> None:
-        warning = QMessageBox.warning(
-            self, self.tr("Trust a publisher?"),
-            self.tr("A trusted publisher can vouch that a persona of a real person has that "
-                    "person's consent. Only add a publisher you know, with a key they gave you "
-                    "directly."),
-            QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Ok,
-            QMessageBox.StandardButton.Cancel)
-        if warning != QMessageBox.StandardButton.Ok:
-            return
-        name, ok = QInputDialog.getText(self, self.tr("Publisher"), self.tr("Name:"))
-        if not ok or not name.strip():
-            return
-        key, ok = QInputDialog.getText(self, self.tr("Publisher"), self.tr("Public key:"))
-        if not ok:
-            return
-        try:
-            self.hearth.trust_publisher(name, key)
-            self.last_import_text = self.tr("Hearth now trusts {name}.").format(name=name)
-        except HearthError as error:
-            self.last_import_text = str(error)
-        QMessageBox(QMessageBox.Icon.Information, self.tr("Publisher"), self.last_import_text,
-                    QMessageBox.StandardButton.Ok, self).open()
-
-    def choose_region(self) -> None:
-        """Some personas are licensed only in some countries; Hearth asks, it never looks it
-        up online."""
-        code, ok = QInputDialog.getText(
-            self, self.tr("Country or region"),
-            self.tr("Your country or region (two letters, for example GB, US, CN):"),
-            text=self.hearth.region() or "")
-        if not ok or not code.strip():
-            return
-        try:
-            self.hearth.set_region(code)
-        except HearthError as error:
-            QMessageBox(QMessageBox.Icon.Warning, self.tr("Country or region"), str(error),
-                        QMessageBox.StandardButton.Ok, self).open()
-            return
-        self.populate_library(self.persona.id if self.persona else None)
-
-    def place_face(self) -> None:
-        """The persona's portrait with the eyes and mouth to drag (the creator's editor)."""
-        from PySide6.QtWidgets import QDialogButtonBox
-
-        from desktop.ui.creator_view import PortraitEditor
-
-        persona = self.persona
-        if persona is None or persona.folder is None:
-            self.show_problems_text([self.tr("Choose one of your installed personas first.")])
-            return
-        dialog = QDialog(self)
-        dialog.setWindowTitle(self.tr("Place the face"))
-        editor = PortraitEditor()
-        editor.set_photo(load_portrait(persona))
-        if persona.rig is not None:
-            editor.points = {"left_eye": persona.rig.left_eye,
-                             "right_eye": persona.rig.right_eye,
-                             "mouth": persona.rig.mouth_center}
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        no_face = buttons.addButton(self.tr("There is no face"),
-                                    QDialogButtonBox.ButtonRole.ActionRole)
-        layout = QVBoxLayout(dialog)
-        layout.addWidget(QLabel(self.tr("Drag the three points onto the eyes and the mouth.")))
-        layout.addWidget(editor, 1)
-        layout.addWidget(buttons)
-        self.face_dialog, self.face_editor = dialog, editor
-        chosen: dict = {}
-        buttons.accepted.connect(lambda: (chosen.update(editor.points), dialog.accept()))
-        buttons.rejected.connect(dialog.reject)
-        no_face.clicked.connect(lambda: (chosen.update(none=True), dialog.accept()))
-
-        def finished(result: int) -> None:
-            if not result:
-                return
-            points = editor.points
-            try:
-                self.hearth.place_face(persona.id, points["left_eye"], points["right_eye"],
-                                       None if chosen.get("none") else points["mouth"])
-            except HearthError as error:
-                self.show_problems_text([str(error)])
-                return
-            self.populate_library(select=persona.id)
-            self.open_persona(self.hearth.library.get(persona.id))
-
-        dialog.finished.connect(finished)
-        dialog.resize(520, 560)
-        dialog.open()
-
-    def open_creator(self) -> None:
-        self.creator_dialog = CreatorDialog(self.hearth, self)
-        self.creator_dialog.created.connect(lambda persona_id: self.populate_library(
-            select=persona_id))
-        self.creator_dialog.show()
-
-    def choose_bundle(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(
-            self, self.tr("Import a persona"), "",
-            self.tr("Personas and character cards (*.persona *.png *.json *.charx)"))
-        if path:
-            self.import_files([path])
-
-    def import_files(self, paths: list[str]) -> None:
-        def work() -> None:
-            for path in paths:
-                try:
-                    if path.endswith(".persona"):
-                        # Checked first, installed only after the user has seen what it is.
-                        checked = self.hearth.inspect_bundle(Path(path))
-                        self.bridge.call(self._confirm_import, path, checked)
-                    else:  # a character card (or a revocation list)
-                        done = self.hearth.import_file(Path(path))
-                        self.bridge.call(self._imported, done, None)
-                except Exception as error:  # every failure is shown; the next file still goes
-                    self.bridge.call(self._imported, None, error)
-
-        # One worker for all the files: imports into the library happen one at a time.
-        self.bridge.background(work, lambda _: None, lambda error: self._imported(None, error),
-                               "import")
-
-    def _confirm_import(self, path: str, checked) -> None:
-        license_ = checked.manifest["license"]
-        verification = checked.verification
-        who = (self.tr("verified by {publisher}").format(publisher=verification.publisher)
-               if verification.verified else self.tr("unverified"))
-        update = (self.tr(" It replaces version {old}; your memories are kept.").format(
-            old=checked.replaced_version) if checked.replaced_version is not None else "")
-        text = self.tr(
-            "{name} ({who}). Likeness owned by {owner}; subject: {subject}; allowed: {modes}; "
-            "valid until: {until}.").format(
-            name=checked.name(), who=who, owner=license_.get("licensor", "?"),
-            subject=license_.get("subject", "?"), modes=", ".join(license_.get("modes", [])),
-            until=license_.get("valid_until", self.tr("no end date"))) + update
-        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Install this persona?"), text,
-                          QMessageBox.StandardButton.Cancel, self)
-        install = box.addButton(self.tr("Install"), QMessageBox.ButtonRole.AcceptRole)
-        self.pending_import = (box, install)
-
-        def chosen(button) -> None:
-            self.pending_import = None
-            if button is not install:
-                return
-
-            self.bridge.background(lambda: self.hearth.import_bundle(Path(path)),
-                                   lambda done: self._imported(done, None),
-                                   lambda error: self._imported(None, error), "import")
-
-        box.buttonClicked.connect(chosen)
-        box.open()  # not modal: the window keeps working
-
-    def _imported(self, done, error) -> None:
-        if error is not None:
-            if isinstance(error, HearthError):
-                self.last_import_text = str(error)
-            else:  # a fault in Hearth itself: said in words, the details go to the log
-                log.error("Import failed unexpectedly", exc_info=error)
-                self.last_import_text = self.tr(
-                    "Hearth could not import this file: something went wrong inside Hearth, "
-                    "not in the file you chose. Your library is unchanged. Please report it, "
-                    "with Hearth's log.")
-            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Not imported"),
-                              self.last_import_text, QMessageBox.StandardButton.Ok, self)
-            box.open()  # not modal: the window keeps working
-            return
-        if isinstance(done, str):  # a character card, or a revocation list
-            self.last_import_text = (self.tr("The revocation list is installed.")
-                                     if done.startswith("revocations:") else self.tr(
-                "{name} is installed from a character card (unverified, fictional).").format(
-                name=self.hearth.library.get(done).name(self.language)))
-            QMessageBox(QMessageBox.Icon.Information, self.tr("Imported"),
-                        self.last_import_text, QMessageBox.StandardButton.Ok, self).open()
-            self.populate_library(select=None if done.startswith("revocations:") else done)
-            return
-        persona = self.hearth.library.get(done.persona_id)
-        license_ = persona.license
-        who = (self.tr("verified by {publisher}").format(publisher=done.verification.publisher)
-               if done.verification.verified else self.tr("unverified"))
-        self.last_import_text = self.tr(
-            "{name} is installed ({who}). Likeness owned by {owner}; subject: {subject}; "
-            "allowed: {modes}; valid until: {until}.").format(
-            name=persona.name(self.language), who=who, owner=persona.owner,
-            subject=license_.get("subject", "?"), modes=", ".join(license_.get("modes", [])),
-            until=license_.get("valid_until", self.tr("no end date")))
-        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Persona imported"),
-                          self.last_import_text, QMessageBox.StandardButton.Ok, self)
-        box.open()  # not modal: the window keeps working
-        self.populate_library(select=done.persona_id)
-
-    def dragEnterEvent(self, event) -> None:
-        if any(url.toLocalFile().endswith(IMPORTABLE) for url in event.mimeData().urls()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:
-        paths = [url.toLocalFile() for url in event.mimeData().urls()
-                 if url.toLocalFile().endswith(IMPORTABLE)]
-        if paths:
-            event.acceptProposedAction()
-            self.import_files(paths)
 
     def _persona_chosen(self, item: QListWidgetItem | None, _previous: object = None) -> None:
         if item is None:
@@ -524,14 +309,14 @@ class MainWindow(QMainWindow):
         self.face_loop = ready.face_loop
         self.transcript = Transcript(ready.lines)
         self.render_transcript()
-        self._show_problems(ready.problems)
+        self.banner.show_problems(ready.problems)
         self._set_ready(conversation.llm is not None)
         if conversation.llm is None and not self._setup_offered:
             self._setup_offered = True  # first run: offer setup once, never nag
             self.open_setup()
 
     def _store_changed(self, event: StoreProblem) -> None:
-        self._store_problem = event.text
+        self.banner.store_problem = event.text
         self.show_problems_text([])
 
     def _memory_updated(self, _event: MemoryUpdated) -> None:
@@ -654,45 +439,8 @@ class MainWindow(QMainWindow):
         bar = self.chat.transcript.verticalScrollBar()
         bar.setValue(bar.maximum())
 
-    def _show_problems(self, problems: list) -> None:
-        # Notices (a repaired conversation file) stay in the banner until the user says they
-        # have read them; they are kept on disk until then, across starts.
-        self._notices = [p.text for p in problems if p.part == "notice"]
-        self.show_problems_text([p.text for p in problems if p.part != "notice"])
-
     def show_problems_text(self, texts: list[str]) -> None:
-        texts = [*self._notices, *self._library_problems,
-                 *([self._store_problem] if self._store_problem else []), *texts]
-        self._banner_texts = texts
-        if not texts:
-            self.banner.setText("")
-            self.banner.hide()
-            return
-        folder = self.hearth.dirs.models
-        items = "".join(f"<li>{html.escape(t)}</li>" for t in texts)
-        link = QUrl.fromLocalFile(str(folder)).toString()
-        title = self.tr("Needs your attention")
-        open_text = self.tr("Open the models folder")
-        links = [f"<a href='{link}' style='color:#ffe08a'>{html.escape(open_text)}</a>"]
-        if self._notices:
-            links.insert(0, f"<a href='{DISMISS_NOTICES}' style='color:#ffe08a'>"
-                            f"{html.escape(self.tr('I have read this'))}</a>")
-        self.banner.setText(f"<b>{html.escape(title)}</b><ul>{items}</ul>"
-                            + " &nbsp; ".join(links))
-        self.banner.show()
-
-    def dismiss_notices(self) -> None:
-        self.hearth.dismiss_store_notices()
-        others = [t for t in self._banner_texts if t not in self._notices
-                  and t not in self._library_problems and t != self._store_problem]
-        self._notices = []
-        self.show_problems_text(others)
-
-    def _open_link(self, link: str) -> None:
-        if link == DISMISS_NOTICES:
-            self.dismiss_notices()
-            return
-        QDesktopServices.openUrl(QUrl(link))
+        self.banner.show_texts(texts)
 
     def _show_meter(self, event: ReplyFinished) -> None:
         """The last turn's latency: end of speech -> transcript -> first token -> first

@@ -2,44 +2,111 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>Banner</name>
+    <message>
+        <location filename="../../ui/banner.py" line="47"/>
+        <source>Needs your attention</source>
+        <translation>需要你留意</translation>
+    </message>
+    <message>
+        <location filename="../../ui/banner.py" line="48"/>
+        <source>Open the models folder</source>
+        <translation>打开模型文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../ui/banner.py" line="51"/>
+        <source>I have read this</source>
+        <translation>我已看过</translation>
+    </message>
+</context>
+<context>
+    <name>CallControl</name>
+    <message>
+        <location filename="../../ui/call_control.py" line="39"/>
+        <source>No voice or speaker: replies appear as captions.</source>
+        <translation>没有语音或扬声器：回复将以字幕显示。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/call_control.py" line="42"/>
+        <source>Connecting…</source>
+        <translation>正在接通…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/call_control.py" line="61"/>
+        <source>Type to talk.</source>
+        <translation>请打字交谈。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/call_control.py" line="71"/>
+        <location filename="../../ui/call_control.py" line="84"/>
+        <source>You</source>
+        <translation>你</translation>
+    </message>
+    <message>
+        <location filename="../../ui/call_control.py" line="82"/>
+        <source>Listening…</source>
+        <translation>正在听…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/call_control.py" line="82"/>
+        <source>Muted</source>
+        <translation>已静音</translation>
+    </message>
+    <message>
+        <location filename="../../ui/call_control.py" line="83"/>
+        <source>No microphone: type to talk.</source>
+        <translation>没有麦克风：请打字交谈。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/call_control.py" line="96"/>
+        <source>System default microphone</source>
+        <translation>系统默认麦克风</translation>
+    </message>
+    <message>
+        <location filename="../../ui/call_control.py" line="97"/>
+        <source>System default speaker</source>
+        <translation>系统默认扬声器</translation>
+    </message>
+</context>
+<context>
     <name>CallPage</name>
     <message>
-        <location filename="../../ui/main_window.py" line="136"/>
+        <location filename="../../ui/pages.py" line="88"/>
         <source>Say something (type it)…</source>
         <translation>说点什么（请输入）…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="137"/>
+        <location filename="../../ui/pages.py" line="89"/>
         <source>Call</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="139"/>
+        <location filename="../../ui/pages.py" line="91"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="141"/>
+        <location filename="../../ui/pages.py" line="93"/>
         <source>Hang up</source>
         <translation>挂断</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="142"/>
+        <location filename="../../ui/pages.py" line="94"/>
         <source>Mute</source>
         <translation>静音</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="145"/>
+        <location filename="../../ui/pages.py" line="97"/>
         <source>Latency</source>
         <translation>延迟</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="150"/>
+        <location filename="../../ui/pages.py" line="102"/>
         <source>Microphone</source>
         <translation>麦克风</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="151"/>
+        <location filename="../../ui/pages.py" line="103"/>
         <source>Speaker</source>
         <translation>扬声器</translation>
     </message>
@@ -47,17 +114,17 @@
 <context>
     <name>ChatPage</name>
     <message>
-        <location filename="../../ui/main_window.py" line="101"/>
+        <location filename="../../ui/pages.py" line="53"/>
         <source>Write a message…</source>
         <translation>写一条消息…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="102"/>
+        <location filename="../../ui/pages.py" line="54"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="103"/>
+        <location filename="../../ui/pages.py" line="55"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
@@ -225,368 +292,325 @@
         <translation>无法打开摄像头。请改为选择照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="291"/>
+        <location filename="../../ui/creator_view.py" line="292"/>
         <source>Choose a photo first.</source>
         <translation>请先选择照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="339"/>
+        <location filename="../../ui/creator_view.py" line="340"/>
         <source>Installed.</source>
         <translation>已安装。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="345"/>
+        <location filename="../../ui/creator_view.py" line="346"/>
         <source>Export the persona</source>
         <translation>导出角色</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="347"/>
+        <location filename="../../ui/creator_view.py" line="348"/>
         <source>Persona bundles (*.persona)</source>
         <translation>角色包 (*.persona)</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="358"/>
+        <location filename="../../ui/creator_view.py" line="359"/>
         <source>Exported to {path}, signed with your key.</source>
         <translation>已导出到 {path}，并用你的密钥签名。</translation>
     </message>
 </context>
 <context>
-    <name>MainWindow</name>
+    <name>LibraryActions</name>
     <message>
-        <location filename="../../ui/main_window.py" line="203"/>
-        <source>Import persona…</source>
-        <translation>导入角色…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="205"/>
-        <source>Create persona…</source>
-        <translation>创建角色…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="207"/>
-        <source>Trust a publisher…</source>
-        <translation>信任发布者…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="209"/>
-        <source>Country or region…</source>
-        <translation>国家或地区…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="211"/>
-        <source>Place the face…</source>
-        <translation>标出面部…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="212"/>
-        <source>Show Hearth where the eyes and mouth are in this persona&apos;s picture, so its face moves</source>
-        <translation>告诉 Hearth 这个角色的图片里眼睛和嘴在哪里，让它的脸动起来</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="226"/>
-        <source>Chat</source>
-        <translation>聊天</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="227"/>
-        <source>Call view</source>
-        <translation>通话视图</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="228"/>
-        <source>Memory</source>
-        <translation>记忆</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="230"/>
-        <source>Setup</source>
-        <translation>设置</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="301"/>
-        <source>Verified</source>
-        <translation>已验证</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="301"/>
-        <source>Unverified</source>
-        <translation>未验证</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="303"/>
-        <location filename="../../ui/main_window.py" line="528"/>
-        <source> · until {date}</source>
-        <translation> · 有效期至 {date}</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="306"/>
-        <source>Not available: {why}</source>
-        <translation>不可用：{why}</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="321"/>
+        <location filename="../../ui/library_actions.py" line="34"/>
         <source>Trust a publisher?</source>
         <translation>信任这个发布者？</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="322"/>
+        <location filename="../../ui/library_actions.py" line="35"/>
         <source>A trusted publisher can vouch that a persona of a real person has that person&apos;s consent. Only add a publisher you know, with a key they gave you directly.</source>
         <translation>受信任的发布者可以担保真实人物的角色已获得本人同意。只添加你认识的发布者，并使用他们直接给你的密钥。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="329"/>
-        <location filename="../../ui/main_window.py" line="332"/>
-        <location filename="../../ui/main_window.py" line="340"/>
+        <location filename="../../ui/library_actions.py" line="42"/>
+        <location filename="../../ui/library_actions.py" line="45"/>
+        <location filename="../../ui/library_actions.py" line="53"/>
         <source>Publisher</source>
         <translation>发布者</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="329"/>
+        <location filename="../../ui/library_actions.py" line="42"/>
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="332"/>
+        <location filename="../../ui/library_actions.py" line="45"/>
         <source>Public key:</source>
         <translation>公钥：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="337"/>
+        <location filename="../../ui/library_actions.py" line="50"/>
         <source>Hearth now trusts {name}.</source>
         <translation>Hearth 现在信任 {name}。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="347"/>
-        <location filename="../../ui/main_window.py" line="355"/>
+        <location filename="../../ui/library_actions.py" line="60"/>
+        <location filename="../../ui/library_actions.py" line="68"/>
         <source>Country or region</source>
         <translation>国家或地区</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="348"/>
+        <location filename="../../ui/library_actions.py" line="61"/>
         <source>Your country or region (two letters, for example GB, US, CN):</source>
         <translation>您所在的国家或地区（两个字母，例如 GB、US、CN）：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="368"/>
+        <location filename="../../ui/library_actions.py" line="81"/>
         <source>Choose one of your installed personas first.</source>
         <translation>请先选择一个你安装的角色。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="371"/>
+        <location filename="../../ui/library_actions.py" line="84"/>
         <source>Place the face</source>
         <translation>标出面部</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="380"/>
+        <location filename="../../ui/library_actions.py" line="93"/>
         <source>There is no face</source>
         <translation>图片里没有脸</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="383"/>
+        <location filename="../../ui/library_actions.py" line="96"/>
         <source>Drag the three points onto the eyes and the mouth.</source>
         <translation>把三个点拖到眼睛和嘴上。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="417"/>
+        <location filename="../../ui/library_actions.py" line="130"/>
         <source>Import a persona</source>
         <translation>导入角色</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="418"/>
+        <location filename="../../ui/library_actions.py" line="131"/>
         <source>Personas and character cards (*.persona *.png *.json *.charx)</source>
         <translation>角色包和角色卡 (*.persona *.png *.json *.charx)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="444"/>
-        <source> It replaces version {old}; your memories are kept.</source>
-        <translation> 它将替换版本 {old}；你的记忆会保留。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="447"/>
-        <source>{name} ({who}). Likeness owned by {owner}; subject: {subject}; allowed: {modes}; valid until: {until}.</source>
-        <translation>{name}（{who}）。形象所有者：{owner}；对象：{subject}；允许：{modes}；有效期至：{until}。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="452"/>
-        <source>Install this persona?</source>
-        <translation>安装这个角色？</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="454"/>
-        <source>Install</source>
-        <translation>安装</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="472"/>
-        <source>Not imported</source>
-        <translation>未导入</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="477"/>
-        <source>The revocation list is installed.</source>
-        <translation>撤销列表已安装。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="479"/>
-        <source>{name} is installed from a character card (unverified, fictional).</source>
-        <translation>{name} 已从角色卡安装（未验证，虚构）。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="481"/>
-        <source>Imported</source>
-        <translation>已导入</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="670"/>
-        <source>Connecting…</source>
-        <translation>正在接通…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="687"/>
-        <source>Type to talk.</source>
-        <translation>请打字交谈。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="707"/>
-        <source>Listening…</source>
-        <translation>正在听…</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="707"/>
-        <source>Muted</source>
-        <translation>已静音</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="708"/>
-        <source>No microphone: type to talk.</source>
-        <translation>没有麦克风：请打字交谈。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="720"/>
-        <source>System default microphone</source>
-        <translation>系统默认麦克风</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="721"/>
-        <source>System default speaker</source>
-        <translation>系统默认扬声器</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="881"/>
-        <source>Needs your attention</source>
-        <translation>需要你留意</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="898"/>
-        <source>end of speech</source>
-        <translation>说完</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="898"/>
-        <source>sent</source>
-        <translation>发送</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="442"/>
-        <location filename="../../ui/main_window.py" line="487"/>
+        <location filename="../../ui/library_actions.py" line="156"/>
+        <location filename="../../ui/library_actions.py" line="208"/>
         <source>verified by {publisher}</source>
         <translation>由 {publisher} 验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="443"/>
-        <location filename="../../ui/main_window.py" line="488"/>
+        <location filename="../../ui/library_actions.py" line="157"/>
+        <location filename="../../ui/library_actions.py" line="209"/>
         <source>unverified</source>
         <translation>未验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="490"/>
-        <source>{name} is installed ({who}). Likeness owned by {owner}; subject: {subject}; allowed: {modes}; valid until: {until}.</source>
-        <translation>{name} 已安装（{who}）。形象所有者：{owner}；对象：{subject}；允许：{modes}；有效期至：{until}。</translation>
+        <location filename="../../ui/library_actions.py" line="158"/>
+        <source> It replaces version {old}; your memories are kept.</source>
+        <translation> 它将替换版本 {old}；你的记忆会保留。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="451"/>
-        <location filename="../../ui/main_window.py" line="494"/>
+        <location filename="../../ui/library_actions.py" line="161"/>
+        <source>{name} ({who}). Likeness owned by {owner}; subject: {subject}; allowed: {modes}; valid until: {until}.</source>
+        <translation>{name}（{who}）。形象所有者：{owner}；对象：{subject}；允许：{modes}；有效期至：{until}。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="165"/>
+        <location filename="../../ui/library_actions.py" line="215"/>
         <source>no end date</source>
         <translation>无截止日期</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="495"/>
+        <location filename="../../ui/library_actions.py" line="166"/>
+        <source>Install this persona?</source>
+        <translation>安装这个角色？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="168"/>
+        <source>Install</source>
+        <translation>安装</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="190"/>
+        <source>Hearth could not import this file: something went wrong inside Hearth, not in the file you chose. Your library is unchanged. Please report it, with Hearth&apos;s log.</source>
+        <translation>Hearth 无法导入这个文件：问题出在 Hearth 内部，而不是你选择的文件。你的角色库没有任何改动。请附上 Hearth 的日志报告这个问题。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="193"/>
+        <source>Not imported</source>
+        <translation>未导入</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="198"/>
+        <source>The revocation list is installed.</source>
+        <translation>撤销列表已安装。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="200"/>
+        <source>{name} is installed from a character card (unverified, fictional).</source>
+        <translation>{name} 已从角色卡安装（未验证，虚构）。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="202"/>
+        <source>Imported</source>
+        <translation>已导入</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="211"/>
+        <source>{name} is installed ({who}). Likeness owned by {owner}; subject: {subject}; allowed: {modes}; valid until: {until}.</source>
+        <translation>{name} 已安装（{who}）。形象所有者：{owner}；对象：{subject}；允许：{modes}；有效期至：{until}。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="216"/>
         <source>Persona imported</source>
         <translation>角色已导入</translation>
     </message>
+</context>
+<context>
+    <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="526"/>
+        <location filename="../../ui/main_window.py" line="104"/>
+        <source>Import persona…</source>
+        <translation>导入角色…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="106"/>
+        <source>Create persona…</source>
+        <translation>创建角色…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="108"/>
+        <source>Trust a publisher…</source>
+        <translation>信任发布者…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="110"/>
+        <source>Country or region…</source>
+        <translation>国家或地区…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="112"/>
+        <source>Place the face…</source>
+        <translation>标出面部…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="113"/>
+        <source>Show Hearth where the eyes and mouth are in this persona&apos;s picture, so its face moves</source>
+        <translation>告诉 Hearth 这个角色的图片里眼睛和嘴在哪里，让它的脸动起来</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="127"/>
+        <source>Chat</source>
+        <translation>聊天</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="128"/>
+        <source>Call view</source>
+        <translation>通话视图</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="129"/>
+        <source>Memory</source>
+        <translation>记忆</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="131"/>
+        <source>Setup</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="212"/>
+        <source>Verified</source>
+        <translation>已验证</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="212"/>
+        <source>Unverified</source>
+        <translation>未验证</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="214"/>
+        <location filename="../../ui/main_window.py" line="248"/>
+        <source> · until {date}</source>
+        <translation> · 有效期至 {date}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="217"/>
+        <source>Not available: {why}</source>
+        <translation>不可用：{why}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="451"/>
+        <source>end of speech</source>
+        <translation>说完</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="451"/>
+        <source>sent</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="246"/>
         <source>Verified · likeness by {owner}</source>
         <translation>已验证 · 肖像授权方：{owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="527"/>
+        <location filename="../../ui/main_window.py" line="247"/>
         <source>Unverified · {owner}</source>
         <translation>未验证 · {owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="531"/>
+        <location filename="../../ui/main_window.py" line="251"/>
         <source>You are talking to an AI persona. {text}</source>
         <translation>你正在与 AI 角色交谈。{text}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="538"/>
+        <location filename="../../ui/main_window.py" line="258"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="614"/>
+        <location filename="../../ui/main_window.py" line="270"/>
+        <source>Hearth could not open this persona: something went wrong inside Hearth. Please report it, with Hearth&apos;s log.</source>
+        <translation>Hearth 无法打开这个角色：问题出在 Hearth 内部。请附上 Hearth 的日志报告这个问题。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="435"/>
         <source> (interrupted)</source>
         <translation>（已打断）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="620"/>
+        <location filename="../../ui/main_window.py" line="336"/>
         <source>You are not alone</source>
         <translation>你并不孤单</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="668"/>
-        <source>No voice or speaker: replies appear as captions.</source>
-        <translation>没有语音或扬声器：回复将以字幕显示。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="848"/>
+        <location filename="../../ui/main_window.py" line="434"/>
         <source>Remembered:</source>
         <translation>记得：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="849"/>
+        <location filename="../../ui/main_window.py" line="434"/>
         <source>saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="696"/>
-        <location filename="../../ui/main_window.py" line="709"/>
-        <location filename="../../ui/main_window.py" line="852"/>
+        <location filename="../../ui/main_window.py" line="432"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <source>Some parts are missing</source>
-        <translation type="vanished">缺少部分组件</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="882"/>
-        <source>Open the models folder</source>
-        <translation>打开模型文件夹</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="896"/>
+        <location filename="../../ui/main_window.py" line="449"/>
         <source>first word</source>
         <translation>首个词</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="896"/>
+        <location filename="../../ui/main_window.py" line="449"/>
         <source>transcript</source>
         <translation>识别</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="897"/>
+        <location filename="../../ui/main_window.py" line="450"/>
         <source>first sound</source>
         <translation>首个声音</translation>
     </message>
@@ -737,17 +761,22 @@
         <translation>已导出到 {path}</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="265"/>
+        <location filename="../../ui/memory_view.py" line="269"/>
+        <source>Hearth also cleans the {count} older copies of the conversation file kept after a repair or a restore; a damaged one is deleted.</source>
+        <translation>Hearth 也会清理修复或恢复后保留的 {count} 个旧的对话文件副本；已损坏的副本会被删除。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/memory_view.py" line="273"/>
         <source>Forget everything?</source>
         <translation>全部忘记？</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="266"/>
+        <location filename="../../ui/memory_view.py" line="264"/>
         <source>Delete every memory, call and message of your conversations with {name}? Nothing of it will remain on this computer. This cannot be undone.</source>
         <translation>删除你与 {name} 的所有记忆、通话和消息？这台电脑上将不留任何痕迹。此操作无法撤销。</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="279"/>
+        <location filename="../../ui/memory_view.py" line="284"/>
         <source>Forgotten: {facts} memories, {turns} messages, {calls} calls.</source>
         <translation>已忘记：{facts} 条记忆、{turns} 条消息、{calls} 次通话。</translation>
     </message>
