@@ -28,7 +28,8 @@ from desktop.face.animator import FaceAnimator
 from desktop.face.contract import FaceRig
 from desktop.face.renderer import FaceRenderer
 from desktop.face.source import FaceSource, StillFace, WarpFace
-from desktop.memory.store import ForgetReport, Store
+from desktop.memory.forget import ForgetReport
+from desktop.memory.store import Store
 from desktop.models.inventory import Inventory, Missing
 from desktop.paths import DataDirs, asset_path
 from desktop.personas.bundle import Imported, Inspection, import_bundle, inspect_bundle

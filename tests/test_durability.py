@@ -356,7 +356,7 @@ def test_readers_writers_a_backup_and_vacuum_into_run_together_without_lock_erro
 
 
 def test_a_daily_backup_is_kept_offered_after_damage_and_restorable(tmp_path: Path) -> None:
-    from desktop.memory.store import restore_backup
+    from desktop.memory.backups import restore_backup
 
     path = tmp_path / "hearth.db"
     store = Store(path).open()
@@ -399,7 +399,7 @@ def _damage_pages(path: Path, seed: int = 3, pages: int = 3) -> None:
 def test_forget_reaches_the_copies_a_recovery_and_a_restore_kept(tmp_path: Path) -> None:
     """Issue "Trust that holds", class 7: after a recovery (hearth.db.damaged-*) and a restore
     (hearth.db.replaced-* with its WAL), forgetting leaves no byte of the persona anywhere."""
-    from desktop.memory.store import restore_backup
+    from desktop.memory.backups import restore_backup
 
     path = tmp_path / "hearth.db"
     store = Store(path).open()

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from desktop.memory.connection import StoreError
 from desktop.memory.migrations import LATEST
-from desktop.memory.store import Store, StoreError
+from desktop.memory.store import Store
 
 
 def test_turns_are_committed_by_the_writer_and_survive_reopening(tmp_path: Path) -> None:

@@ -26,7 +26,8 @@ from desktop.memory.extraction import (
 )
 from desktop.memory.facts import Fact
 from desktop.memory.recall import memory_note
-from desktop.memory.store import Call, Store
+from desktop.memory.records import Call
+from desktop.memory.store import Store
 
 log = logging.getLogger(__name__)
 MEMORY_BUDGET_TOKENS = 160

@@ -27,14 +27,14 @@ def add_parsers(sub) -> None:
 def run_memory(args: argparse.Namespace) -> int:
     from desktop.app import Hearth
     from desktop.errors import HearthError
-    from desktop.memory.store import export_json
+    from desktop.memory.export import export_json
     from desktop.paths import DataDirs
 
     dirs = DataDirs.default()
     if args.memory_command == "restore":
         from pathlib import Path
 
-        from desktop.memory.store import restore_backup
+        from desktop.memory.backups import restore_backup
 
         backup = Path(args.backup) if args.backup else dirs.database.with_name(
             dirs.database.name + ".bak-daily")

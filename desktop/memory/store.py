@@ -12,7 +12,6 @@ user sent is dropped while the app runs (docs/reliability.md §4, T28).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import queue
@@ -21,11 +20,10 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from desktop.errors import HearthError
+from desktop.memory.connection import StoreError, connect, explain, looks_damaged, transient
+from desktop.memory.export import export_persona
 from desktop.memory.facts import (
     FACT_COLUMNS,
     FACT_COLUMNS_OF_F,
@@ -39,8 +37,16 @@ from desktop.memory.facts import (
     insert_fact,
     sync_lore,
 )
-from desktop.memory.migrations import LATEST, FutureSchema, migrate
+from desktop.memory.forget import (
+    ForgetReport,
+    compact,
+    delete_persona_rows,
+    forget_in_kept_copies,
+    remove_backups,
+)
+from desktop.memory.migrations import FutureSchema, migrate
 from desktop.memory.recall import RecallResult, recall
+from desktop.memory.records import Call, Turn
 from desktop.memory.recovery import (
     InstanceLock,
     Recovery,
@@ -48,82 +54,14 @@ from desktop.memory.recovery import (
     kept_copies,
     pending_notices,
     recover,
-    remove_database_files,
 )
 from desktop.memory.terms import fts_query, query_terms
-from desktop.timestamps import parse_utc
 
 log = logging.getLogger(__name__)
 
 APPLICATION_ID = 0x48525448  # "HRTH"
 BACKUP_EVERY_S = 24 * 3600
 RETRY_DELAYS_S = (0.5, 1.0, 2.0, 5.0)
-
-
-class StoreError(HearthError):
-    pass
-
-
-@dataclass(frozen=True)
-class Turn:
-    id: int
-    persona_id: str
-    role: str
-    text: str
-    status: str
-    created_at: str
-
-
-@dataclass(frozen=True)
-class Call:
-    id: int
-    persona_id: str
-    started_at: str
-    ended_at: str | None
-    first_turn_id: int | None
-    last_turn_id: int | None
-    summary: str | None
-
-    def duration_s(self) -> float | None:
-        if not self.ended_at:
-            return None
-        start, end = (parse_utc(t) for t in (self.started_at, self.ended_at))
-        return (end - start).total_seconds()
-
-
-@dataclass(frozen=True)
-class ForgetReport:
-    persona_id: str
-    turns: int
-    facts: int
-    calls: int
-    backups_removed: tuple[str, ...]
-    copies_scrubbed: tuple[str, ...] = ()
-    copies_deleted: tuple[str, ...] = ()
-
-
-def connect(path: Path | str, read_only: bool = False) -> sqlite3.Connection:
-    if read_only:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
-                               isolation_level=None)
-    else:
-        conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA busy_timeout = 5000")
-    conn.execute("PRAGMA foreign_keys = ON")
-    if not read_only:
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA temp_store = MEMORY")
-        conn.execute("PRAGMA secure_delete = ON")
-    return conn
-
-
-def _transient(error: BaseException) -> bool:
-    """A write that may succeed later without the user losing anything by waiting."""
-    text = str(error).lower()
-    return isinstance(error, sqlite3.OperationalError) and (
-        "full" in text or "disk i/o" in text or "locked" in text or "busy" in text)
 
 
 class Store:
@@ -210,7 +148,7 @@ class Store:
             if self._writer is not None:
                 self._writer.close()
                 self._writer = None
-            if self.path is None or not _looks_damaged(error):
+            if self.path is None or not looks_damaged(error):
                 raise StoreError(
                     f"The conversation file {self._target} cannot be opened ({error}).",
                     "Hearth left the file as it is. Check the data folder's permissions.",
@@ -226,7 +164,7 @@ class Store:
         try:
             migrate(self._writer, self.path)
         except sqlite3.DatabaseError as error:
-            if _looks_damaged(error):
+            if looks_damaged(error):
                 raise
             raise StoreError(
                 f"Hearth could not upgrade the conversation file to this version ({error}).",
@@ -273,10 +211,10 @@ class Store:
                     future.set_result(self._execute(work, transaction))
                     break
                 except BaseException as error:
-                    if not _transient(error) or self._closing.is_set():
-                        future.set_exception(_explain(error))
+                    if not transient(error) or self._closing.is_set():
+                        future.set_exception(explain(error))
                         break
-                    self._report(str(_explain(error)))
+                    self._report(str(explain(error)))
                     time.sleep(RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)])
                     attempt += 1
             if attempt and future.exception() is None:
@@ -452,26 +390,7 @@ class Store:
     # -- everything about a persona ------------------------------------------------------------
     def export_persona(self, persona_id: str) -> dict:
         """Everything kept about this persona's conversations, as plain JSON-able data."""
-        import sqlite_utils
-
-        database = sqlite_utils.Database(self.reader())
-
-        def rows(sql: str) -> list[dict]:
-            return list(database.query(sql, [persona_id]))
-
-        return {
-            "format": "hearth-memory-export",
-            "version": 1,
-            "schema": LATEST,
-            "persona_id": persona_id,
-            "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "facts": rows(f"SELECT {FACT_COLUMNS} FROM facts WHERE persona_id = ? ORDER BY id"),
-            "calls": rows("SELECT * FROM calls WHERE persona_id = ? ORDER BY id"),
-            "turns": rows("SELECT id, role, text, full_text, status, created_at FROM turns "
-                          "WHERE persona_id = ? ORDER BY id"),
-            "turn_memories": rows("SELECT tm.turn_id, tm.fact_id FROM turn_memories tm "
-                                  "JOIN turns t ON t.id = tm.turn_id WHERE t.persona_id = ?"),
-        }
+        return export_persona(self.reader(), persona_id)
 
     def forget_persona(self, persona_id: str) -> Future:
         """Delete every memory, call and turn of a persona so that no byte of them remains in
@@ -479,43 +398,17 @@ class Store:
         restore (docs/reliability.md, "Forget")."""
         def scrub(conn: sqlite3.Connection) -> ForgetReport:
             turns, facts, calls = self._execute(
-                lambda c: _delete_persona_rows(c, persona_id), transaction=True)
-            _compact(conn)
-            removed = self._remove_backups()
-            scrubbed, deleted = self._forget_in_kept_copies(persona_id)
+                lambda c: delete_persona_rows(c, persona_id), transaction=True)
+            compact(conn)
+            removed = remove_backups(self.path) if self.path is not None else ()
+            scrubbed, deleted = forget_in_kept_copies(self.kept_copies(), persona_id)
             self._backup()  # a fresh one, without what was forgotten
             return ForgetReport(persona_id, turns, facts, calls, removed, scrubbed, deleted)
 
         return self.submit(scrub, transaction=False)
 
-    def _remove_backups(self) -> tuple[str, ...]:
-        """Migration backups predate the forgetting and hold what was forgotten, and so does a
-        restore that was stopped halfway."""
-        if self.path is None:
-            return ()
-        removed = []
-        for backup in sorted([*self.path.parent.glob(self.path.name + ".bak-*"),
-                              *self.path.parent.glob(self.path.name + ".restoring")]):
-            backup.unlink(missing_ok=True)
-            removed.append(backup.name)
-        return tuple(removed)
-
     def kept_copies(self) -> list[Path]:
         return [] if self.path is None else kept_copies(self.path)
-
-    def _forget_in_kept_copies(self, persona_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """Copies moved aside by a recovery or a restore hold the persona too. A whole copy is
-        scrubbed like the live file; a damaged one cannot be edited safely (what SQLite cannot
-        read it cannot delete), so it is deleted: what could be read of it was already
-        recovered into the live file."""
-        scrubbed, deleted = [], []
-        for copy in self.kept_copies():
-            if _scrub_copy(copy, persona_id):
-                scrubbed.append(copy.name)
-            else:
-                remove_database_files(copy)
-                deleted.append(copy.name)
-        return tuple(scrubbed), tuple(deleted)
 
     # -- notices -------------------------------------------------------------------------
     def notices(self) -> list[str]:
@@ -545,59 +438,6 @@ class Store:
         return conn
 
 
-def _delete_persona_rows(conn: sqlite3.Connection, persona_id: str) -> tuple[int, int, int]:
-    """Delete a persona's turns, memories, calls and their search terms. Tables a copy made by
-    an older version lacks are skipped. Returns (turns, facts, calls) deleted."""
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-
-    def delete(table: str, sql: str) -> int:
-        return conn.execute(sql, (persona_id,)).rowcount if table in tables else 0
-
-    if "facts" in tables:
-        delete("fact_search", "DELETE FROM fact_search WHERE rowid IN "
-                              "(SELECT id FROM facts WHERE persona_id = ?)")
-        delete("facts", "UPDATE facts SET superseded_by = NULL WHERE persona_id = ?")
-    facts = delete("facts", "DELETE FROM facts WHERE persona_id = ?")
-    calls = delete("calls", "DELETE FROM calls WHERE persona_id = ?")
-    turns = delete("turns", "DELETE FROM turns WHERE persona_id = ?")
-    if "fact_search" in tables:
-        # FTS5 keeps deleted terms in its segments until they are merged: merge them all.
-        conn.execute("INSERT INTO fact_search (fact_search) VALUES ('optimize')")
-    return turns, facts, calls
-
-
-def _compact(conn: sqlite3.Connection) -> None:
-    # secure_delete zeroed the freed pages; VACUUM rewrites the file without them and the
-    # TRUNCATE checkpoint empties the WAL, which still held the old pages.
-    conn.execute("VACUUM")
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
-def _scrub_copy(copy: Path, persona_id: str) -> bool:
-    """Forget a persona inside a kept copy of the database; False when the copy is not a whole
-    database (then nothing in it was changed)."""
-    try:
-        conn = connect(copy)
-    except sqlite3.DatabaseError:
-        return False
-    try:
-        if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-            return False
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            _delete_persona_rows(conn, persona_id)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        _compact(conn)
-        return True
-    except sqlite3.DatabaseError:
-        return False
-    finally:
-        conn.close()
-
-
 class _Damaged(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -609,60 +449,3 @@ def _older_than(path: Path, seconds: float) -> bool:
         return time.time() - path.stat().st_mtime > seconds
     except FileNotFoundError:
         return True
-
-
-def restore_backup(path: Path, backup: Path) -> Path:
-    """Put ``backup`` in place of the database at ``path`` (Hearth must not be running on it).
-    The backup is checked and copied beside the database first; only then is the current file
-    moved aside (with its WAL, never deleted) and the copy renamed into place. Returns where the
-    replaced file was kept."""
-    from desktop.memory.recovery import InstanceLock, move_aside
-
-    lock = InstanceLock(path).acquire()
-    incoming = path.with_name(path.name + ".restoring")
-    try:
-        incoming.unlink(missing_ok=True)
-        try:
-            source = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
-            try:
-                check = source.execute("PRAGMA integrity_check").fetchone()[0]
-                if check != "ok":
-                    raise StoreError(f"The backup {backup.name} is damaged too ({check}).",
-                                     "Choose another backup; nothing was changed.")
-                target = sqlite3.connect(incoming)
-                try:
-                    source.backup(target)
-                finally:
-                    target.close()
-            finally:
-                source.close()
-        except sqlite3.DatabaseError as error:
-            raise StoreError(f"{backup.name} is not a usable backup ({error}).",
-                             "Choose another backup; nothing was changed.") from error
-        kept = move_aside(path, "replaced") if path.exists() else path
-        os.replace(incoming, path)
-        return kept
-    finally:
-        incoming.unlink(missing_ok=True)
-        lock.release()
-
-
-def _looks_damaged(error: sqlite3.DatabaseError) -> bool:
-    text = str(error).lower()
-    return any(word in text for word in ("not a database", "malformed", "corrupt",
-                                         "integrity check"))
-
-
-def _explain(error: BaseException) -> BaseException:
-    text = str(error).lower()
-    if isinstance(error, sqlite3.OperationalError) and ("full" in text or "disk" in text):
-        return StoreError("The disk is full, so the conversation could not be saved yet.",
-                          "Free some space; Hearth keeps what you said and saves it then.")
-    if isinstance(error, sqlite3.OperationalError) and "readonly" in text.replace("-", ""):
-        return StoreError("The conversation file is read-only.",
-                          "Check the permissions of the Hearth data folder.")
-    return error
-
-
-def export_json(data: dict) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2)

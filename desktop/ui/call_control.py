@@ -5,20 +5,17 @@ drives the window's Conversation; everything here runs on the Qt thread, and wha
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QMainWindow
 
 from desktop.call.events import Hearing
 from desktop.call.session import Conversation
 from desktop.errors import HearthError
 
-if TYPE_CHECKING:
-    from desktop.ui.main_window import MainWindow
-
 
 class CallControl(QObject):
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow) -> None:
+        # The MainWindow (not imported here: it imports this module).
         super().__init__(window)
         self.window = window
         self.in_call = False

@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.app import Hearth
+from desktop.memory.export import export_json
 from desktop.memory.facts import Fact
-from desktop.memory.store import Call, export_json
+from desktop.memory.records import Call
 from desktop.personas.library import Persona
 from desktop.ui.bridge import EngineBridge
 
