@@ -423,7 +423,7 @@ def test_a_license_clause_hearth_does_not_know_is_a_denial(tmp_path: Path, libra
 
 def test_a_bundle_can_bring_its_own_voice_and_face_renderer(tmp_path: Path, hearth_home,
                                                             fixture_models: Path) -> None:
-    from desktop.app import load_face_renderer
+    from desktop.face.loading import load_face_renderer
 
     voice = fixture_models / "voices" / "en_US-hearth-fixture.onnx"
     renderer = asset("renderer", "builtin-warp.onnx").read_bytes()

@@ -13,8 +13,9 @@ import cv2
 import numpy as np
 import pytest
 
-from desktop.app import Hearth, load_face_source, load_portrait
+from desktop.app import Hearth
 from desktop.face.animator import FaceAnimator
+from desktop.face.loading import load_face_source, load_portrait
 from desktop.face.source import FaceMoment, StillFace, WarpFace
 from desktop.paths import DataDirs
 from tests.test_cards import chunk, v2_card

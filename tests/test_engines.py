@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop.app import load_builtin_renderer, load_portrait
 from desktop.budget import CpuBudget
 from desktop.face.builtin_graph import build_renderer_graph
 from desktop.face.contract import FaceParams
+from desktop.face.loading import load_builtin_renderer, load_portrait
 from desktop.face.renderer import FaceRenderer, RendererRejected
 from desktop.paths import DataDirs, asset_path
 from desktop.personas.library import PersonaLibrary

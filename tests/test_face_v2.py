@@ -257,8 +257,9 @@ def face_bundle(tmp_path: Path, face_folder: Path, name: str = "ada.persona",
 
 def test_a_bundle_with_a_v2_face_installs_and_its_call_shows_the_footage(
         tmp_path: Path, hearth_home, face_folder: Path) -> None:
-    from desktop.app import Hearth, load_face_source
+    from desktop.app import Hearth
     from desktop.face.animator import FaceAnimator
+    from desktop.face.loading import load_face_source
 
     hearth = Hearth(hearth_home).open()
     try:

@@ -82,8 +82,8 @@ def measure_tts(voice_path: Path, budget: CpuBudget, quick: bool) -> dict:
 
 
 def measure_render(persona, budget: CpuBudget, llm_path: Path | None, quick: bool) -> dict:
-    from desktop.app import load_builtin_renderer
     from desktop.face.animator import FaceAnimator
+    from desktop.face.loading import load_builtin_renderer
 
     animator = FaceAnimator()
     out: dict = {}
@@ -150,7 +150,7 @@ def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budge
                                                   logit_bias=speakable_bias(llm)))
     conversation.start()
     conversation.set_spoken(True)
-    from desktop.app import load_builtin_renderer
+    from desktop.face.loading import load_builtin_renderer
     from desktop.face.source import WarpFace
 
     renderer = load_builtin_renderer(persona, 256, budget.render_threads)

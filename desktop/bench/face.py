@@ -96,9 +96,9 @@ def _paced_frames(draw, frames: int) -> tuple[list[float], float]:
 
 def measure_face(cache: Path, budget: CpuBudget, llm_path: Path | None, persona,
                  quick: bool) -> dict:
-    from desktop.app import load_builtin_renderer
     from desktop.face.animator import FaceAnimator
     from desktop.face.generator import GeneratorShape, multiply_adds
+    from desktop.face.loading import load_builtin_renderer
     from desktop.face.neural import NeuralFace
     from desktop.face.source import FaceMoment
     from desktop.fixtures.face_v2 import write_face_folder

@@ -232,8 +232,8 @@ def self_test(llm_path: Path, voice_path: Path | None, budget=None,
         rtf = (tts_first / 1000) / max(len(chunk.audio) / chunk.sample_rate, 1e-6)
     face_fps = None
     if face_persona is not None:
-        from desktop.app import load_builtin_renderer
         from desktop.face.contract import FaceParams
+        from desktop.face.loading import load_builtin_renderer
 
         renderer = load_builtin_renderer(face_persona, 256, budget.render_threads)
         frames, started = 0, time.monotonic()

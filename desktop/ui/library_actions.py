@@ -11,8 +11,8 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLabel, QMessageBox, QVBoxLayout
 
-from desktop.app import load_portrait
 from desktop.errors import HearthError
+from desktop.face.loading import load_portrait
 from desktop.ui.creator_view import CreatorDialog
 
 log = logging.getLogger(__name__)

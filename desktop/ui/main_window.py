@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.app import Hearth, load_portrait
+from desktop.app import Hearth
 from desktop.call.events import (
     Caption,
     Hearing,
@@ -36,6 +36,7 @@ from desktop.call.session import Conversation
 from desktop.call.video import FaceLoop, FrameMailbox
 from desktop.errors import HearthError
 from desktop.face.animator import FaceAnimator
+from desktop.face.loading import load_portrait
 from desktop.personas.library import Persona
 from desktop.ui.banner import Banner
 from desktop.ui.bridge import EngineBridge
