@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from desktop.brain.engine import prompt_cache
 from desktop.brain.llm import LocalLLM
 from desktop.budget import CpuBudget
 from desktop.call.events import Listener, Notice
@@ -120,8 +121,9 @@ class Hearth:
         search index, WAL and backups (Store.forget_persona), the model's KV cache, and the
         persona's LLM state cache files, which are rebuilt on the next call."""
         report = self.store.forget_persona(persona_id).result(timeout=300)
-        if self.engines.llm is not None:
-            self.engines.llm.clear_context()
+        cache = prompt_cache(self.engines.llm)
+        if cache is not None:
+            cache.clear_context()
         LocalLLM.drop_saved_states(self.dirs.cache, persona_id)
         return report
 
@@ -345,7 +347,7 @@ class Hearth:
         from desktop.trial import trial_load_once
 
         trial_load_once("face", path)  # a broken file fails in a child, never here
-        return FaceDetector(path).load().find(bgr_square)
+        return FaceDetector.load(path).find(bgr_square)
 
     def listen(self, conversation: Conversation, listener: Listener, *,
                echo_cancel: bool = True, greet: bool = True, ring: bool = True):
@@ -365,13 +367,13 @@ class Hearth:
             raise HearthError("This persona cannot answer: no language model is available.",
                               "Install one in Setup.")
         recognizer = self._recognizer()
-        vad = SileroVAD(self.inventory.vad_file(), threads=1).load()
+        vad = SileroVAD.load(self.inventory.vad_file(), threads=1)
         echo = None
         if echo_cancel:
             try:
                 from desktop.voice.echo import EchoCanceller
 
-                echo = EchoCanceller().load()
+                echo = EchoCanceller.load()
             except HearthError as error:
                 listener(Notice("warning", f"{error} Use a headset, or the persona may hear "
                                            "itself."))
@@ -400,7 +402,7 @@ class Hearth:
         if loaded is None or loaded.folder != folder:
             # Downloads and the sideload check already trial-loaded the folder in a child
             # process; a folder put there by hand gets that check now (once, then stamped).
-            loaded = SpeechRecognizer(folder, threads=self.budget.tts_threads).load()
+            loaded = SpeechRecognizer.load(folder, threads=self.budget.tts_threads)
             self.engines.recognizer = loaded
         return loaded
 

@@ -36,7 +36,7 @@ def expected(column: int, row: int) -> dict[str, tuple[float, float]]:
 
 def test_the_detector_finds_the_face_and_gives_the_creators_points(fixture_models: Path
                                                                    ) -> None:
-    detector = FaceDetector(fixture_models / FACE).load()
+    detector = FaceDetector.load(fixture_models / FACE)
     for column, row in ((4, 3), (7, 6)):
         found = detector.find(photo_with_a_face_at(column, row))
         assert found is not None

@@ -45,7 +45,7 @@ class Call:
         self.conversation.start()
         if language:  # a recognizer told the language (the shipped one detects it)
             folder = self.hearth.inventory.choose_recognizer()
-            self.hearth.engines.recognizer = SpeechRecognizer(folder, language=language).load()
+            self.hearth.engines.recognizer = SpeechRecognizer.load(folder, language=language)
         self.call = self.hearth.listen(self.conversation, self.events, echo_cancel=echo_cancel,
                                        greet=greet, ring=ring)
 

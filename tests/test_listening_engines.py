@@ -38,7 +38,7 @@ def recognizer_folder(fixture_models: Path, tmp_path: Path) -> Path:
 
 
 def test_the_vad_tells_speech_from_silence(fixture_models: Path) -> None:
-    vad = SileroVAD(fixture_models / "vad" / "silero_vad.onnx").load()
+    vad = SileroVAD.load(fixture_models / "vad" / "silero_vad.onnx")
     assert vad.version == 5
     silence = vad.push(np.zeros(16000, np.float32))
     speech = vad.push(load_wav("user-en.wav")[:16000].astype(np.float32))
@@ -48,17 +48,17 @@ def test_the_vad_tells_speech_from_silence(fixture_models: Path) -> None:
 
 def test_a_voice_model_is_not_taken_for_a_vad(fixture_models: Path) -> None:
     with pytest.raises(VadUnusable, match="not a Silero VAD"):
-        SileroVAD(fixture_models / "voices" / "en_US-hearth-fixture.onnx").load()
+        SileroVAD.load(fixture_models / "voices" / "en_US-hearth-fixture.onnx")
     with pytest.raises(VadUnusable, match="missing"):
-        SileroVAD(fixture_models / "vad" / "nothing.onnx").load()
+        SileroVAD.load(fixture_models / "vad" / "nothing.onnx")
 
 
 def test_the_recognizer_transcribes_speech_and_says_its_language(recognizer_folder) -> None:
-    english = SpeechRecognizer(recognizer_folder).load()
+    english = SpeechRecognizer.load(recognizer_folder)
     heard = english.transcribe(load_wav("user-en.wav"))
     assert "hello" in heard.text and heard.language == "en"
     assert english.transcribe(np.zeros(16000, np.float32)).text == ""
-    chinese = SpeechRecognizer(recognizer_folder, language="zh").load()
+    chinese = SpeechRecognizer.load(recognizer_folder, language="zh")
     heard = chinese.transcribe(load_wav("user-zh.wav"))
     assert "你好" in heard.text and heard.language == "zh"
     assert "<|" not in heard.text  # SenseVoice's tags never reach the transcript
@@ -88,7 +88,7 @@ def test_a_broken_recognizer_folder_is_refused_before_sherpa_sees_it(
     with pytest.raises(RecognizerUnusable, match=message):
         check_recognizer_folder(recognizer_folder)
     with pytest.raises(RecognizerUnusable):
-        SpeechRecognizer(recognizer_folder).load()  # and nothing was handed to sherpa-onnx
+        SpeechRecognizer.load(recognizer_folder)  # and nothing was handed to sherpa-onnx
 
 
 def _wrong_statistics(folder: Path) -> None:
@@ -107,7 +107,7 @@ def test_sherpa_onnx_ends_the_process_on_some_bad_models(recognizer_folder: Path
     the process that loads it."""
     _wrong_statistics(recognizer_folder)
     code = ("import sys, numpy as np; from desktop.voice.asr import SpeechRecognizer; "
-            f"r = SpeechRecognizer(r'{recognizer_folder}').load(trusted=True); "
+            f"r = SpeechRecognizer.load(r'{recognizer_folder}', trusted=True); "
             "r.transcribe(np.zeros(16000, np.float32)); print('survived')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, cwd=Path(__file__).resolve().parent.parent)
@@ -118,16 +118,16 @@ def test_an_untrusted_recognizer_that_would_kill_the_app_is_rejected_instead(
         recognizer_folder: Path) -> None:
     _wrong_statistics(recognizer_folder)
     with pytest.raises(ModelRejected, match="rejected"):
-        SpeechRecognizer(recognizer_folder).load()
+        SpeechRecognizer.load(recognizer_folder)
     assert not (recognizer_folder / ".hearth-verified").exists()
 
 
 def test_a_recognizer_that_loaded_once_is_not_trial_loaded_again(recognizer_folder) -> None:
-    SpeechRecognizer(recognizer_folder).load()
+    SpeechRecognizer.load(recognizer_folder)
     stamp = recognizer_folder / ".hearth-verified"
     assert stamp.is_file()
     (recognizer_folder / "tokens.txt").touch()  # changed files are checked again
-    SpeechRecognizer(recognizer_folder).load()
+    SpeechRecognizer.load(recognizer_folder)
     assert "tokens.txt" in stamp.read_text(encoding="utf-8")
 
 
@@ -158,7 +158,7 @@ def test_the_echo_canceller_removes_the_speakers_echo_but_keeps_the_user(tmp_pat
     at = len(far) - len(talk) - rate // 2
     user[at:at + len(talk)] = talk
     near = echo + user + (rng.standard_normal(len(far)) * 1e-4).astype(np.float32)
-    canceller = EchoCanceller().load()
+    canceller = EchoCanceller.load()
     out = np.concatenate([canceller.process(near[i:i + 320], far[i:i + 320])
                           for i in range(0, len(far), 320)])
 

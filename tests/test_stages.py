@@ -156,3 +156,60 @@ def test_every_reply_ends_with_the_referral_when_the_user_needs_it(tmp_path: Pat
     frame = call.user_turn(text, spoken=False)
     run_frames(call.brain, [frame])
     assert ("findahelpline.com" in call.shown(frame.turn_id)) is crisis
+
+
+def test_the_engines_speak_the_protocols_and_the_remote_one_only_what_it_has() -> None:
+    from desktop.brain.engine import LanguageEngine, PromptCache
+    from desktop.brain.llm import LocalLLM
+    from desktop.brain.remote import RemoteLLM
+
+    assert issubclass(LocalLLM, LanguageEngine) and issubclass(LocalLLM, PromptCache)
+    assert issubclass(RemoteLLM, LanguageEngine) and not issubclass(RemoteLLM, PromptCache)
+
+
+def test_an_engine_without_a_prompt_cache_still_answers_and_drafts_are_skipped(
+        tmp_path: Path) -> None:
+    from desktop.brain.engine import prompt_cache
+    from desktop.call.frames import Draft
+
+    class Streaming:  # what a remote server offers: a stream, token counts, no cache
+        def stream(self, persona, history, should_stop=lambda: False, sampling=None,
+                   grammar=None, prefill_chunk=None):
+            yield "Hello."
+
+        def count_tokens(self, text: str) -> int:
+            return 1
+
+        def overflow(self, persona, history, reserve: int) -> int:
+            return 0
+
+    call = Call(tmp_path, Streaming())
+    assert prompt_cache(call.brain.llm) is None
+    call.brain.draft = "typing"
+    frame = call.user_turn("hi", spoken=False)
+    run_frames(call.brain, [Draft(), frame])
+    assert call.shown(frame.turn_id) == "Hello."
+
+
+def test_every_voice_engine_speaks_its_protocol_and_loads_one_way() -> None:
+    from desktop.face.detector import FaceDetector
+    from desktop.face.neural import NeuralFace
+    from desktop.face.renderer import FaceRenderer
+    from desktop.face.source import FaceSource
+    from desktop.voice.asr import SpeechRecognizer
+    from desktop.voice.echo import EchoCanceller
+    from desktop.voice.engines import EchoCancelling, Recognizer, SpeechEngine, VoiceActivity
+    from desktop.voice.tts import PiperTTS
+    from desktop.voice.vad import SileroVAD
+
+    pairs = [(PiperTTS, SpeechEngine), (SpeechRecognizer, Recognizer),
+             (SileroVAD, VoiceActivity), (EchoCanceller, EchoCancelling),
+             (NeuralFace, FaceSource)]
+    assert [(engine.__name__, seam.__name__) for engine, seam in pairs
+            if not issubclass(engine, seam)] == []
+    engines = [PiperTTS, SpeechRecognizer, SileroVAD, EchoCanceller, FaceDetector, FaceRenderer,
+               NeuralFace, __import__("desktop.brain.llm", fromlist=["LocalLLM"]).LocalLLM]
+    # One idiom: Engine.load(...) builds and loads; no engine is loaded by a method call on an
+    # instance made by hand.
+    assert [e.__name__ for e in engines if not isinstance(e.__dict__.get("load"),
+                                                          staticmethod | classmethod)] == []

@@ -181,11 +181,11 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
     llm.warm(persona.prompt(), dirs.cache)
     pulse.set_default_source("hearth_out.monitor")  # the room: the app hears itself
     recognizer = _ScriptedRecognizer(
-        SpeechRecognizer(recognizer_folder, threads=budget.tts_threads).load(trusted=True))
+        SpeechRecognizer.load(recognizer_folder, threads=budget.tts_threads, trusted=True))
     call = HandsFreeCall(
-        conversation, SileroVAD(listening / "silero_vad.onnx").load(), recognizer,
+        conversation, SileroVAD.load(listening / "silero_vad.onnx"), recognizer,
         events.append, open_microphone=lambda: AudioInput().open(),
-        echo=EchoCanceller().load())
+        echo=EchoCanceller.load())
     folder = Path(tempfile.mkdtemp(prefix="hearth-voice-bench-"))
     question = _load_48k(SPEECH / "user-question.wav")
     interrupt = _load_48k(SPEECH / "user-interrupt.wav")

@@ -17,7 +17,6 @@ from urllib.parse import urlparse
 
 from desktop.brain.llm import EngineUnavailable, Sampling
 from desktop.brain.prompt import Message, PersonaPrompt, sanitize
-from desktop.budget import ThreadShare
 from desktop.errors import require
 
 log = logging.getLogger(__name__)
@@ -52,8 +51,6 @@ class RemoteLLM:
         self.api_key = api_key
         self._client = client
         self._timeouts = (connect_timeout_s, read_timeout_s)
-        self.last_prefill_tokens = 0
-        self.last_warm_source = "remote"
 
     @property
     def host(self) -> str:
@@ -70,27 +67,7 @@ class RemoteLLM:
             self._client = httpx.Client(timeout=httpx.Timeout(read, connect=connect))
         return self._client
 
-    # -- the verbs the conversation uses; the server keeps its own cache --------------------
-    def warm(self, persona: PersonaPrompt, cache_dir=None) -> str:
-        return "remote"
-
-    def prefill(self, persona: PersonaPrompt, history: list[Message], keep_back: int = 1,
-                should_stop=None, chunk: int = 8) -> int:
-        return 0  # the server keeps its own cache
-
-    def interrupt_background(self) -> None:
-        pass
-
-    def prefill_history(self, persona: PersonaPrompt, history: list[Message],
-                        should_stop=None, chunk: int = 16) -> int:
-        return 0
-
-    def set_threads(self, threads: ThreadShare) -> None:
-        pass
-
-    def clear_context(self) -> None:
-        pass
-
+    # -- LanguageEngine (desktop.brain.engine); the server keeps its own prompt cache -------
     def overflow(self, persona: PersonaPrompt, history: list[Message], reserve: int) -> int:
         """The server keeps its own context; it says so when a prompt is too long."""
         return 0

@@ -11,7 +11,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from desktop.brain.llm import EngineUnavailable, LocalLLM, Sampling
+from desktop.brain.engine import LanguageEngine, prompt_cache
+from desktop.brain.llm import EngineUnavailable, Sampling
 from desktop.brain.prompt import Message
 from desktop.budget import CpuBudget
 from desktop.call.duties import SafetyDuties
@@ -35,12 +36,13 @@ ENGINE_RETRY_DELAY_S = 1.0
 
 
 class BrainStage:
-    def __init__(self, state: CallState, llm: LocalLLM | None, memory: MemoryDuty,
+    def __init__(self, state: CallState, llm: LanguageEngine | None, memory: MemoryDuty,
                  duties: SafetyDuties, recorder: TurnRecorder,
                  speak: Callable[[Frame], None], sampling: Sampling,
                  budget: CpuBudget | None, cache_dir: Path | None) -> None:
         self.state = state
         self.llm = llm
+        self.cache = prompt_cache(llm)  # None for an engine that keeps its own (remote)
         self.memory = memory
         self.duties = duties
         self.recorder = recorder
@@ -79,7 +81,7 @@ class BrainStage:
     # -- work while nobody waits --------------------------------------------------------------
     def _prefill_draft(self) -> None:
         draft = self.draft
-        if self.state.generating() or not draft or self.newer_work():
+        if self.cache is None or self.state.generating() or not draft or self.newer_work():
             return  # a reply is being generated, or newer work is waiting: skip this draft
         # Recall for the draft too: the note goes before the user's message, so prefilling it
         # now means the submitted message usually finds note and text already in the cache.
@@ -87,7 +89,7 @@ class BrainStage:
         with self.state.lock:
             history = [*self.state.history, *([Message("memory", note)] if note else []),
                        Message("user", draft)]
-        self._prefill_in_background(self.llm.prefill, history)
+        self._prefill_in_background(self.cache.prefill, history)
 
     def _settle_history(self) -> None:
         """A reply just ended: bring the KV cache to the history as the next turn will read
@@ -96,9 +98,10 @@ class BrainStage:
         first re-read the whole last reply, on the user's clock."""
         with self.state.lock:
             history = list(self.state.history)
-        if not self.state.all_finished() or not history or self.newer_work():
+        if (self.cache is None or not self.state.all_finished() or not history
+                or self.newer_work()):
             return
-        self._prefill_in_background(self.llm.prefill_history, history)
+        self._prefill_in_background(self.cache.prefill_history, history)
 
     def _prefill_in_background(self, prefill: Callable[..., int],
                                history: list[Message]) -> None:
@@ -108,16 +111,16 @@ class BrainStage:
         LLM leaves it a core."""
         beside_listening = self.hands_free and self.budget is not None
         if beside_listening:
-            self.llm.set_threads(self.budget.llm_beside_listening())
+            self.cache.set_threads(self.budget.llm_beside_listening())
         try:
             prompt = self.state.persona.prompt()
-            self.llm.warm(prompt, self.cache_dir)
+            self.cache.warm(prompt, self.cache_dir)
             prefill(prompt, history, should_stop=self.newer_work)
         except Exception:
             log.exception("Prefill in the background failed")
         finally:
             if beside_listening:
-                self.llm.set_threads(self.budget.llm)
+                self.cache.set_threads(self.budget.llm)
 
     # -- a reply --------------------------------------------------------------------------------
     def _reply_to(self, frame: UserText) -> None:
@@ -128,7 +131,8 @@ class BrainStage:
             raise RuntimeError("no language model is installed")
         history = self._context_for(reply)
         live = lambda: self.state.control.is_live(turn_id)  # noqa: E731
-        self.llm.warm(self.state.persona.prompt(), self.cache_dir)
+        if self.cache is not None:
+            self.cache.warm(self.state.persona.prompt(), self.cache_dir)
         text = _ReplyText(self, reply)
         blocked = self._write(reply, history, text, live)
         # The duties every reply keeps, after what the model wrote.
@@ -221,9 +225,9 @@ class _ReplyText:
         self.brain = brain
         self.reply = reply
         self.splitter = SentenceSplitter()
-        self.sprinting = brain.budget is not None and reply.spoken
+        self.sprinting = brain.cache is not None and brain.budget is not None and reply.spoken
         if self.sprinting:
-            brain.llm.set_threads(brain.budget.llm_alone())
+            brain.cache.set_threads(brain.budget.llm_alone())
 
     def release(self, text: str) -> None:
         if not text:
@@ -243,7 +247,7 @@ class _ReplyText:
 
     def end_sprint(self) -> None:
         if self.sprinting:
-            self.brain.llm.set_threads(self.brain.budget.llm)
+            self.brain.cache.set_threads(self.brain.budget.llm)
             self.sprinting = False
 
     def flush(self) -> None:

@@ -52,11 +52,12 @@ from desktop.call.turns import (
     TurnEnded,
     TurnTaker,
 )
-from desktop.voice.asr import SpeechRecognizer, Transcript
+from desktop.voice.asr import Transcript
 from desktop.voice.audio_in import AudioInput
 from desktop.voice.audio_out import AudioOutput, AudioUnavailable
 from desktop.voice.devices import DeviceSnapshot, describe_change
 from desktop.voice.echo import EchoCanceller
+from desktop.voice.engines import Recognizer
 from desktop.voice.vad import WINDOW, SileroVAD
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ class HandsFreeCall:
         self,
         conversation: Conversation,
         vad: SileroVAD,
-        recognizer: SpeechRecognizer,
+        recognizer: Recognizer,
         listener: Listener,
         *,
         open_microphone: Callable[[], AudioInput],
@@ -170,7 +171,7 @@ class HandsFreeCall:
         """Pick up: ring briefly, greet, and listen. A microphone that cannot be opened is
         not fatal: the call runs in text and listening starts when one appears."""
         if self.echo is not None and self.raw_vad is None:
-            self.raw_vad = SileroVAD(self.vad.path, self.vad.threads).load()
+            self.raw_vad = SileroVAD.load(self.vad.path, self.vad.threads)
         try:
             self.microphone = self.open_microphone()
         except AudioUnavailable as error:

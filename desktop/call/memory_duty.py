@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop.brain.llm import LocalLLM, Sampling
+from desktop.brain.engine import LanguageEngine, prompt_cache
+from desktop.brain.llm import Sampling
 from desktop.brain.prompt import Message
 from desktop.call.events import MemoryUpdated
 from desktop.call.state import CallState, Reply
@@ -63,7 +64,7 @@ class SummaryJob:
 
 
 class MemoryDuty:
-    def __init__(self, state: CallState, store: Store | None, llm: LocalLLM | None,
+    def __init__(self, state: CallState, store: Store | None, llm: LanguageEngine | None,
                  cache_dir: Path | None, seed: int | None) -> None:
         self.state = state
         self.store = store
@@ -143,7 +144,9 @@ class MemoryDuty:
             return
         job = self.jobs[0]
         try:
-            self.llm.warm(self.state.persona.prompt(), self.cache_dir)
+            cache = prompt_cache(self.llm)
+            if cache is not None:
+                cache.warm(self.state.persona.prompt(), self.cache_dir)
             if isinstance(job, FactsJob):
                 done = self._extract_facts(job, interrupted)
             else:

@@ -19,7 +19,8 @@ import logging
 import time
 from pathlib import Path
 
-from desktop.brain.llm import LocalLLM, Sampling
+from desktop.brain.engine import LanguageEngine, prompt_cache
+from desktop.brain.llm import Sampling
 from desktop.brain.prompt import Message
 from desktop.budget import CpuBudget
 from desktop.call.brain import MEMORY_IDLE_S, BrainStage
@@ -44,14 +45,14 @@ from desktop.face.animator import FaceAnimator
 from desktop.memory.store import Store
 from desktop.personas.library import Persona
 from desktop.voice.audio_out import AudioOutput
-from desktop.voice.tts import PiperTTS
+from desktop.voice.engines import SpeechEngine
 
 log = logging.getLogger(__name__)
 
 
 class Conversation:
-    def __init__(self, persona: Persona, store: Store | None, llm: LocalLLM | None,
-                 listener: Listener, *, tts: PiperTTS | None = None,
+    def __init__(self, persona: Persona, store: Store | None, llm: LanguageEngine | None,
+                 listener: Listener, *, tts: SpeechEngine | None = None,
                  output: AudioOutput | None = None, animator: FaceAnimator | None = None,
                  cache_dir: Path | None = None, sampling: Sampling | None = None,
                  language: str | None = None, budget: CpuBudget | None = None) -> None:
@@ -193,8 +194,9 @@ class Conversation:
         if not held:
             self._commit_user_turn(reply)
         self._brain.put(UserText(turn_id, text))
-        if self.llm is not None:
-            self.llm.interrupt_background()  # a draft's prefill must not make the user wait
+        cache = prompt_cache(self.llm)
+        if cache is not None:
+            cache.interrupt_background()  # a draft's prefill must not make the user wait
         return turn_id
 
     def _commit_user_turn(self, reply: Reply) -> None:

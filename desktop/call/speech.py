@@ -12,7 +12,7 @@ from desktop.call.events import Notice
 from desktop.call.frames import Control, EndOfReply, Frame, PrepareBackchannels, SentenceText
 from desktop.call.state import CallState, Reply
 from desktop.face.animator import FaceAnimator
-from desktop.voice.tts import PiperTTS
+from desktop.voice.engines import SpeechEngine
 
 log = logging.getLogger(__name__)
 # Synthesize at most this far ahead of playback. Further ahead only wastes CPU on audio that a
@@ -26,7 +26,7 @@ BACKCHANNELS = {"en": ["Mm,", "Hmm,", "Well,"], "zh": ["嗯，", "这个嘛，",
 
 
 class SpeechStage:
-    def __init__(self, state: CallState, tts: PiperTTS | None,
+    def __init__(self, state: CallState, tts: SpeechEngine | None,
                  animator: FaceAnimator) -> None:
         self.state = state
         self.tts = tts

@@ -5,7 +5,7 @@ downloads like the others (``hearth models download yunet-face``); the headless 
 ships no detector of its own. Without it, the points start where a centred portrait's
 features usually are and the user drags them.
 
-    detector = FaceDetector(path).load()
+    detector = FaceDetector.load(path)
     points = detector.find(bgr_square)   # {"left_eye": (x, y), ...} in [-1, 1], or None
 """
 
@@ -27,7 +27,13 @@ class FaceDetector:
         self.score_threshold = score_threshold
         self._detector = None
 
-    def load(self) -> FaceDetector:
+    @classmethod
+    def load(cls, path: Path, score_threshold: float = SCORE_THRESHOLD) -> FaceDetector:
+        detector = cls(path, score_threshold)
+        detector._open()
+        return detector
+
+    def _open(self) -> None:
         cv2 = require("cv2", "opencv-python-headless", "Finding the face in a photo")
         try:
             self._detector = cv2.FaceDetectorYN.create(
@@ -36,7 +42,6 @@ class FaceDetector:
             raise HearthError(f"The face detector {self.path.name} could not be loaded "
                               f"({str(error).strip().splitlines()[-1]}).",
                               "Download it again: hearth models download yunet-face.") from error
-        return self
 
     def find(self, bgr: np.ndarray) -> dict[str, tuple[float, float]] | None:
         """The most confident face's eyes and mouth in a square image, as the creator's
@@ -65,4 +70,4 @@ def trial_load_child(path: Path) -> None:
     """desktop.trial's one load of a face detector, in its child process."""
     import numpy as np
 
-    FaceDetector(path).load().find(np.zeros((64, 64, 3), np.uint8))
+    FaceDetector.load(path).find(np.zeros((64, 64, 3), np.uint8))

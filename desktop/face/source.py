@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -25,6 +25,7 @@ class FaceMoment:
     listening: bool  # the user is talking
 
 
+@runtime_checkable
 class FaceSource(Protocol):
     def frame(self, moment: FaceMoment) -> np.ndarray:
         """uint8 RGB [H, W, 3] for that moment."""

@@ -1,6 +1,6 @@
 """Speech recognition with sherpa-onnx: SenseVoice (zh, en, ja, ko, yue) on the CPU.
 
-    recognizer = SpeechRecognizer(folder).load()
+    recognizer = SpeechRecognizer.load(folder)
     transcript = recognizer.transcribe(samples_16k)     # Transcript(text, language, ...)
 
 Why SenseVoice, a non-streaming model, for a streaming call: one small model covers both of
@@ -108,9 +108,16 @@ class SpeechRecognizer:
         self.language = language
         self._recognizer = None
 
-    def load(self, trusted: bool = False) -> SpeechRecognizer:
+    @classmethod
+    def load(cls, folder: Path, threads: int = 1, language: str = "auto",
+             trusted: bool = False) -> SpeechRecognizer:
         """``trusted``: the folder already passed a child-process trial load (it was
         downloaded with a verified hash, or accepted by the sideload check)."""
+        recognizer = cls(folder, threads, language)
+        recognizer._open(trusted)
+        return recognizer
+
+    def _open(self, trusted: bool) -> None:
         model = check_recognizer_folder(self.folder)
         if not trusted:
             from desktop.trial import trial_load_once
@@ -121,7 +128,6 @@ class SpeechRecognizer:
             model=str(model), tokens=str(self.folder / "tokens.txt"),
             num_threads=self.threads, sample_rate=SAMPLE_RATE, feature_dim=80,
             decoding_method="greedy_search", language=self.language, use_itn=True)
-        return self
 
     def transcribe(self, samples: np.ndarray) -> Transcript:
         started = time.perf_counter()
@@ -138,4 +144,4 @@ def trial_load_child(path: Path) -> None:
     """desktop.trial's one load of a recognizer folder, in its child process."""
     import numpy as np
 
-    SpeechRecognizer(path).load(trusted=True).transcribe(np.zeros(16000, np.float32))
+    SpeechRecognizer.load(path, trusted=True).transcribe(np.zeros(16000, np.float32))

@@ -1,7 +1,7 @@
 """Echo cancellation for speaker calls: WebRTC's AEC3 (through the ``livekit`` package's
 AudioProcessingModule), with what the speaker played as the reference.
 
-    canceller = EchoCanceller().load()
+    canceller = EchoCanceller.load()
     clean = canceller.process(mic_16k, played_16k)
 
 Both streams arrive continuously from the device taps (silence included), so they can be
@@ -34,13 +34,18 @@ class EchoCanceller:
         # comparing the two tells echo (strongly attenuated) from a talking user (not).
         self.last_input = np.zeros(0, np.float32)
 
-    def load(self) -> EchoCanceller:
+    @classmethod
+    def load(cls, noise_suppression: bool = True, stream_delay_ms: int = 100) -> EchoCanceller:
+        canceller = cls(noise_suppression, stream_delay_ms)
+        canceller._open()
+        return canceller
+
+    def _open(self) -> None:
         self._rtc = require("livekit.rtc", "livekit", "Echo cancellation on speakers")
         self._apm = self._rtc.AudioProcessingModule(
             echo_cancellation=True, noise_suppression=self.noise_suppression,
             high_pass_filter=True, auto_gain_control=False)
         self._apm.set_stream_delay_ms(self.stream_delay_ms)
-        return self
 
     def process(self, near: np.ndarray, far: np.ndarray) -> np.ndarray:
         """The microphone signal ``near`` with the echo of ``far`` removed (16 kHz float32).

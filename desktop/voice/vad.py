@@ -1,6 +1,6 @@
 """Voice activity: Silero VAD (v4 or v5 ONNX graphs) on onnxruntime.
 
-    vad = SileroVAD(path).load()
+    vad = SileroVAD.load(path)
     for probability in vad.push(samples_16k):   # one per 32 ms window
         ...
 
@@ -37,7 +37,13 @@ class SileroVAD:
         self._context = np.zeros(V5_CONTEXT, np.float32)
         self._state: dict[str, np.ndarray] = {}
 
-    def load(self) -> SileroVAD:
+    @classmethod
+    def load(cls, path: Path, threads: int = 1) -> SileroVAD:
+        vad = cls(path, threads)
+        vad._open()
+        return vad
+
+    def _open(self) -> None:
         ort = require("onnxruntime", "onnxruntime", "Listening (voice activity detection)")
         if not self.path.is_file():
             raise VadUnusable(f"The voice activity model {self.path} is missing.",
@@ -64,7 +70,6 @@ class SileroVAD:
                 "Use silero_vad.onnx from the catalog.")
         self.session = session
         self.reset()
-        return self
 
     def reset(self) -> None:
         """Forget the stream so far (a new call, or a device change)."""
@@ -101,4 +106,4 @@ class SileroVAD:
 
 def trial_load_child(path: Path) -> None:
     """desktop.trial's one load of a VAD graph, in its child process."""
-    SileroVAD(path).load().push(np.zeros(1024, np.float32))
+    SileroVAD.load(path).push(np.zeros(1024, np.float32))
