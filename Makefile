@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 LIKENESS_STAMP := $(VENV)/.installed-likeness
 
-.PHONY: run test test-likeness lint bench screenshot screenshot-face translations clean
+.PHONY: run test test-fast test-likeness lint bench screenshot screenshot-face translations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check desktop tests main.py
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest --ignore=tests/likeness
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest --ignore=tests/likeness --durations=15
+
+# The pure tests only (logic, in-memory stores, stages with fakes): seconds, for the edit loop.
+test-fast: $(STAMP)
+	$(BIN)/ruff check desktop tests main.py
+	$(BIN)/python -m pytest --ignore=tests/likeness -m "not engines" -q --durations=5
 
 # The likeness builder's tests (torch, PyAV, scikit-image): a step of their own, after the
 # main suite, so the app and `make test` stay light.

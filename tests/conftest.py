@@ -35,11 +35,29 @@ def empty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DataDirs:
     return dirs
 
 
+# Fixtures that bring a real engine, a device, a window or a real disk: a test that uses one
+# is an "engines" test. `make test-fast` runs the others (pure logic, in-memory stores, fakes).
+ENGINE_FIXTURES = {"fixture_models", "hearth_home", "gui_hearth", "window", "qtbot", "pulse",
+                   "microphone", "small_tmpfs"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if ENGINE_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker(
+                "gui"):
+            item.add_marker(pytest.mark.engines)
+
+
 @pytest.fixture(scope="session", autouse=True)
-def audio_server():
+def audio_server(request: pytest.FixtureRequest):
     """A private PulseAudio server with a null sink, started before any test: PortAudio lists
-    devices once per process, so whichever test first touches audio must find it running."""
+    devices once per process, so whichever test first touches audio must find it running.
+    Not for a run of the pure tests alone (``-m "not engines"``)."""
     from desktop.fixtures.pulse import PulseServer
+
+    if request.config.getoption("markexpr", "") == "not engines":
+        yield RuntimeError("the pure tests run without a sound server")
+        return
 
     try:
         server = PulseServer().start()
