@@ -13,11 +13,11 @@ import pytest
 
 from desktop.app import Hearth
 from desktop.brain.llm import Sampling
-from desktop.call.events import ReplyFinished, ReplyToken
+from desktop.call.events import ReplyFinished, ReplyToken, TurnSaved
 from desktop.call.video import FrameMailbox
 from desktop.face.animator import FaceAnimator
 from desktop.fixtures.pulse import read_wav, stop_recording, voiced_seconds
-from tests.helpers.events import Events
+from tests.helpers.events import Events, wait_until
 
 pytestmark = pytest.mark.audio
 
@@ -94,7 +94,7 @@ def test_typed_message_is_spoken_with_a_moving_face_and_saved(call, pulse, tmp_p
     speaking_motion, silent_motion = motion(True), motion(False)
     assert speaking_motion > 3.0 * max(silent_motion, 0.2), (speaking_motion, silent_motion)
     # Both turns are in the SQLite file, and survive a reopen.
-    time.sleep(0.2)
+    events.wait_for(TurnSaved, where=lambda e: e.role == "assistant")
     turns = hearth.store.turns(persona.id)
     assert [t.role for t in turns][-2:] == ["user", "assistant"]
     assert turns[-1].text == finished.full_text and turns[-1].status == "complete"
@@ -127,12 +127,12 @@ def test_stop_silences_playback_ends_generation_and_keeps_the_heard_prefix(
     assert heard and full[: len(heard)] == heard
     assert len(heard) < len(full)
     assert conversation.history[-1].text.strip() == finished.heard_text
-    time.sleep(0.2)
+    events.wait_for(TurnSaved, where=lambda e: e.role == "assistant" and e.turn_id == turn)
     last = hearth.store.turns(persona.id)[-1]
     assert (last.text, last.status) == (finished.heard_text, "interrupted")
     # Generation ended: no token of this turn arrives after the stop settles.
     tokens_then = len([e for e in events.of(ReplyToken) if e.turn_id == turn])
-    time.sleep(0.5)
+    wait_until(conversation.settled)  # the brain and the voice did all they were given
     assert len([e for e in events.of(ReplyToken) if e.turn_id == turn]) == tokens_then
     # Playback ended: the recording goes quiet within 0.3 s of Stop (device buffers included).
     audio, rate = read_wav(tmp_path / "stop.wav")

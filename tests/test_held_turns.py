@@ -11,7 +11,7 @@ import pytest
 from desktop.app import Hearth
 from desktop.brain.llm import Sampling
 from desktop.call.events import ReplyFinished, ReplyStarted, ReplyToken, TurnSaved
-from tests.helpers.events import Events
+from tests.helpers.events import Events, wait_until
 
 pytestmark = pytest.mark.audio
 
@@ -32,11 +32,6 @@ def conversation(hearth_home, pulse):
     hearth.close()
 
 
-def wait_until(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
 
 
 def test_a_held_reply_is_prepared_but_not_heard_shown_or_saved_until_released(
@@ -67,11 +62,12 @@ def test_a_withdrawn_reply_leaves_no_trace(conversation) -> None:
     events = conversation.events
     before = list(conversation.history)
     turn = conversation.say("Tell me about", held=True)
-    time.sleep(0.8)
+    # Withdrawn once it is being prepared: the model has begun to write it.
+    wait_until(lambda: conversation.control.times[turn].first_token is not None)
     conversation.withdraw(turn)
     assert conversation.history == before
     assert not conversation.release(turn)  # too late: it is gone
-    time.sleep(0.5)
+    wait_until(conversation.settled)  # all it was given is done: nothing is on its way
     assert events.items == []
     assert conversation.store.turns(conversation.persona.id) == []
     assert conversation.output.queued_frames() == 0

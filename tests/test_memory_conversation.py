@@ -16,6 +16,7 @@ from desktop.call.session import Conversation
 from desktop.memory.store import Store
 from desktop.paths import DataDirs
 from desktop.personas.library import PersonaLibrary
+from tests.helpers.events import wait_until
 from tests.test_first_call import Events
 
 
@@ -42,13 +43,6 @@ def talk(store: Store, llm: LocalLLM, persona, events: Events) -> Conversation:
                         sampling=Sampling(seed=3, max_tokens=12)).start()
 
 
-def wait_until(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 def test_recalled_facts_reach_the_prompt_once_and_are_linked_to_the_reply(

@@ -115,6 +115,11 @@ class Conversation:
     def reply_of(self, turn_id: int) -> Reply | None:
         return self.state.replies.get(turn_id)
 
+    def settled(self) -> bool:
+        """The brain and the voice have processed everything they were given: what a test
+        asserts did not happen after this cannot still be on its way."""
+        return self._brain.settled() and self._speech.settled()
+
     # -- lifecycle --------------------------------------------------------------
     def start(self) -> Conversation:
         if self.store is not None:

@@ -31,9 +31,20 @@ class StageThread:
         self.idle_s = idle_s
         self.inbox: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
+        # Frames put and not yet processed to the end: zero means the stage has done all it
+        # was given (counted at put, so no moment between get and process looks idle).
+        self._unfinished = 0
+        self._count_lock = threading.Lock()
 
     def put(self, frame: Frame | Control) -> None:
+        with self._count_lock:
+            self._unfinished += 1
         self.inbox.put(frame)
+
+    def settled(self) -> bool:
+        """Every frame given so far has been processed (tests wait on this, not on time)."""
+        with self._count_lock:
+            return self._unfinished == 0
 
     def empty(self) -> bool:
         """Nothing waits: the stage may go on with work it would drop for newer frames."""
@@ -44,7 +55,7 @@ class StageThread:
         self._thread.start()
 
     def stop(self, timeout: float = 5) -> None:
-        self.inbox.put(Stop())
+        self.put(Stop())
         if self._thread is not None:
             self._thread.join(timeout=timeout)
             self._thread = None
@@ -58,9 +69,13 @@ class StageThread:
                 if idle is not None:
                     idle()
                 continue
-            if isinstance(frame, Stop):
-                return
-            self.stage.process(frame)
+            try:
+                if isinstance(frame, Stop):
+                    return
+                self.stage.process(frame)
+            finally:
+                with self._count_lock:
+                    self._unfinished -= 1
 
 
 def run_frames(stage: Stage, frames: Iterable[Frame | Control]) -> None:

@@ -32,3 +32,12 @@ class Events:
                     return event
             time.sleep(0.02)
         raise AssertionError(f"no {kind.__name__} within {timeout} s")
+
+
+def wait_until(condition, timeout: float = 60.0) -> None:
+    """Wait on a state, not on the clock: fails if ``condition()`` is not true in time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"not true within {timeout} s: {condition}")
+        time.sleep(0.01)
