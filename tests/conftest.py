@@ -147,3 +147,44 @@ def microphone(pulse):
     yield module
     pulse.set_default_source("hearth_out.monitor")
     pulse.unload_module(module)
+
+
+# -- shared factories: one place each for the tiny model, a persona, an open conversation -------
+@pytest.fixture
+def tiny_llm(fixture_models: Path):
+    """Load the fixture GGUF (a fresh engine per call: its KV cache is the test's own)."""
+    from desktop.brain.llm import LocalLLM
+    from desktop.budget import ThreadShare
+
+    def load(threads: ThreadShare = ThreadShare(1, 1), **options) -> LocalLLM:
+        return LocalLLM.load(fixture_models / "llm" / "hearth-tiny.gguf", threads, **options)
+
+    return load
+
+
+@pytest.fixture
+def wren(tmp_path: Path):
+    """The bundled persona, from a fresh data folder (its license may be edited per test)."""
+    from desktop.personas.library import PersonaLibrary
+
+    return PersonaLibrary(DataDirs(tmp_path)).get("org.hearth.wren")
+
+
+@pytest.fixture
+def open_conversation():
+    """Start a Conversation with an event collector; every one started is closed afterwards.
+    ``open_conversation(persona, llm, store=None, **options) -> (conversation, events)``."""
+    from desktop.call.session import Conversation
+    from tests.helpers.events import Events
+
+    opened = []
+
+    def start(persona, llm, store=None, **options):
+        events = Events()
+        conversation = Conversation(persona, store, llm, events, **options).start()
+        opened.append(conversation)
+        return conversation, events
+
+    yield start
+    for conversation in opened:
+        conversation.close()

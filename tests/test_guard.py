@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from desktop.brain.llm import LocalLLM, Sampling
+from desktop.brain.llm import Sampling
 from desktop.call.events import ReplyFinished, ReplyToken
 from desktop.call.guard import REFUSALS, OutputGuard
 from desktop.call.session import Conversation
@@ -27,21 +27,16 @@ def test_the_guard_matches_whole_words_phrases_and_chinese() -> None:
     assert not OutputGuard([], []).active and OutputGuard([], []).releasable("abc") == 3
 
 
-def test_a_forced_forbidden_word_never_reaches_the_screen(fixture_models: Path, tmp_path: Path,
+def test_a_forced_forbidden_word_never_reaches_the_screen(tiny_llm, wren, open_conversation,
                                                           caplog) -> None:
-    llm = LocalLLM.load(fixture_models / "llm" / "hearth-tiny.gguf")
+    llm = tiny_llm()
     (rain,) = llm.model.tokenize(b" rain", add_bos=False)
-    persona = PersonaLibrary(DataDirs(tmp_path)).get("org.hearth.wren")
-    persona.license = {**persona.license, "never_say": ["rain"]}
-    events = Events()
-    conversation = Conversation(persona, None, llm, events, sampling=Sampling(
-        seed=1, max_tokens=12, logit_bias={rain: 100.0})).start()
-    caplog.set_level(logging.WARNING, logger="desktop.call.session")
-    try:
-        turn = conversation.say("Tell me about the weather")
-        finished = events.wait_for(ReplyFinished, turn_id=turn)
-    finally:
-        conversation.close()
+    wren.license = {**wren.license, "never_say": ["rain"]}
+    conversation, events = open_conversation(wren, llm, sampling=Sampling(
+        seed=1, max_tokens=12, logit_bias={rain: 100.0}))
+    caplog.set_level(logging.WARNING, logger="desktop.call.brain")
+    turn = conversation.say("Tell me about the weather")
+    finished = events.wait_for(ReplyFinished, turn_id=turn)
     shown = "".join(e.text for e in events.of(ReplyToken))
     assert "rain" not in shown.lower()
     assert finished.full_text.endswith(REFUSALS["en"])

@@ -83,9 +83,9 @@ def test_replies_stream_from_the_server(server: Server) -> None:
 
 
 def test_the_server_dying_mid_reply_is_an_error_with_words_not_a_hang(
-    server: Server, fixture_models: Path
+    server: Server, tiny_llm
 ) -> None:
-    local = LocalLLM.load(fixture_models / "llm" / "hearth-tiny.gguf")
+    local = tiny_llm()
     endless = Sampling(seed=1, max_tokens=1500,
                        logit_bias={token: -100.0 for token in local.stop_token_ids()})
     engine = RemoteLLM(server.url, read_timeout_s=5)
