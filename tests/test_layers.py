@@ -102,3 +102,26 @@ def test_the_layer_check_sees_a_cycle_and_an_upward_import() -> None:
     graph = import_graph()
     assert "desktop.call.session" in graph["desktop.app"]  # imports are read at all
     assert "desktop.trial" in graph["desktop.voice.asr"]  # including those inside functions
+
+
+MAX_FILE_LINES = 490  # "about 450": a module past this has more than one idea in it
+MAX_FUNCTION_LINES = 60
+
+
+def test_no_module_is_too_big_and_no_long_function_goes_without_a_reason() -> None:
+    """A function over 60 lines says why beside it, as the first line of its body:
+    ``# Long: <reason>`` (a graph built node by node, a benchmark read top to bottom)."""
+    big_files, unexplained = [], []
+    for path in sorted(ROOT.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines()
+        if len(lines) > MAX_FILE_LINES:
+            big_files.append((str(path.relative_to(ROOT)), len(lines)))
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = node.end_lineno - node.lineno + 1
+                head = "\n".join(lines[node.lineno - 1:node.lineno + 12])
+                if length > MAX_FUNCTION_LINES and "# Long:" not in head:
+                    unexplained.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert big_files == []
+    assert unexplained == []

@@ -131,6 +131,7 @@ def measure_render(persona, budget: CpuBudget, llm_path: Path | None, quick: boo
 
 def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuBudget,
                   turns: int) -> dict:
+    # Long: one measured sequence of typed turns; a benchmark reads best top to bottom
     from desktop.call.session import Conversation
     from desktop.call.video import FaceLoop, FrameMailbox, av_offset_ms
     from desktop.face.animator import FaceAnimator

@@ -96,6 +96,7 @@ def _paced_frames(draw, frames: int) -> tuple[list[float], float]:
 
 def measure_face(cache: Path, budget: CpuBudget, llm_path: Path | None, persona,
                  quick: bool) -> dict:
+    # Long: one measured sequence (the face alone, then beside the LLM) read top to bottom
     from desktop.face.animator import FaceAnimator
     from desktop.face.generator import GeneratorShape, multiply_adds
     from desktop.face.loading import load_builtin_renderer

@@ -13,6 +13,8 @@ from desktop.paths import DataDirs
 
 
 def run_bench(args) -> int:
+    # Long: the bench's one command: which parts run and where their figures go, in the order of the
+    # JSON it prints
     dirs = DataDirs.default().ensure()
     cache = dirs.cache / "bench"
     cache.mkdir(parents=True, exist_ok=True)

@@ -143,6 +143,8 @@ class _ScriptedRecognizer:
 def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuBudget,
                   pulse, turns: int, replies: int) -> dict:
 
+    # Long: one measured call, set up, driven and analysed in order; a benchmark reads best top to
+    # bottom
     from desktop.call.events import ReplyFinished
     from desktop.call.listening import HandsFreeCall
     from desktop.call.session import Conversation

@@ -124,18 +124,9 @@ def run_create(args: argparse.Namespace) -> int:
     import tempfile
     from pathlib import Path
 
-    from desktop.app import Hearth
     from desktop.errors import HearthError
-    from desktop.face.contract import rig_from_points
-    from desktop.likeness.build import sha256_file
     from desktop.paths import DataDirs
-    from desktop.personas.creator import (
-        PersonaDraft,
-        export_draft,
-        read_consent,
-        square_photo,
-        user_signer,
-    )
+    from desktop.personas.creator import export_draft, user_signer
 
     dirs = DataDirs.default().ensure()
     slug = re.sub(r"[^a-z0-9]+", "-", args.name.lower()).strip("-")[:40] or "persona"
@@ -148,32 +139,11 @@ def run_create(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     try:
-        photo, points = b"", None
-        if args.photo:
-            photo, square = square_photo(Path(args.photo).read_bytes())
-            points = Hearth(dirs).find_face(square)
-            if points is None and not args.face:
-                print("No face found (or no face detector installed: hearth models download "
-                      "yunet-face); the face is assumed centred.", file=sys.stderr)
-        draft = PersonaDraft(f"user.{slug}", args.name, args.description, photo, args.language,
-                             sample_lines=args.sample, greeting=args.greeting, voice=args.voice,
-                             face_rig=rig_from_points(**points) if points else None)
-        if args.face:
-            draft.face_dir = Path(args.face)
-            consent = read_consent(draft.face_dir)
-            draft.likeness, draft.consent_statement = consent["basis"], consent["statement"]
-            draft.evidence_sha256 = list(consent["evidence_sha256"])
-        else:
-            basis = args.consent or _ask_photo_consent()
-            if basis is None:
-                print("hearth: say whose face is in the photo: --consent own, --consent "
-                      "permission or --consent none (not a real person).", file=sys.stderr)
-                return 2
-            if basis != "none":
-                draft.likeness = basis
-                draft.evidence_sha256 = [sha256_file(Path(args.photo))] if basis == "own" else []
-        if args.evidence:
-            draft.evidence_sha256.append(sha256_file(Path(args.evidence)))
+        draft = _draft(args, dirs, slug)
+        if draft is None:
+            print("hearth: say whose face is in the photo: --consent own, --consent "
+                  "permission or --consent none (not a real person).", file=sys.stderr)
+            return 2
         signer = user_signer(dirs.root / "keys")
         if args.out:
             path = export_draft(draft, Path(args.out), signer)
@@ -192,6 +162,43 @@ def run_create(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def _draft(args: argparse.Namespace, dirs, slug: str):
+    """The persona the arguments describe, with its consent record; None when nobody said
+    whose face the photo shows."""
+    from pathlib import Path
+
+    from desktop.app import Hearth
+    from desktop.face.contract import rig_from_points
+    from desktop.likeness.build import sha256_file
+    from desktop.personas.creator import PersonaDraft, read_consent, square_photo
+
+    photo, points = b"", None
+    if args.photo:
+        photo, square = square_photo(Path(args.photo).read_bytes())
+        points = Hearth(dirs).find_face(square)
+        if points is None and not args.face:
+            print("No face found (or no face detector installed: hearth models download "
+                  "yunet-face); the face is assumed centred.", file=sys.stderr)
+    draft = PersonaDraft(f"user.{slug}", args.name, args.description, photo, args.language,
+                         sample_lines=args.sample, greeting=args.greeting, voice=args.voice,
+                         face_rig=rig_from_points(**points) if points else None)
+    if args.face:
+        draft.face_dir = Path(args.face)
+        consent = read_consent(draft.face_dir)
+        draft.likeness, draft.consent_statement = consent["basis"], consent["statement"]
+        draft.evidence_sha256 = list(consent["evidence_sha256"])
+    else:
+        basis = args.consent or _ask_photo_consent()
+        if basis is None:
+            return None
+        if basis != "none":
+            draft.likeness = basis
+            draft.evidence_sha256 = [sha256_file(Path(args.photo))] if basis == "own" else []
+    if args.evidence:
+        draft.evidence_sha256.append(sha256_file(Path(args.evidence)))
+    return draft
 
 
 def run_import(args: argparse.Namespace) -> int:

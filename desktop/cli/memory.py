@@ -32,22 +32,7 @@ def run_memory(args: argparse.Namespace) -> int:
 
     dirs = DataDirs.default()
     if args.memory_command == "restore":
-        from pathlib import Path
-
-        from desktop.memory.backups import restore_backup
-
-        backup = Path(args.backup) if args.backup else dirs.database.with_name(
-            dirs.database.name + ".bak-daily")
-        if not backup.is_file():
-            print(f"hearth: there is no backup at {backup}.", file=sys.stderr)
-            return 1
-        try:
-            kept = restore_backup(dirs.database, backup)
-        except HearthError as error:
-            print(f"hearth: {error}", file=sys.stderr)
-            return 1
-        print(f"Restored {backup.name}; the file it replaced is kept as {kept.name}.")
-        return 0
+        return _restore(dirs, args.backup)
     try:
         hearth = Hearth(dirs).open()
     except HearthError as error:
@@ -69,28 +54,51 @@ def run_memory(args: argparse.Namespace) -> int:
             else:
                 print(text)
             return 0
-        if not args.yes:
-            copies = hearth.store.kept_copies()
-            also = (f" Hearth also cleans the {len(copies)} older cop"
-                    f"{'y' if len(copies) == 1 else 'ies'} of the conversation file kept "
-                    "after a repair or a restore; a damaged one is deleted."
-                    if copies else "")
-            answer = input(f"Forget every memory and conversation with {args.persona}?{also} "
-                           "This cannot be undone. Type 'forget' to confirm: ")
-            if answer.strip().lower() != "forget":
-                print("Nothing was deleted.", file=sys.stderr)
-                return 1
-        report = hearth.forget(args.persona)
-        print(f"Forgot {report.facts} memories, {report.turns} messages and {report.calls} "
-              f"calls of {args.persona}; removed {len(report.backups_removed)} old backups.")
-        if report.copies_scrubbed:
-            print(f"Also forgotten in the kept copies: {', '.join(report.copies_scrubbed)}.")
-        if report.copies_deleted:
-            print("Deleted the damaged copies (they could not be cleaned; what could be read of "
-                  f"them was recovered earlier): {', '.join(report.copies_deleted)}.")
-        return 0
+        return _forget(hearth, args.persona, args.yes)
     finally:
         hearth.close()
+
+
+def _restore(dirs, backup_name: str | None) -> int:
+    from pathlib import Path
+
+    from desktop.errors import HearthError
+    from desktop.memory.backups import restore_backup
+
+    backup = Path(backup_name) if backup_name else dirs.database.with_name(
+        dirs.database.name + ".bak-daily")
+    if not backup.is_file():
+        print(f"hearth: there is no backup at {backup}.", file=sys.stderr)
+        return 1
+    try:
+        kept = restore_backup(dirs.database, backup)
+    except HearthError as error:
+        print(f"hearth: {error}", file=sys.stderr)
+        return 1
+    print(f"Restored {backup.name}; the file it replaced is kept as {kept.name}.")
+    return 0
+
+
+def _forget(hearth, persona_id: str, confirmed: bool) -> int:
+    if not confirmed:
+        copies = hearth.store.kept_copies()
+        also = (f" Hearth also cleans the {len(copies)} older cop"
+                f"{'y' if len(copies) == 1 else 'ies'} of the conversation file kept "
+                "after a repair or a restore; a damaged one is deleted." if copies else "")
+        answer = input(f"Forget every memory and conversation with {persona_id}?{also} "
+                       "This cannot be undone. Type 'forget' to confirm: ")
+        if answer.strip().lower() != "forget":
+            print("Nothing was deleted.", file=sys.stderr)
+            return 1
+    report = hearth.forget(persona_id)
+    print(f"Forgot {report.facts} memories, {report.turns} messages and {report.calls} "
+          f"calls of {persona_id}; removed {len(report.backups_removed)} old backups.")
+    if report.copies_scrubbed:
+        print(f"Also forgotten in the kept copies: {', '.join(report.copies_scrubbed)}.")
+    if report.copies_deleted:
+        print("Deleted the damaged copies (they could not be cleaned; what could be read of "
+              f"them was recovered earlier): {', '.join(report.copies_deleted)}.")
+    return 0
 
 
 def print_notices(hearth) -> None:

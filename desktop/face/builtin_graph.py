@@ -77,6 +77,8 @@ class _Graph:
 
 
 def build_renderer_graph():
+    # Long: the built-in warp renderer is one ONNX graph, built node by node in the order it
+    # computes
     require("onnx", "onnx", "Building the face renderer")
     from onnx import TensorProto, helper
 

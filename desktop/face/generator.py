@@ -124,6 +124,7 @@ def random_weights(shape: GeneratorShape, seed: int = 0) -> dict[str, np.ndarray
 def onnx_generator(shape: GeneratorShape, weights: dict[str, np.ndarray]):
     """The generator as an ONNX ModelProto: inputs ``face`` [1,6,S,S] and ``audio``
     [1,drive_mels,n_mels]; output ``crop`` [1,3,S,S] in [0, 1]."""
+    # Long: the generator's U-Net as one ONNX graph, built layer by layer beside its torch twin
     require("onnx", "onnx", "Building the face generator")
     from onnx import TensorProto, helper, numpy_helper
 

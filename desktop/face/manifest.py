@@ -145,6 +145,7 @@ def _shape(data: dict, key: str, expected: list[int], where: str) -> None:
 
 
 def parse_face_manifest(raw: bytes) -> FaceManifest:
+    # Long: every field of the face manifest checked in the order docs/face.md lists them
     if len(raw) > MAX_MANIFEST_BYTES:
         raise FaceManifestInvalid("The face manifest is larger than a manifest may be.")
     try:

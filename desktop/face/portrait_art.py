@@ -20,6 +20,7 @@ def _grid(px: float) -> float:
 
 
 def draw_portrait() -> tuple[np.ndarray, dict]:
+    # Long: one drawing, stroke by stroke
     cv2 = require("cv2", "opencv-python-headless", "Drawing the portrait")
     s = SIZE
     yy, xx = np.mgrid[0:s, 0:s].astype(np.float32) / s

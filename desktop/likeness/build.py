@@ -131,6 +131,8 @@ def build_likeness(video: Path, out_dir: Path, options: LikenessOptions, consent
                    resting_twin: Path | None = None) -> LikenessReport:
     """``resting_twin``: the self-test's second video, the same frames with the mouth at
     rest, for a held-out check at each frame's own head pose (desktop.likeness.evaluate)."""
+    # Long: the builder's pipeline (read, track, loop, mask, train, export, verify) in the order a
+    # user sees its progress; each step is its own function
     import cv2
 
     from desktop.likeness.model import TrainingSet, export_weights, train

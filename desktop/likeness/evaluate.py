@@ -47,6 +47,7 @@ def evaluate_heldout(generator: Path, crops: np.ndarray, drives: np.ndarray,
                      inpaint: tuple[int, int, int, int], speech: np.ndarray,
                      audio: np.ndarray, sample_rate: int, fps: int,
                      contexts: np.ndarray | None = None) -> dict:
+    # Long: one held-out evaluation run exactly as the runtime renders, then scored
     import onnxruntime as ort
 
     session = ort.InferenceSession(str(generator), providers=["CPUExecutionProvider"])

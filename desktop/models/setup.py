@@ -191,6 +191,7 @@ def self_test(llm_path: Path, voice_path: Path | None, budget=None,
     desktop.call.sentences) + the voice's first chunk of such a piece. The first token here
     includes reading the user's message, which a call mostly does while they are still talking,
     so the estimate errs on the slow side."""
+    # Long: the self-test is one scripted turn (load, speak, reply, render) measured step by step
     from desktop.brain.llm import LocalLLM
     from desktop.brain.prompt import Message, PersonaPrompt
     from desktop.budget import CpuBudget

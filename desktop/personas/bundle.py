@@ -32,6 +32,7 @@ from desktop.personas.archive import (
     read_small,
     strict_json,
 )
+from desktop.personas.claims import license_value_problem, referenced_members
 from desktop.personas.license import license_problem
 from desktop.personas.member_checks import check_face, check_images, check_kinds, check_models
 from desktop.personas.signing import Signer, Verification, verify
@@ -146,8 +147,9 @@ class Revoked:
 def inspect_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[str, bytes],
                    now: datetime | None = None, allow_downgrade: bool = False,
                    region: str | None = None, revoked: Revoked | None = None) -> Inspection:
-    """All the checks that need no extraction: structure, manifest, signatures, license,
-    file list, version, revocation. The window shows the result before the user confirms."""
+    """All the checks that need no extraction, in this order: structure, manifest,
+    signatures, license, file list, version, revocation. The window shows the result before
+    the user confirms."""
     data = source.read_bytes() if source.stat().st_size <= MAX_BUNDLE_BYTES else b"x" * (
         MAX_BUNDLE_BYTES + 1)
     archive = inspect_zip(data)
@@ -155,7 +157,27 @@ def inspect_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[st
     manifest = _check_manifest(strict_json(manifest_bytes, "manifest"))
     signatures = strict_json(read_small(archive, "signatures.json", 64 << 10), "signature list")
     verification = verify(manifest_bytes, manifest, signatures, trusted_publishers)
-    license_ = manifest["license"]
+    _check_license(manifest["license"], verification, now, region)
+    listed = _listed_files(manifest, archive)
+    persona_id, version = manifest["id"], manifest["version"]
+    _check_id_claim(persona_id, verification)
+    replaced = _installed_version(personas_dir / persona_id)
+    if replaced is not None:
+        _check_update_keeps_signer(personas_dir / persona_id, manifest, verification)
+    if replaced is not None and (version == replaced or (version < replaced
+                                 and not allow_downgrade)):
+        raise BundleRejected(
+            f"Version {replaced} of this persona is already installed; this bundle is "
+            f"version {version}.", "Nothing was changed. Import a newer version to update it"
+            + (", or ask for the older one explicitly (hearth import --downgrade)."
+               if version < replaced else "."))
+    if revoked is not None:
+        _check_not_revoked(manifest["license"], verification, revoked)
+    return Inspection(archive, manifest_bytes, manifest, verification, listed, replaced)
+
+
+def _check_license(license_: dict, verification: Verification, now: datetime | None,
+                   region: str | None) -> None:
     if license_.get("subject") == "real_person" and not verification.verified:
         raise BundleRejected(
             "This persona portrays a real person, but its license is not signed by the person "
@@ -169,14 +191,17 @@ def inspect_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[st
                              "region CODE); otherwise it is not licensed where you are."
                              if "country or region" in problem else
                              "Ask the licensor for a renewed bundle.")
-    from desktop.personas.claims import license_value_problem, referenced_members
-
     unreadable = license_value_problem(license_, require_subject=True)
     if unreadable:
         raise BundleRejected(f"This persona cannot be used: {unreadable}.",
                              "Hearth reads a license value it cannot understand as a denial. "
                              "Ask the licensor for a corrected bundle.")
-    listed = {}
+
+
+def _listed_files(manifest: dict, archive: zipfile.ZipFile) -> dict[str, tuple[int, str]]:
+    """The manifest's file list, checked: names, sizes, exactly the archive's members, and
+    every file a field points at among them. Returns path -> (size, SHA-256)."""
+    listed: dict[str, tuple[int, str]] = {}
     for entry in manifest["files"]:
         if not isinstance(entry, dict):
             raise BundleRejected("The bundle's file list is malformed.")
@@ -199,7 +224,7 @@ def inspect_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[st
         references = referenced_members(manifest)
     except ValueError as error:
         raise BundleRejected(f"The bundle's manifest is malformed: {error}.") from error
-    for path, _kind in references.items():
+    for path in references:
         name = name_problem(path)
         if name is not None or path not in listed:
             raise BundleRejected(f"The manifest points at {path!r}, which is not a file listed "
@@ -207,32 +232,21 @@ def inspect_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[st
                                  f"The manifest points at {path!r}: {name}.")
     if sum(size for size, _ in listed.values()) > MAX_TOTAL_BYTES:
         raise BundleRejected("The bundle's files add up to more than a persona may take.")
+    return listed
 
-    persona_id, version = manifest["id"], manifest["version"]
-    _check_id_claim(persona_id, verification)
-    replaced = _installed_version(personas_dir / persona_id)
-    if replaced is not None:
-        _check_update_keeps_signer(personas_dir / persona_id, manifest, verification)
-    if replaced is not None and (version == replaced or (version < replaced
-                                 and not allow_downgrade)):
+
+def _check_not_revoked(license_: dict, verification: Verification, revoked: Revoked) -> None:
+    revocation_id = license_.get("revocation_id")
+    if isinstance(revocation_id, str) and revocation_id in revoked.ids:
         raise BundleRejected(
-            f"Version {replaced} of this persona is already installed; this bundle is "
-            f"version {version}.", "Nothing was changed. Import a newer version to update it"
-            + (", or ask for the older one explicitly (hearth import --downgrade)."
-               if version < replaced else "."))
-    if revoked is not None:
-        revocation_id = license_.get("revocation_id")
-        if isinstance(revocation_id, str) and revocation_id in revoked.ids:
-            raise BundleRejected(
-                f"Its rights holder switched this persona off (revoked since "
-                f"{revoked.ids[revocation_id] or 'an earlier date'}).",
-                "Nothing was installed; a revoked persona cannot be used.")
-        if verification.publisher_key_id in revoked.keys:
-            raise BundleRejected(
-                f"The key {verification.publisher} signed this bundle with was revoked as "
-                "compromised.", "Nothing was installed. Ask the publisher for a bundle signed "
-                "with its new key.")
-    return Inspection(archive, manifest_bytes, manifest, verification, listed, replaced)
+            f"Its rights holder switched this persona off (revoked since "
+            f"{revoked.ids[revocation_id] or 'an earlier date'}).",
+            "Nothing was installed; a revoked persona cannot be used.")
+    if verification.publisher_key_id in revoked.keys:
+        raise BundleRejected(
+            f"The key {verification.publisher} signed this bundle with was revoked as "
+            "compromised.", "Nothing was installed. Ask the publisher for a bundle signed "
+            "with its new key.")
 
 
 def import_bundle(source: Path, personas_dir: Path, trusted_publishers: dict[str, bytes],

@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMainWindow
 
-from desktop.call.events import Hearing
+from desktop.call.events import Hearing, ReplyFinished
 from desktop.call.session import Conversation
 from desktop.errors import HearthError
 
@@ -151,3 +151,18 @@ class CallControl(QObject):
         window.call.face.mailbox = None
         window.call.face.update()
         window.call.start.setEnabled(True)
+
+    def show_meter(self, event: ReplyFinished) -> None:
+        """The last turn's latency: end of speech -> transcript -> first token -> first
+        audio for a spoken turn; sent -> first token -> first audio for a typed one."""
+        times = event.times
+        steps = [("transcribed", self.tr("transcript")), ("first_token", self.tr("first word")),
+                 ("first_audio_played", self.tr("first sound"))]
+        start = self.tr("end of speech") if times.speech_ended is not None else self.tr("sent")
+        parts = [start]
+        for key, label in steps:
+            value = times.since_speech_ms(key)
+            if value is not None:
+                parts.append(f"{label} {value:.0f} ms")
+        if len(parts) > 1:
+            self.window.call.meter.setText(" → ".join(parts))

@@ -104,6 +104,7 @@ class CreatorDialog(QDialog):
     created = Signal(str)  # the id of the installed persona
 
     def __init__(self, hearth: Hearth, parent: QWidget | None = None) -> None:
+        # Long: the dialog's widgets and their layout, in the order they appear on it
         super().__init__(parent)
         self.hearth = hearth
         self.photo: bytes = b""

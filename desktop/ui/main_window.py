@@ -99,6 +99,37 @@ class MainWindow(LibraryActions, QMainWindow):
         self.resize(1100, 720)
         self.setStyleSheet(STYLE)
 
+        self._build_library_column()
+        self.creator_dialog: CreatorDialog | None = None
+        self.setAcceptDrops(True)  # drop a .persona file anywhere on the window
+        self.last_import_text = ""
+        self.pending_import = None  # (confirmation box, its Install button)
+        self._build_header()
+        self.setup_dialog: SetupDialog | None = None
+        self._setup_offered = False
+        self.catalog_path = None  # tests point the setup screen at a loopback catalog
+        self.banner = Banner(hearth)
+        self.chat = ChatPage()
+        self.call = CallPage()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.chat)
+        self.pages.addWidget(self.call)
+        self._lay_out()
+        self._connect_pages()
+        self._set_ready(False)
+        # Saving stuck (disk full) or working again: reported from the store's writer thread.
+        self.hearth.store_listeners.append(lambda text: self.bridge.post(StoreProblem(text)))
+        # What the window does with each kind of event (the transcript takes its own first).
+        self._handlers: dict[type, Callable[[object], None]] = {
+            Ready: self._ready, StoreProblem: self._store_changed, Hearing: self.calls.heard,
+            ListeningState: lambda event: self.calls.listening_state(event.state),
+            MemoryUpdated: self._memory_updated, Caption: self._caption,
+            ReplyFinished: self._reply_finished, Notice: self._notice,
+        }
+        self.populate_library()
+
+    def _build_library_column(self) -> None:
+        """The persona list and the library's actions, on the left."""
         self.library = QListWidget()
         self.library.setFixedWidth(260)
         self.library.currentItemChanged.connect(self._persona_chosen)
@@ -114,10 +145,9 @@ class MainWindow(LibraryActions, QMainWindow):
         self.face_button.setToolTip(self.tr("Show Hearth where the eyes and mouth are in this "
                                             "persona's picture, so its face moves"))
         self.face_button.clicked.connect(self.place_face)
-        self.creator_dialog: CreatorDialog | None = None
-        self.setAcceptDrops(True)  # drop a .persona file anywhere on the window
-        self.last_import_text = ""
-        self.pending_import = None  # (confirmation box, its Install button)
+
+    def _build_header(self) -> None:
+        """The persona's name and license badge, and the page buttons."""
         self.title = QLabel("")
         title_font = QFont()
         title_font.setPointSize(16)
@@ -131,18 +161,10 @@ class MainWindow(LibraryActions, QMainWindow):
         self.memory_button.clicked.connect(self.open_memory)
         self.setup_button = QPushButton(self.tr("Setup"))
         self.setup_button.clicked.connect(self.open_setup)
-        self.setup_dialog: SetupDialog | None = None
-        self._setup_offered = False
-        self.catalog_path = None  # tests point the setup screen at a loopback catalog
         self.chat_button.clicked.connect(lambda: self.show_page(0))
         self.call_button.clicked.connect(lambda: self.show_page(1))
-        self.banner = Banner(hearth)
-        self.chat = ChatPage()
-        self.call = CallPage()
-        self.pages = QStackedWidget()
-        self.pages.addWidget(self.chat)
-        self.pages.addWidget(self.call)
 
+    def _lay_out(self) -> None:
         header = QHBoxLayout()
         header.addWidget(self.title)
         header.addWidget(self.badge, 1)
@@ -167,6 +189,8 @@ class MainWindow(LibraryActions, QMainWindow):
         body.addLayout(right, 1)
         self.setCentralWidget(root)
 
+    def _connect_pages(self) -> None:
+        """The chat and call pages' controls, and the draft prefill while the user types."""
         self.chat.send.clicked.connect(self.send_chat)
         self.chat.input.returnPressed.connect(self.send_chat)
         self.chat.stop.clicked.connect(self.stop_reply)
@@ -185,17 +209,6 @@ class MainWindow(LibraryActions, QMainWindow):
         self._draft_timer.timeout.connect(self._send_draft)
         self.chat.input.textEdited.connect(lambda _text: self._draft_timer.start())
         self.call.input.textEdited.connect(lambda _text: self._draft_timer.start())
-        self._set_ready(False)
-        # Saving stuck (disk full) or working again: reported from the store's writer thread.
-        self.hearth.store_listeners.append(lambda text: self.bridge.post(StoreProblem(text)))
-        # What the window does with each kind of event (the transcript takes its own first).
-        self._handlers: dict[type, Callable[[object], None]] = {
-            Ready: self._ready, StoreProblem: self._store_changed, Hearing: self.calls.heard,
-            ListeningState: lambda event: self.calls.listening_state(event.state),
-            MemoryUpdated: self._memory_updated, Caption: self._caption,
-            ReplyFinished: self._reply_finished, Notice: self._notice,
-        }
-        self.populate_library()
 
     @property
     def in_call(self) -> bool:
@@ -330,7 +343,7 @@ class MainWindow(LibraryActions, QMainWindow):
     def _reply_finished(self, event: ReplyFinished) -> None:
         if self.calls.in_call:
             self.call.caption.setText(event.heard_text)
-        self._show_meter(event)
+        self.calls.show_meter(event)
 
     def _notice(self, event: Notice) -> None:
         if event.level == "crisis":
@@ -442,18 +455,3 @@ class MainWindow(LibraryActions, QMainWindow):
 
     def show_problems_text(self, texts: list[str]) -> None:
         self.banner.show_texts(texts)
-
-    def _show_meter(self, event: ReplyFinished) -> None:
-        """The last turn's latency: end of speech -> transcript -> first token -> first
-        audio for a spoken turn; sent -> first token -> first audio for a typed one."""
-        times = event.times
-        steps = [("transcribed", self.tr("transcript")), ("first_token", self.tr("first word")),
-                 ("first_audio_played", self.tr("first sound"))]
-        start = self.tr("end of speech") if times.speech_ended is not None else self.tr("sent")
-        parts = [start]
-        for key, label in steps:
-            value = times.since_speech_ms(key)
-            if value is not None:
-                parts.append(f"{label} {value:.0f} ms")
-        if len(parts) > 1:
-            self.call.meter.setText(" → ".join(parts))

@@ -50,6 +50,7 @@ class MemoryDialog(QDialog):
     def __init__(self, hearth: Hearth, persona: Persona, language: str = "en",
                  parent: QWidget | None = None,
                  before_forget: Callable[[], None] = lambda: None) -> None:
+        # Long: the dialog's widgets and their layout, in the order they appear on it
         super().__init__(parent)
         self.before_forget = before_forget  # ends the open conversation: it uses the model
         self.hearth = hearth

@@ -93,6 +93,7 @@ def install_v2_persona(hearth, face_dir: Path) -> str:
 
 
 def main(target: str, scene: str = "call", face_dir: str | None = None) -> int:
+    # Long: a scripted tour of the window for the docs' screenshots, one scene after another
     home = Path(tempfile.mkdtemp(prefix="hearth-shot-"))
     os.environ["HEARTH_HOME"] = str(home)
     from desktop.app import Hearth

@@ -53,6 +53,7 @@ def _mb(value: float) -> str:
 class SetupDialog(QDialog):
     def __init__(self, dirs: DataDirs, languages: list[str], parent: QWidget | None = None,
                  catalog_path: Path | None = None) -> None:
+        # Long: the screen's widgets and their layout, in the order they appear on it
         super().__init__(parent)
         self.dirs = dirs
         self.inventory = Inventory(dirs)

@@ -22,50 +22,75 @@
 <context>
     <name>CallControl</name>
     <message>
-        <location filename="../../ui/call_control.py" line="39"/>
+        <location filename="../../ui/call_control.py" line="36"/>
         <source>No voice or speaker: replies appear as captions.</source>
         <translation>没有语音或扬声器：回复将以字幕显示。</translation>
     </message>
     <message>
-        <location filename="../../ui/call_control.py" line="42"/>
+        <location filename="../../ui/call_control.py" line="39"/>
         <source>Connecting…</source>
         <translation>正在接通…</translation>
     </message>
     <message>
-        <location filename="../../ui/call_control.py" line="61"/>
+        <location filename="../../ui/call_control.py" line="58"/>
         <source>Type to talk.</source>
         <translation>请打字交谈。</translation>
     </message>
     <message>
-        <location filename="../../ui/call_control.py" line="71"/>
-        <location filename="../../ui/call_control.py" line="84"/>
+        <location filename="../../ui/call_control.py" line="68"/>
+        <location filename="../../ui/call_control.py" line="81"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../ui/call_control.py" line="82"/>
+        <location filename="../../ui/call_control.py" line="79"/>
         <source>Listening…</source>
         <translation>正在听…</translation>
     </message>
     <message>
-        <location filename="../../ui/call_control.py" line="82"/>
+        <location filename="../../ui/call_control.py" line="79"/>
         <source>Muted</source>
         <translation>已静音</translation>
     </message>
     <message>
-        <location filename="../../ui/call_control.py" line="83"/>
+        <location filename="../../ui/call_control.py" line="80"/>
         <source>No microphone: type to talk.</source>
         <translation>没有麦克风：请打字交谈。</translation>
     </message>
     <message>
-        <location filename="../../ui/call_control.py" line="96"/>
+        <location filename="../../ui/call_control.py" line="93"/>
         <source>System default microphone</source>
         <translation>系统默认麦克风</translation>
     </message>
     <message>
-        <location filename="../../ui/call_control.py" line="97"/>
+        <location filename="../../ui/call_control.py" line="94"/>
         <source>System default speaker</source>
         <translation>系统默认扬声器</translation>
+    </message>
+    <message>
+        <location filename="../../ui/call_control.py" line="159"/>
+        <source>transcript</source>
+        <translation>识别</translation>
+    </message>
+    <message>
+        <location filename="../../ui/call_control.py" line="159"/>
+        <source>first word</source>
+        <translation>首个词</translation>
+    </message>
+    <message>
+        <location filename="../../ui/call_control.py" line="160"/>
+        <source>first sound</source>
+        <translation>首个声音</translation>
+    </message>
+    <message>
+        <location filename="../../ui/call_control.py" line="161"/>
+        <source>end of speech</source>
+        <translation>说完</translation>
+    </message>
+    <message>
+        <location filename="../../ui/call_control.py" line="161"/>
+        <source>sent</source>
+        <translation>发送</translation>
     </message>
 </context>
 <context>
@@ -132,187 +157,187 @@
 <context>
     <name>CreatorDialog</name>
     <message>
-        <location filename="../../ui/creator_view.py" line="111"/>
+        <location filename="../../ui/creator_view.py" line="112"/>
         <source>Create a persona</source>
         <translation>创建角色</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="115"/>
+        <location filename="../../ui/creator_view.py" line="116"/>
         <source>Preview appears here</source>
         <translation>预览显示在这里</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="118"/>
+        <location filename="../../ui/creator_view.py" line="119"/>
         <source>Choose a photo…</source>
         <translation>选择照片…</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="119"/>
+        <location filename="../../ui/creator_view.py" line="120"/>
         <source>Use the webcam</source>
         <translation>使用摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="120"/>
+        <location filename="../../ui/creator_view.py" line="121"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="125"/>
+        <location filename="../../ui/creator_view.py" line="126"/>
         <source>Who is this persona? About 200 characters.</source>
         <translation>这个角色是谁？大约 200 字。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="128"/>
+        <location filename="../../ui/creator_view.py" line="129"/>
         <source>How it writes: one line each.</source>
         <translation>它的说话方式：每行一句。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="131"/>
+        <location filename="../../ui/creator_view.py" line="132"/>
         <source>(any voice in its language)</source>
         <translation>（该语言的任意语音）</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="136"/>
+        <location filename="../../ui/creator_view.py" line="137"/>
         <source>Choose…</source>
         <translation>请选择…</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="137"/>
+        <location filename="../../ui/creator_view.py" line="138"/>
         <source>My own face</source>
         <translation>我自己的脸</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="138"/>
+        <location filename="../../ui/creator_view.py" line="139"/>
         <source>Someone who gave me permission</source>
         <translation>已获本人许可的人</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="139"/>
+        <location filename="../../ui/creator_view.py" line="140"/>
         <source>Nobody real (a drawing, a character)</source>
         <translation>不是真人（画像、角色）</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="140"/>
+        <location filename="../../ui/creator_view.py" line="141"/>
         <source>Add evidence of permission…</source>
         <translation>添加许可证明…</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="142"/>
+        <location filename="../../ui/creator_view.py" line="143"/>
         <source>A signed release or a recording of them agreeing. Without it the persona stays on this computer: it can be installed, never exported.</source>
         <translation>签署的授权书或本人同意的录音。没有证明时，这个角色只留在本机：可以安装，不能导出。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="147"/>
+        <location filename="../../ui/creator_view.py" line="148"/>
         <source>Install</source>
         <translation>安装</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="148"/>
+        <location filename="../../ui/creator_view.py" line="149"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="151"/>
+        <location filename="../../ui/creator_view.py" line="152"/>
         <source>Name</source>
         <translation>名字</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="152"/>
+        <location filename="../../ui/creator_view.py" line="153"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="153"/>
+        <location filename="../../ui/creator_view.py" line="154"/>
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="155"/>
+        <location filename="../../ui/creator_view.py" line="156"/>
         <source>Samples</source>
         <translation>示例</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="156"/>
+        <location filename="../../ui/creator_view.py" line="157"/>
         <source>Greeting</source>
         <translation>问候语</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="157"/>
+        <location filename="../../ui/creator_view.py" line="158"/>
         <source>Voice</source>
         <translation>语音</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="158"/>
+        <location filename="../../ui/creator_view.py" line="159"/>
         <source>Whose face?</source>
         <translation>这是谁的脸？</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="197"/>
+        <location filename="../../ui/creator_view.py" line="198"/>
         <source>Without evidence of their permission this persona stays on this computer: install it, it cannot be exported.</source>
         <translation>没有本人许可的证明，这个角色只留在本机：可以安装，不能导出。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="202"/>
+        <location filename="../../ui/creator_view.py" line="203"/>
         <source>Evidence of permission</source>
         <translation>许可证明</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="205"/>
+        <location filename="../../ui/creator_view.py" line="206"/>
         <source>Evidence added.</source>
         <translation>已添加证明。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="238"/>
+        <location filename="../../ui/creator_view.py" line="239"/>
         <source>Hearth found the face. Drag a point if it is off.</source>
         <translation>Hearth 已找到面部。如有偏差，请拖动对应的点。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="224"/>
+        <location filename="../../ui/creator_view.py" line="225"/>
         <source>That photo cannot be read; choose a PNG or JPEG.</source>
         <translation>无法读取这张照片；请选择 PNG 或 JPEG。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="241"/>
+        <location filename="../../ui/creator_view.py" line="242"/>
         <source>Drag the points onto the eyes and the mouth.</source>
         <translation>把这些点拖到眼睛和嘴上。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="246"/>
+        <location filename="../../ui/creator_view.py" line="247"/>
         <source>Choose a photo</source>
         <translation>选择照片</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="247"/>
+        <location filename="../../ui/creator_view.py" line="248"/>
         <source>Images (*.png *.jpg *.jpeg)</source>
         <translation>图片 (*.png *.jpg *.jpeg)</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="261"/>
+        <location filename="../../ui/creator_view.py" line="262"/>
         <source>No camera could be opened. Choose a photo instead.</source>
         <translation>无法打开摄像头。请改为选择照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="292"/>
+        <location filename="../../ui/creator_view.py" line="293"/>
         <source>Choose a photo first.</source>
         <translation>请先选择照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="340"/>
+        <location filename="../../ui/creator_view.py" line="341"/>
         <source>Installed.</source>
         <translation>已安装。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="346"/>
+        <location filename="../../ui/creator_view.py" line="347"/>
         <source>Export the persona</source>
         <translation>导出角色</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="348"/>
+        <location filename="../../ui/creator_view.py" line="349"/>
         <source>Persona bundles (*.persona)</source>
         <translation>角色包 (*.persona)</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="359"/>
+        <location filename="../../ui/creator_view.py" line="360"/>
         <source>Exported to {path}, signed with your key.</source>
         <translation>已导出到 {path}，并用你的密钥签名。</translation>
     </message>
@@ -469,314 +494,289 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="104"/>
+        <location filename="../../ui/main_window.py" line="136"/>
         <source>Import persona…</source>
         <translation>导入角色…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="106"/>
+        <location filename="../../ui/main_window.py" line="138"/>
         <source>Create persona…</source>
         <translation>创建角色…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="108"/>
+        <location filename="../../ui/main_window.py" line="140"/>
         <source>Trust a publisher…</source>
         <translation>信任发布者…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="110"/>
+        <location filename="../../ui/main_window.py" line="142"/>
         <source>Country or region…</source>
         <translation>国家或地区…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="112"/>
+        <location filename="../../ui/main_window.py" line="144"/>
         <source>Place the face…</source>
         <translation>标出面部…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="113"/>
+        <location filename="../../ui/main_window.py" line="145"/>
         <source>Show Hearth where the eyes and mouth are in this persona&apos;s picture, so its face moves</source>
         <translation>告诉 Hearth 这个角色的图片里眼睛和嘴在哪里，让它的脸动起来</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="127"/>
+        <location filename="../../ui/main_window.py" line="158"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="128"/>
+        <location filename="../../ui/main_window.py" line="159"/>
         <source>Call view</source>
         <translation>通话视图</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="129"/>
+        <location filename="../../ui/main_window.py" line="160"/>
         <source>Memory</source>
         <translation>记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="131"/>
+        <location filename="../../ui/main_window.py" line="162"/>
         <source>Setup</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="212"/>
+        <location filename="../../ui/main_window.py" line="226"/>
         <source>Verified</source>
         <translation>已验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="212"/>
+        <location filename="../../ui/main_window.py" line="226"/>
         <source>Unverified</source>
         <translation>未验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="214"/>
-        <location filename="../../ui/main_window.py" line="248"/>
+        <location filename="../../ui/main_window.py" line="228"/>
+        <location filename="../../ui/main_window.py" line="262"/>
         <source> · until {date}</source>
         <translation> · 有效期至 {date}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="217"/>
+        <location filename="../../ui/main_window.py" line="231"/>
         <source>Not available: {why}</source>
         <translation>不可用：{why}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="451"/>
-        <source>end of speech</source>
-        <translation>说完</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="451"/>
-        <source>sent</source>
-        <translation>发送</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="246"/>
+        <location filename="../../ui/main_window.py" line="260"/>
         <source>Verified · likeness by {owner}</source>
         <translation>已验证 · 肖像授权方：{owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="247"/>
+        <location filename="../../ui/main_window.py" line="261"/>
         <source>Unverified · {owner}</source>
         <translation>未验证 · {owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="251"/>
+        <location filename="../../ui/main_window.py" line="265"/>
         <source>You are talking to an AI persona. {text}</source>
         <translation>你正在与 AI 角色交谈。{text}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="258"/>
+        <location filename="../../ui/main_window.py" line="272"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="270"/>
+        <location filename="../../ui/main_window.py" line="284"/>
         <source>Hearth could not open this persona: something went wrong inside Hearth. Please report it, with Hearth&apos;s log.</source>
         <translation>Hearth 无法打开这个角色：问题出在 Hearth 内部。请附上 Hearth 的日志报告这个问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="435"/>
+        <location filename="../../ui/main_window.py" line="449"/>
         <source> (interrupted)</source>
         <translation>（已打断）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="336"/>
+        <location filename="../../ui/main_window.py" line="350"/>
         <source>You are not alone</source>
         <translation>你并不孤单</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="434"/>
+        <location filename="../../ui/main_window.py" line="448"/>
         <source>Remembered:</source>
         <translation>记得：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="434"/>
+        <location filename="../../ui/main_window.py" line="448"/>
         <source>saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="432"/>
+        <location filename="../../ui/main_window.py" line="446"/>
         <source>You</source>
         <translation>你</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="449"/>
-        <source>first word</source>
-        <translation>首个词</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="449"/>
-        <source>transcript</source>
-        <translation>识别</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="450"/>
-        <source>first sound</source>
-        <translation>首个声音</translation>
     </message>
 </context>
 <context>
     <name>MemoryDialog</name>
     <message>
-        <location filename="../../ui/memory_view.py" line="60"/>
+        <location filename="../../ui/memory_view.py" line="62"/>
         <source>What {name} remembers</source>
         <translation>{name} 记得的事</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="65"/>
+        <location filename="../../ui/memory_view.py" line="67"/>
         <source>Search memories and calls…</source>
         <translation>搜索记忆和通话…</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="66"/>
+        <location filename="../../ui/memory_view.py" line="68"/>
         <source>Show replaced memories</source>
         <translation>显示已被替换的记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="71"/>
+        <location filename="../../ui/memory_view.py" line="73"/>
         <source>Add…</source>
         <translation>添加…</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="72"/>
+        <location filename="../../ui/memory_view.py" line="74"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="73"/>
-        <location filename="../../ui/memory_view.py" line="216"/>
+        <location filename="../../ui/memory_view.py" line="75"/>
+        <location filename="../../ui/memory_view.py" line="218"/>
         <source>Pin</source>
         <translation>置顶</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="74"/>
+        <location filename="../../ui/memory_view.py" line="76"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="93"/>
+        <location filename="../../ui/memory_view.py" line="95"/>
         <source>Memories</source>
         <translation>记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="94"/>
+        <location filename="../../ui/memory_view.py" line="96"/>
         <source>Past calls</source>
         <translation>过往通话</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="95"/>
+        <location filename="../../ui/memory_view.py" line="97"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="96"/>
+        <location filename="../../ui/memory_view.py" line="98"/>
         <source>Forget everything…</source>
         <translation>全部忘记…</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="132"/>
+        <location filename="../../ui/memory_view.py" line="134"/>
         <source>Could not do that: {error}</source>
         <translation>无法完成：{error}</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="166"/>
+        <location filename="../../ui/memory_view.py" line="168"/>
         <source> (replaced)</source>
         <translation>（已替换）</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="167"/>
+        <location filename="../../ui/memory_view.py" line="169"/>
         <source>you wrote it</source>
         <translation>你写的</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="168"/>
+        <location filename="../../ui/memory_view.py" line="170"/>
         <source>from a conversation</source>
         <translation>来自对话</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="181"/>
+        <location filename="../../ui/memory_view.py" line="183"/>
         <source>(no summary yet)</source>
         <translation>（尚无摘要）</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="184"/>
+        <location filename="../../ui/memory_view.py" line="186"/>
         <source>Memories ({count})</source>
         <translation>记忆（{count}）</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="185"/>
+        <location filename="../../ui/memory_view.py" line="187"/>
         <source>Past calls ({count})</source>
         <translation>过往通话（{count}）</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="198"/>
+        <location filename="../../ui/memory_view.py" line="200"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="216"/>
+        <location filename="../../ui/memory_view.py" line="218"/>
         <source>Unpin</source>
         <translation>取消置顶</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="219"/>
+        <location filename="../../ui/memory_view.py" line="221"/>
         <source>Add a memory</source>
         <translation>添加记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="220"/>
+        <location filename="../../ui/memory_view.py" line="222"/>
         <source>What should {name} remember about you?</source>
         <translation>希望 {name} 记住你的什么？</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="224"/>
-        <location filename="../../ui/memory_view.py" line="234"/>
-        <location filename="../../ui/memory_view.py" line="240"/>
+        <location filename="../../ui/memory_view.py" line="226"/>
+        <location filename="../../ui/memory_view.py" line="236"/>
+        <location filename="../../ui/memory_view.py" line="242"/>
         <source>Saved.</source>
         <translation>已保存。</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="230"/>
+        <location filename="../../ui/memory_view.py" line="232"/>
         <source>Edit memory</source>
         <translation>编辑记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="230"/>
+        <location filename="../../ui/memory_view.py" line="232"/>
         <source>Memory:</source>
         <translation>记忆：</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="245"/>
+        <location filename="../../ui/memory_view.py" line="247"/>
         <source>Deleted.</source>
         <translation>已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="249"/>
+        <location filename="../../ui/memory_view.py" line="251"/>
         <source>Export memories</source>
         <translation>导出记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="260"/>
+        <location filename="../../ui/memory_view.py" line="262"/>
         <source>Exported to {path}</source>
         <translation>已导出到 {path}</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="269"/>
+        <location filename="../../ui/memory_view.py" line="271"/>
         <source>Hearth also cleans the {count} older copies of the conversation file kept after a repair or a restore; a damaged one is deleted.</source>
         <translation>Hearth 也会清理修复或恢复后保留的 {count} 个旧的对话文件副本；已损坏的副本会被删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="273"/>
+        <location filename="../../ui/memory_view.py" line="275"/>
         <source>Forget everything?</source>
         <translation>全部忘记？</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="264"/>
+        <location filename="../../ui/memory_view.py" line="266"/>
         <source>Delete every memory, call and message of your conversations with {name}? Nothing of it will remain on this computer. This cannot be undone.</source>
         <translation>删除你与 {name} 的所有记忆、通话和消息？这台电脑上将不留任何痕迹。此操作无法撤销。</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="284"/>
+        <location filename="../../ui/memory_view.py" line="286"/>
         <source>Forgotten: {facts} memories, {turns} messages, {calls} calls.</source>
         <translation>已忘记：{facts} 条记忆、{turns} 条消息、{calls} 次通话。</translation>
     </message>
@@ -784,180 +784,180 @@
 <context>
     <name>SetupDialog</name>
     <message>
-        <location filename="../../ui/setup_view.py" line="64"/>
+        <location filename="../../ui/setup_view.py" line="65"/>
         <source>Set up Hearth</source>
         <translation>设置 Hearth</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="67"/>
+        <location filename="../../ui/setup_view.py" line="68"/>
         <source>Checking this computer…</source>
         <translation>正在检查这台电脑…</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="69"/>
+        <location filename="../../ui/setup_view.py" line="70"/>
         <source>This computer</source>
         <translation>这台电脑</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="73"/>
+        <location filename="../../ui/setup_view.py" line="74"/>
         <source>How Hearth thinks and speaks</source>
         <translation>Hearth 如何思考和说话</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="81"/>
+        <location filename="../../ui/setup_view.py" line="82"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="82"/>
-        <location filename="../../ui/setup_view.py" line="207"/>
+        <location filename="../../ui/setup_view.py" line="83"/>
+        <location filename="../../ui/setup_view.py" line="208"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="83"/>
+        <location filename="../../ui/setup_view.py" line="84"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="86"/>
+        <location filename="../../ui/setup_view.py" line="87"/>
         <source>Nothing leaves this computer except the downloads you start here.</source>
         <translation>除了你在这里开始的下载，没有任何内容离开这台电脑。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="99"/>
+        <location filename="../../ui/setup_view.py" line="100"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="100"/>
+        <location filename="../../ui/setup_view.py" line="101"/>
         <source>Installed models</source>
         <translation>已安装的模型</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="105"/>
+        <location filename="../../ui/setup_view.py" line="106"/>
         <source>Choose files on disk…</source>
         <translation>从磁盘选择文件…</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="106"/>
+        <location filename="../../ui/setup_view.py" line="107"/>
         <source>Use a computer on my network…</source>
         <translation>使用我网络中的电脑…</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="112"/>
+        <location filename="../../ui/setup_view.py" line="113"/>
         <source>Test this computer</source>
         <translation>测试这台电脑</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="115"/>
+        <location filename="../../ui/setup_view.py" line="116"/>
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="155"/>
+        <location filename="../../ui/setup_view.py" line="156"/>
         <source> (recommended for this computer)</source>
         <translation>（推荐用于这台电脑）</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="162"/>
+        <location filename="../../ui/setup_view.py" line="163"/>
         <source>{cores} cores, {ram} of memory, {disk} free on disk; CPU features: {features}</source>
         <translation>{cores} 核，{ram} 内存，磁盘剩余 {disk}；CPU 特性：{features}</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="186"/>
+        <location filename="../../ui/setup_view.py" line="187"/>
         <source>language model</source>
         <translation>语言模型</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="186"/>
+        <location filename="../../ui/setup_view.py" line="187"/>
         <source>voice</source>
         <translation>语音</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="187"/>
+        <location filename="../../ui/setup_view.py" line="188"/>
         <source>speech recognizer</source>
         <translation>语音识别</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="188"/>
+        <location filename="../../ui/setup_view.py" line="189"/>
         <source>voice activity detector</source>
         <translation>语音活动检测</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="189"/>
+        <location filename="../../ui/setup_view.py" line="190"/>
         <source>face detector</source>
         <translation>面部检测器</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="207"/>
+        <location filename="../../ui/setup_view.py" line="208"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="253"/>
+        <location filename="../../ui/setup_view.py" line="254"/>
         <source>, about {s} s left</source>
         <translation>，约剩 {s} 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="256"/>
+        <location filename="../../ui/setup_view.py" line="257"/>
         <source>Downloading {file} at {speed:.1f} MB/s{left}</source>
         <translation>正在下载 {file}，{speed:.1f} MB/秒{left}</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="258"/>
+        <location filename="../../ui/setup_view.py" line="259"/>
         <source>Paused. Resume continues where it stopped, also after a restart.</source>
         <translation>已暂停。继续会从中断处接着下载，重启后也一样。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="260"/>
+        <location filename="../../ui/setup_view.py" line="261"/>
         <source>Cancelled; the partial files were deleted.</source>
         <translation>已取消；未完成的文件已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="261"/>
+        <location filename="../../ui/setup_view.py" line="262"/>
         <source>All models are installed and verified.</source>
         <translation>所有模型已安装并校验。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="274"/>
+        <location filename="../../ui/setup_view.py" line="275"/>
         <source>Choose a GGUF model or a piper voice</source>
         <translation>选择 GGUF 模型或 piper 语音</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="275"/>
+        <location filename="../../ui/setup_view.py" line="276"/>
         <source>Models (*.gguf *.onnx)</source>
         <translation>模型 (*.gguf *.onnx)</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="280"/>
+        <location filename="../../ui/setup_view.py" line="281"/>
         <source>Checking the files…</source>
         <translation>正在检查文件…</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="286"/>
+        <location filename="../../ui/setup_view.py" line="287"/>
         <source>Checked and installed: {names}</source>
         <translation>已检查并安装：{names}</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="291"/>
+        <location filename="../../ui/setup_view.py" line="292"/>
         <source>A computer on your network</source>
         <translation>你网络中的电脑</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="292"/>
+        <location filename="../../ui/setup_view.py" line="293"/>
         <source>Address of an OpenAI-compatible server (llama.cpp, Ollama, vLLM).
 Your conversation text will leave this computer for it.</source>
         <translation>兼容 OpenAI 的服务器地址（llama.cpp、Ollama、vLLM）。
 你的对话文字将离开这台电脑发送到那里。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="313"/>
+        <location filename="../../ui/setup_view.py" line="314"/>
         <source>Testing this computer (about 20 seconds)…</source>
         <translation>正在测试这台电脑（约 20 秒）…</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="330"/>
+        <location filename="../../ui/setup_view.py" line="331"/>
         <source>first word {first:.0f} ms · {rate:.1f} words/s</source>
         <translation>首词 {first:.0f} 毫秒 · 每秒 {rate:.1f} 词</translation>
     </message>
@@ -965,7 +965,7 @@ Your conversation text will leave this computer for it.</source>
 <context>
     <name>window</name>
     <message>
-        <location filename="../../ui/screenshot.py" line="160"/>
+        <location filename="../../ui/screenshot.py" line="161"/>
         <source>end of speech</source>
         <translation>说完</translation>
     </message>
