@@ -395,13 +395,16 @@ class Hearth:
 
     def _recognizer(self):
         """The speech recognizer, loaded once (a real one takes a second or two)."""
-        from desktop.voice.asr import SpeechRecognizer
+        from desktop.trial import trial_load_once
+        from desktop.voice.asr import SpeechRecognizer, check_recognizer_folder
 
         folder = self.inventory.choose_recognizer()
         loaded = self.engines.recognizer
         if loaded is None or loaded.folder != folder:
             # Downloads and the sideload check already trial-loaded the folder in a child
             # process; a folder put there by hand gets that check now (once, then stamped).
+            check_recognizer_folder(folder)
+            trial_load_once("asr", folder)
             loaded = SpeechRecognizer.load(folder, threads=self.budget.tts_threads)
             self.engines.recognizer = loaded
         return loaded

@@ -16,7 +16,7 @@ import pytest
 from desktop.fixtures.pulse import read_wav
 from desktop.fixtures.speech import SPEECH as DATA
 from desktop.models.sideload import accept_local_file
-from desktop.trial import ModelRejected
+from desktop.trial import ModelRejected, trial_load_once
 from desktop.voice.asr import RecognizerUnusable, SpeechRecognizer, check_recognizer_folder
 from desktop.voice.devices import DeviceSnapshot, describe_change
 from desktop.voice.echo import EchoCanceller
@@ -107,7 +107,7 @@ def test_sherpa_onnx_ends_the_process_on_some_bad_models(recognizer_folder: Path
     the process that loads it."""
     _wrong_statistics(recognizer_folder)
     code = ("import sys, numpy as np; from desktop.voice.asr import SpeechRecognizer; "
-            f"r = SpeechRecognizer.load(r'{recognizer_folder}', trusted=True); "
+            f"r = SpeechRecognizer.load(r'{recognizer_folder}'); "
             "r.transcribe(np.zeros(16000, np.float32)); print('survived')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, cwd=Path(__file__).resolve().parent.parent)
@@ -118,16 +118,16 @@ def test_an_untrusted_recognizer_that_would_kill_the_app_is_rejected_instead(
         recognizer_folder: Path) -> None:
     _wrong_statistics(recognizer_folder)
     with pytest.raises(ModelRejected, match="rejected"):
-        SpeechRecognizer.load(recognizer_folder)
+        trial_load_once("asr", recognizer_folder)  # what the app runs before loading one
     assert not (recognizer_folder / ".hearth-verified").exists()
 
 
 def test_a_recognizer_that_loaded_once_is_not_trial_loaded_again(recognizer_folder) -> None:
-    SpeechRecognizer.load(recognizer_folder)
+    trial_load_once("asr", recognizer_folder)
     stamp = recognizer_folder / ".hearth-verified"
     assert stamp.is_file()
     (recognizer_folder / "tokens.txt").touch()  # changed files are checked again
-    SpeechRecognizer.load(recognizer_folder)
+    trial_load_once("asr", recognizer_folder)
     assert "tokens.txt" in stamp.read_text(encoding="utf-8")
 
 

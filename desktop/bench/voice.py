@@ -183,7 +183,7 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
     llm.warm(persona.prompt(), dirs.cache)
     pulse.set_default_source("hearth_out.monitor")  # the room: the app hears itself
     recognizer = _ScriptedRecognizer(
-        SpeechRecognizer.load(recognizer_folder, threads=budget.tts_threads, trusted=True))
+        SpeechRecognizer.load(recognizer_folder, threads=budget.tts_threads))
     call = HandsFreeCall(
         conversation, SileroVAD.load(listening / "silero_vad.onnx"), recognizer,
         events.append, open_microphone=lambda: AudioInput().open(),

@@ -109,20 +109,16 @@ class SpeechRecognizer:
         self._recognizer = None
 
     @classmethod
-    def load(cls, folder: Path, threads: int = 1, language: str = "auto",
-             trusted: bool = False) -> SpeechRecognizer:
-        """``trusted``: the folder already passed a child-process trial load (it was
-        downloaded with a verified hash, or accepted by the sideload check)."""
+    def load(cls, folder: Path, threads: int = 1, language: str = "auto") -> SpeechRecognizer:
+        """Checks the folder, then hands it to sherpa-onnx in this process. sherpa-onnx ends
+        the process on some malformed models: a folder Hearth did not download itself must
+        first pass ``desktop.trial.trial_load_once("asr", folder)``, which the caller runs."""
         recognizer = cls(folder, threads, language)
-        recognizer._open(trusted)
+        recognizer._open()
         return recognizer
 
-    def _open(self, trusted: bool) -> None:
+    def _open(self) -> None:
         model = check_recognizer_folder(self.folder)
-        if not trusted:
-            from desktop.trial import trial_load_once
-
-            trial_load_once("asr", self.folder)
         sherpa = require("sherpa_onnx", "sherpa-onnx", "Speech recognition")
         self._recognizer = sherpa.OfflineRecognizer.from_sense_voice(
             model=str(model), tokens=str(self.folder / "tokens.txt"),
@@ -144,4 +140,4 @@ def trial_load_child(path: Path) -> None:
     """desktop.trial's one load of a recognizer folder, in its child process."""
     import numpy as np
 
-    SpeechRecognizer.load(path, trusted=True).transcribe(np.zeros(16000, np.float32))
+    SpeechRecognizer.load(path).transcribe(np.zeros(16000, np.float32))
