@@ -1,1 +1,3 @@
-"""The real-time call: typed frames through interruptible stages on one audio clock."""
+"""The call: a Conversation facade over stages joined by typed frames (brain, speech, playback),
+the duties every reply keeps, hands-free listening and turn-taking, and the face loop on the
+speaker's clock (docs/architecture.md, docs/calls.md)."""

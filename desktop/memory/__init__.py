@@ -1,1 +1,2 @@
-"""The local SQLite store: conversations, turns (and memories, later)."""
+"""The conversation file (SQLite): turns, facts with their history, calls and summaries; recall,
+extraction, recovery, forget, backups and export (docs/memory.md)."""

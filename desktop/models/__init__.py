@@ -1,1 +1,2 @@
-"""Models: the catalog, what is installed, downloads (later) and the CPU budget."""
+"""Models: the catalog, what is installed, downloads, files from disk, and first-run setup
+(tiers and the self-test; docs/models.md)."""
