@@ -35,6 +35,7 @@ from desktop.call.frames import (
     TurnControl,
     UserText,
 )
+from desktop.call.held import HeldTurns
 from desktop.call.memory_duty import MemoryDuty
 from desktop.call.playback import PlaybackMonitor
 from desktop.call.recorder import TurnRecorder
@@ -76,6 +77,7 @@ class Conversation:
         self._brain = StageThread("brain", self.brain, idle_s=MEMORY_IDLE_S)
         self.brain.newer_work = lambda: not self._brain.empty()
         self.monitor = PlaybackMonitor(self.state, self.recorder)
+        self.held = HeldTurns(self.state, self.speech, self.memory, self.animator)
         self._call_id = None  # Future of the current call's row id
 
     # The parts other code reads: one place each.
@@ -216,36 +218,18 @@ class Conversation:
 
     def release(self, turn_id: int, transcribed: float | None = None) -> bool:
         """The held turn is real (the user did stop): save it, show it, let it be heard."""
-        with self.state.lock:
-            reply = self.state.replies.get(turn_id)
-            if reply is None or not self.control.is_live(turn_id) or reply.released.is_set():
-                return False
-            if transcribed is not None:
-                self.control.times[turn_id].transcribed = transcribed
-            events, reply.held_events = reply.held_events, []
-            if (reply.spoken and self.control.times[turn_id].first_sentence is None
-                    and not reply.chunk_ready):
-                self.speech.backchannel(reply)  # the reply is slow: fill the gap
+        reply = self.held.release(turn_id, transcribed)
+        if reply is None:
+            return False
         self._commit_user_turn(reply)
-        for event in events:
+        for event in reply.held_events:
             self.listener(event)
+        reply.held_events = []
         return True
 
     def withdraw(self, turn_id: int) -> None:
         """The user went on talking: forget the held turn as if it never was."""
-        with self.state.lock:
-            reply = self.state.replies.get(turn_id)
-            if reply is None or reply.released.is_set():
-                return
-            self.control.cancel(turn_id)
-            reply.finished = reply.withdrawn = True
-            reply.held_events.clear()
-            self.memory.withdraw_note(reply)
-            index = self.state.last_user_message(reply.user_text)
-            if index is not None:
-                del self.state.history[index]
-            if self.state.speaker_open():
-                self.animator.cut_speech(self.output.seconds(self.output.played_frames()))
+        self.held.withdraw(turn_id)
 
     def typing(self, partial_text: str) -> None:
         """The user is composing ``partial_text``: prefill it on the brain's worker while they
