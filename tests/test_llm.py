@@ -230,3 +230,58 @@ def test_the_users_message_cuts_a_background_prefill_mid_batch(fixture_models: P
     clean = load(fixture_models)
     clean.warm(PERSONA, tmp_path)
     assert list(clean.stream(PERSONA, draft, sampling=Sampling(seed=1, max_tokens=3))) == pieces
+
+
+def test_a_second_thread_is_refused_while_one_is_inside_the_model(fixture_models: Path) -> None:
+    """Two threads in one llama.cpp context end in a native abort that kills the app
+    (GGML_ASSERT): the engine refuses the second by construction."""
+    import threading
+
+    import pytest
+
+    from desktop.brain.llm import EngineBusy
+
+    llm = load(fixture_models)
+    end = llm.token_id("<|im_end|>")
+    stream = llm.stream(PERSONA, [Message("user", "Tell me more")], sampling=Sampling(
+        max_tokens=50, logit_bias={end: -100.0}, seed=4))
+    next(stream)  # this thread is inside the model now, mid-reply
+    refused: list[BaseException] = []
+
+    def other() -> None:
+        try:
+            llm.prefill(PERSONA, [Message("user", "meanwhile")])
+        except EngineBusy as error:
+            refused.append(error)
+
+    worker = threading.Thread(target=other)
+    worker.start()
+    worker.join(timeout=30)
+    assert refused and "busy" in str(refused[0])
+    with pytest.raises(EngineBusy):
+        llm.warm(PERSONA, None)  # the same thread, re-entering mid-stream, is refused too
+    stream.close()  # the reply ends: the model is free again
+    assert llm.prefill(PERSONA, [Message("user", "now")]) >= 0
+    assert list(llm.stream(PERSONA, [Message("user", "Hi")], sampling=Sampling(seed=1)))
+
+
+def test_a_stream_that_yields_nothing_ends_the_turn_cleanly(fixture_models: Path,
+                                                            tmp_path: Path) -> None:
+    from desktop.call.events import ReplyFinished
+    from desktop.call.session import Conversation
+    from desktop.paths import DataDirs
+    from desktop.personas.library import PersonaLibrary
+    from tests.helpers.events import Events
+
+    llm = load(fixture_models)
+    silent = Sampling(max_tokens=1, logit_bias={llm.token_id("<|im_end|>"): 100.0}, seed=1)
+    assert list(llm.stream(PERSONA, [Message("user", "Hi")], sampling=silent)) == []
+    persona = PersonaLibrary(DataDirs(tmp_path)).get("org.hearth.wren")
+    events = Events()
+    conversation = Conversation(persona, None, llm, events, sampling=silent).start()
+    try:
+        turn = conversation.say("Hello?")
+        finished = events.wait_for(ReplyFinished, 30, turn_id=turn)
+    finally:
+        conversation.close()
+    assert not finished.interrupted and finished.full_text == ""

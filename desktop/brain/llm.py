@@ -37,6 +37,12 @@ class ModelRejected(HearthError):
     """A model file that cannot be used."""
 
 
+class EngineBusy(HearthError):
+    """A second thread tried to enter the model while another was inside it. Two threads in
+    one llama.cpp context corrupt it and end in a native abort (GGML_ASSERT) that kills the
+    whole app, so the engine refuses instead."""
+
+
 class EngineUnavailable(HearthError):
     """The engine stopped answering mid-conversation (a remote server went away): the
     conversation apologizes and goes on, rather than failing the turn silently."""
@@ -66,6 +72,10 @@ class LocalLLM:
         # Background prefills (drafts, the settled history) can be cut short mid-batch by
         # the user's message: see interrupt_background().
         self._abort: _AbortSwitch | None = None
+        # One thread at a time inside the llama.cpp context (see EngineBusy); the verbs that
+        # only tokenize or trip the abort switch do not need it.
+        self._inside = threading.Lock()
+        self._inside_thread: str | None = None
 
     @staticmethod
     def load(
@@ -139,16 +149,35 @@ class LocalLLM:
         (token,) = self._tokenize(special_text.encode("utf-8"), True)
         return token
 
+    @contextmanager
+    def _entered(self, wait_s: float = 0.0) -> Iterator[None]:
+        """Hold the context for one operation; a thread that finds another inside waits up
+        to ``wait_s``, then gets EngineBusy (never a second thread inside llama.cpp)."""
+        acquired = (self._inside.acquire(timeout=wait_s) if wait_s
+                    else self._inside.acquire(blocking=False))
+        if not acquired:
+            raise EngineBusy(
+                f"The language model is busy in another task ({self._inside_thread}).",
+                "Wait for the reply to finish, then try again.")
+        self._inside_thread = threading.current_thread().name
+        try:
+            yield
+        finally:
+            self._inside_thread = None
+            self._inside.release()
+
     def set_threads(self, threads: ThreadShare) -> None:
-        """Change the share between turns (prefill may use all cores, decode shares them)."""
+        """Change the share between turns (prefill may use all cores, decode shares them).
+        Called by the thread that is using the model, between its own operations."""
         llama_cpp = require("llama_cpp", "llama-cpp-python", "The local language model")
         llama_cpp.llama_set_n_threads(self.model.ctx, threads.decode, threads.prefill)
 
     def clear_context(self) -> None:
         """Drop everything the KV cache holds (after "forget": the conversation must not
         linger in the model's context either). The next turn warms the persona again."""
-        self.model.reset()
-        self.model._ctx.kv_cache_clear()
+        with self._entered(wait_s=30.0):
+            self.model.reset()
+            self.model._ctx.kv_cache_clear()
 
     # -- the warm persona prefix ------------------------------------------------------
     def state_path(self, cache_dir: Path, persona: PersonaPrompt) -> Path:
@@ -170,6 +199,10 @@ class LocalLLM:
     def warm(self, persona: PersonaPrompt, cache_dir: Path | None) -> str:
         """Make the persona prefix resident in the KV cache. Returns 'memory', 'disk' or
         'computed'."""
+        with self._entered():
+            return self._warm(persona, cache_dir)
+
+    def _warm(self, persona: PersonaPrompt, cache_dir: Path | None) -> str:
         prefix = self.format.persona_prefix(persona)
         path = self.state_path(cache_dir, persona) if cache_dir else None
         resident = self._resident_length(prefix) == len(prefix)
@@ -247,8 +280,9 @@ class LocalLLM:
         user's message must never wait behind the prefill of an older draft; the chunks done
         by then stay, so they are small). Returns how many tokens were evaluated."""
         prompt = self.format.persona_prefix(persona) + self.format.conversation(history)
-        return self._evaluate_in_background(prompt[: max(0, len(prompt) - keep_back)],
-                                            should_stop, chunk)
+        with self._entered():
+            return self._evaluate_in_background(prompt[: max(0, len(prompt) - keep_back)],
+                                                should_stop, chunk)
 
     def prefill_history(self, persona: PersonaPrompt, history: list[Message],
                         should_stop: Callable[[], bool] = lambda: False,
@@ -257,7 +291,8 @@ class LocalLLM:
         stopping between chunks when ``should_stop()``. Returns how many were evaluated."""
         prompt = (self.format.persona_prefix(persona)
                   + self.format.conversation(history, reply=False))
-        return self._evaluate_in_background(prompt, should_stop, chunk)
+        with self._entered():
+            return self._evaluate_in_background(prompt, should_stop, chunk)
 
     def interrupt_background(self) -> None:
         """The user is waiting now: stop a background prefill at once, even mid-batch (what
@@ -302,7 +337,17 @@ class LocalLLM:
         With ``grammar`` (GBNF) the output is constrained to that grammar. With
         ``prefill_chunk`` the prompt is background work: it is evaluated that many tokens at
         a time, asking ``should_stop()`` in between, and ``interrupt_background()`` cuts it
-        mid-batch, so it yields to the user at once instead of after a whole prefill."""
+        mid-batch, so it yields to the user at once instead of after a whole prefill.
+
+        The model is held from the first piece asked for until the stream is finished or
+        closed: another thread that enters meanwhile gets EngineBusy."""
+        with self._entered():
+            yield from self._stream(persona, history, should_stop, sampling, grammar,
+                                    prefill_chunk)
+
+    def _stream(self, persona: PersonaPrompt, history: list[Message],
+                should_stop: Callable[[], bool], sampling: Sampling | None,
+                grammar: str | None, prefill_chunk: int | None) -> Iterator[str]:
         sampling = sampling or Sampling()
         prompt = self.format.persona_prefix(persona) + self.format.conversation(history)
         cached = self._resident_length(prompt)
