@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 LIKENESS_STAMP := $(VENV)/.installed-likeness
+BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: run test test-fast test-likeness lint bench screenshot screenshot-face translations clean
 
@@ -38,7 +39,12 @@ test-likeness: $(LIKENESS_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check desktop tests main.py
 
-bench: $(STAMP)
+# The benchmark builds its random-weight models with torch (the `bench` extra).
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
 	$(BIN)/hearth bench --json
 
 # The call-view screenshot in docs/, taken from a real window under Xvfb.

@@ -79,7 +79,13 @@ def test_restore_puts_the_daily_backup_back_and_keeps_the_replaced_file(
     seed(empty_home)  # its first open made the daily backup of the empty file
     backup = empty_home.database.with_name("hearth.db.bak-daily")
     assert backup.is_file()
-    done = hearth(empty_home, "restore")
+    asked = hearth(empty_home, "restore", stdin="no\n")  # it asks first, and says what
+    assert asked.returncode == 1 and "Nothing was changed" in asked.stderr
+    assert "2 messages, 1 memories" in asked.stdout and "0 messages" in asked.stdout
+    store = Store(empty_home.database).open()
+    assert store.turns(PERSONA)  # untouched
+    store.close()
+    done = hearth(empty_home, "restore", stdin="restore\n")
     assert done.returncode == 0, done.stderr
     assert "kept as hearth.db.replaced-" in done.stdout
     store = Store(empty_home.database).open()
@@ -118,3 +124,13 @@ def test_a_command_that_meets_a_damaged_file_says_so_and_the_window_will_too(
                             cwd=ROOT, env={**os.environ, "HEARTH_HOME": str(empty_home.root)},
                             capture_output=True, text=True, timeout=120)
     assert "is the damaged file a repair kept" in doctor.stdout
+
+
+def test_an_unknown_persona_id_is_refused_with_the_ids_there_are(empty_home: DataDirs) -> None:
+    seed(empty_home)
+    for command in (["export", "--persona", "no.such.id"],
+                    ["forget", "--persona", "no.such.id", "--yes"]):
+        done = hearth(empty_home, *command)
+        assert done.returncode == 1 and done.stdout == ""
+        assert "no.such.id" in done.stderr and "org.hearth.wren" in done.stderr
+        assert "org.other" in done.stderr  # kept conversations of a persona not installed

@@ -17,13 +17,36 @@ from urllib.parse import urlparse
 
 from desktop.brain.llm import EngineUnavailable, Sampling
 from desktop.brain.prompt import Message, PersonaPrompt, sanitize
-from desktop.errors import require
+from desktop.errors import HearthError, require
 
 log = logging.getLogger(__name__)
 
 
 class RemoteUnavailable(EngineUnavailable):
     pass
+
+
+def check_server_url(url: str) -> str:
+    """An OpenAI-compatible server's address as Hearth will use it, or HearthError saying
+    what is wrong with it (a scheme, a host)."""
+    text = url.strip()
+    parsed = urlparse(text if "://" in text else f"http://{text}")
+    problem = None
+    if parsed.scheme not in ("http", "https"):
+        problem = f"it starts with {parsed.scheme}://, and Hearth speaks http:// or https://"
+    elif not parsed.hostname:
+        problem = "it names no computer"
+    elif parsed.username or parsed.password:
+        problem = "it carries a user name or password, which would be saved in plain text"
+    else:
+        try:
+            parsed.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            problem = "its port is not a number"
+    if problem:
+        raise HearthError(f"{url!r} is not a server address Hearth can use: {problem}.",
+                          "Give it as http://HOST:PORT, e.g. http://192.168.1.20:8080.")
+    return parsed.geturl().rstrip("/")
 
 
 def chat_messages(persona: PersonaPrompt, history: list[Message]) -> list[dict]:

@@ -13,7 +13,8 @@ from desktop.cli import bench, call, library, memory, models
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hearth", description="Offline calls with personas.")
     parser.add_argument("--lang", help="UI language (en, zh); default: the system's")
-    parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--verbose", action="store_true",
+                        help="say more of what happens, native engines' messages included")
     sub = parser.add_subparsers(dest="command")
     for area in (bench, memory, models, library, call):
         area.add_parsers(sub)

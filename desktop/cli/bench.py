@@ -10,7 +10,7 @@ def add_parsers(sub) -> None:
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument("--models", nargs="*", default=["0.5b", "1.5b"],
                        help="which model shapes to measure (0.5b, 1.5b)")
-    bench.add_argument("--turns", type=int, default=10)
+    bench.add_argument("--turns", type=int, default=10, help="typed turns per model shape")
     bench.add_argument("--quick", action="store_true", help="fewer samples (smoke test)")
     bench.add_argument("--parts", nargs="*",
                        default=["tts", "render", "face", "llm", "turns", "memory", "selftest",

@@ -13,7 +13,7 @@ def add_parsers(sub) -> None:
     create = sub.add_parser("create", help="make a persona of your own from a photo and a "
                                            "description, exported as a .persona signed with "
                                            "your key")
-    create.add_argument("--name", required=True)
+    create.add_argument("--name", required=True, help="the persona's name, as the window shows it")
     create.add_argument("--photo", help="a PNG or JPEG (optional with --face: the face's own "
                                         "footage gives the portrait)")
     create.add_argument("--face", help="a photoreal face folder made by hearth likeness build "
@@ -26,29 +26,33 @@ def add_parsers(sub) -> None:
                                            "signed release, a recording); without it the "
                                            "persona stays on this computer")
     create.add_argument("--description", required=True, help="about 200 characters")
-    create.add_argument("--greeting", default="")
+    create.add_argument("--greeting", default="", help="what it says when a call connects")
     create.add_argument("--sample", action="append", default=[], help="how it writes (repeat)")
-    create.add_argument("--language", default="en")
+    create.add_argument("--language", default="en", help="the language it speaks: en or zh")
     create.add_argument("--voice", help="a catalog voice id")
     create.add_argument("--out", help="the .persona file to write (may be left out with "
                                       "--install)")
     create.add_argument("--install", action="store_true", help="also install it")
     trust = sub.add_parser("trust", help="trust a persona publisher's key (only if you know "
                                          "who they are)")
-    trust.add_argument("name")
+    trust.add_argument("name", help="the publisher's name, as its bundles sign")
     trust.add_argument("key", help="base64 Ed25519 public key")
     region = sub.add_parser("region", help="show or set your country or region (for personas "
                                            "licensed only in some)")
     region.add_argument("code", nargs="?", help="two-letter ISO code, e.g. GB")
     remover = sub.add_parser("remove", help="remove an installed persona (its memories stay)")
-    remover.add_argument("persona_id")
-    importer = sub.add_parser("import", help="check and install a .persona bundle, or a "
-                                             "signed revocation list (.json)")
-    importer.add_argument("file")
+    remover.add_argument("persona_id", help="the persona's id (hearth personas lists them)")
+    importer = sub.add_parser("import", help="check and install a .persona bundle, a character "
+                                             "card (PNG, JSON or CHARX, V2 or V3), or a signed "
+                                             "revocation list (.json)")
+    importer.add_argument("file", help="the .persona, .png, .json or .charx file")
     importer.add_argument("--downgrade", action="store_true",
                           help="install an older version over a newer one, on purpose")
     rotate = sub.add_parser("rotate", help="accept a publisher's new key, signed by its old one")
-    rotate.add_argument("file")
+    rotate.add_argument("file", help="the key rotation statement (.json) from the publisher")
+    personas = sub.add_parser("personas", help="the installed personas: id, name, who licensed "
+                                               "them, verified or not")
+    personas.set_defaults(run=run_personas)
     create.set_defaults(run=run_create)
     importer.set_defaults(run=run_import)
     rotate.set_defaults(run=run_rotate)
@@ -70,6 +74,26 @@ def _library_action(action) -> int:
         print(f"hearth: {error}", file=sys.stderr)
         return 1
     print(message)
+    return 0
+
+
+def run_personas(args: argparse.Namespace) -> int:
+    from desktop.app import Hearth
+    from desktop.paths import DataDirs
+
+    hearth = Hearth(DataDirs.default().ensure())
+    region = hearth.region()
+    rows = []
+    for persona in hearth.library.list():
+        state = "verified" if persona.verified else "unverified"
+        blocked = persona.license_problem(region)
+        rows.append((persona.id, persona.name(), f"{state}, {persona.owner}"
+                     + (f"; not available: {blocked}" if blocked else "")))
+    width = max((len(row[0]) for row in rows), default=0)
+    for persona_id, name, detail in rows:
+        print(f"{persona_id:<{width}}  {name}  ({detail})")
+    for problem in hearth.library.problems:
+        print(f"hearth: {problem}", file=sys.stderr)
     return 0
 
 

@@ -14,13 +14,14 @@ def add_parsers(sub) -> None:
     export.add_argument("--out", help="write to this file instead of standard output")
     forget = memory_sub.add_parser("forget", help="delete all memories and history of a "
                                                   "persona, leaving no trace in the files")
-    forget.add_argument("--persona", required=True)
+    forget.add_argument("--persona", required=True, help="persona id, e.g. org.hearth.wren")
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     memory_sub.add_parser("dismiss", help="stop showing the notice about a repaired "
                                           "conversation file")
     restore = memory_sub.add_parser("restore", help="put a backup back in place of the "
                                                     "conversation file (Hearth must be closed)")
     restore.add_argument("--backup", help="the backup file (default: the daily backup)")
+    restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     memory.set_defaults(run=run_memory)
 
 
@@ -32,7 +33,7 @@ def run_memory(args: argparse.Namespace) -> int:
 
     dirs = DataDirs.default()
     if args.memory_command == "restore":
-        return _restore(dirs, args.backup)
+        return _restore(dirs, args.backup, args.yes)
     try:
         hearth = Hearth(dirs).open()
     except HearthError as error:
@@ -45,6 +46,10 @@ def run_memory(args: argparse.Namespace) -> int:
             print(f"Dismissed {count} notice(s)." if count else "There was no notice.")
             return 0
         print_notices(hearth)
+        unknown = _unknown_persona(hearth, args.persona)
+        if unknown:
+            print(f"hearth: {unknown}", file=sys.stderr)
+            return 1
         if args.memory_command == "export":
             text = export_json(hearth.export_memory(args.persona))
             if args.out:
@@ -59,7 +64,38 @@ def run_memory(args: argparse.Namespace) -> int:
         hearth.close()
 
 
-def _restore(dirs, backup_name: str | None) -> int:
+def _unknown_persona(hearth, persona_id: str) -> str | None:
+    """Why ``persona_id`` names nothing Hearth keeps, with the ids it does keep; None if it
+    is known (installed, or with conversations kept after it was removed)."""
+    installed = [p.id for p in hearth.library.list()]
+    kept = hearth.store.persona_ids()
+    if persona_id in installed or persona_id in kept:
+        return None
+    with_memories = [i for i in kept if i not in installed]
+    return (f"no persona has the id {persona_id!r}. Installed: {', '.join(installed) or 'none'}"
+            + (f"; conversations kept of removed ones: {', '.join(with_memories)}"
+               if with_memories else "") + ". (hearth personas lists them.)")
+
+
+def _describe_file(path) -> str:
+    """What a conversation file holds, in a few words, for the restore question."""
+    import sqlite3
+    from datetime import datetime
+
+    when = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            turns = conn.execute("SELECT count(*) FROM turns").fetchone()[0]
+            facts = conn.execute("SELECT count(*) FROM facts").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return f"from {when}, unreadable"
+    return f"from {when}: {turns} messages, {facts} memories"
+
+
+def _restore(dirs, backup_name: str | None, confirmed: bool) -> int:
     from pathlib import Path
 
     from desktop.errors import HearthError
@@ -70,6 +106,15 @@ def _restore(dirs, backup_name: str | None) -> int:
     if not backup.is_file():
         print(f"hearth: there is no backup at {backup}.", file=sys.stderr)
         return 1
+    if not confirmed:
+        current = (_describe_file(dirs.database) if dirs.database.is_file()
+                   else "none yet")
+        answer = input(f"Replace your conversations ({current}) with the backup {backup.name} "
+                       f"({_describe_file(backup)})? The current file is kept beside it. Type "
+                       "'restore' to confirm: ")
+        if answer.strip().lower() != "restore":
+            print("Nothing was changed.", file=sys.stderr)
+            return 1
     try:
         kept = restore_backup(dirs.database, backup)
     except HearthError as error:

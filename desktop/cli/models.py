@@ -16,10 +16,11 @@ def add_parsers(sub) -> None:
     models_sub = models.add_subparsers(dest="models_command", required=True)
     listing = models_sub.add_parser("list", help="the catalog, and what is installed")
     download = models_sub.add_parser("download", help="download and verify a catalog model")
-    download.add_argument("model_id")
+    download.add_argument("model_id", help="a catalog id (hearth models list shows them)")
     add = models_sub.add_parser("add", help="check a GGUF model or piper voice from disk and "
                                             "copy it into the models folder")
-    add.add_argument("file")
+    add.add_argument("file", help="a .gguf, a piper .onnx beside its .onnx.json, a Silero VAD "
+                                  ".onnx, or a SenseVoice folder")
     for command in (doctor, listing, download):
         command.add_argument("--catalog", help="use this catalog file instead of the shipped one")
     remote = sub.add_parser("remote", help="use an OpenAI-compatible server on your network "
@@ -30,9 +31,32 @@ def add_parsers(sub) -> None:
     remote_set.add_argument("--model", default="default", help="the model name it serves")
     remote_sub.add_parser("off", help="go back to the local model")
     remote_sub.add_parser("test", help="ask the server one short question")
+    devices = sub.add_parser("devices", help="the microphones and speakers Hearth can use "
+                                             "(for hearth call --input/--output)")
+    devices.set_defaults(run=run_devices)
     doctor.set_defaults(run=run_doctor)
     models.set_defaults(run=run_models)
     remote.set_defaults(run=run_remote)
+
+
+def run_devices(args: argparse.Namespace) -> int:
+    from desktop.voice.audio_out import AudioUnavailable, load_sounddevice
+
+    try:
+        devices = load_sounddevice().query_devices()
+    except (AudioUnavailable, OSError) as error:
+        print(f"hearth: {error}", file=sys.stderr)
+        return 1
+    print("microphones:")
+    for index, device in enumerate(devices):
+        if device["max_input_channels"] > 0:
+            print(f"  {index:3d}  {device['name']}")
+    print("speakers:")
+    for index, device in enumerate(devices):
+        if device["max_output_channels"] > 0:
+            print(f"  {index:3d}  {device['name']}")
+    print("Use the number or the name: hearth call --input N --output N")
+    return 0
 
 
 def run_doctor(args: argparse.Namespace) -> int:
@@ -107,16 +131,22 @@ def run_remote(args: argparse.Namespace) -> int:
 
     from desktop.brain.llm import Sampling
     from desktop.brain.prompt import Message, PersonaPrompt
-    from desktop.brain.remote import RemoteLLM, RemoteUnavailable
+    from desktop.brain.remote import RemoteLLM, RemoteUnavailable, check_server_url
+    from desktop.errors import HearthError
     from desktop.paths import DataDirs
     from desktop.settings import Settings
 
     dirs = DataDirs.default().ensure()
     settings = Settings.load(dirs.root)
     if args.remote_command == "set":
-        settings.remote_url, settings.remote_model = args.url, args.model
+        try:
+            url = check_server_url(args.url)
+        except HearthError as error:
+            print(f"hearth: {error}", file=sys.stderr)
+            return 2
+        settings.remote_url, settings.remote_model = url, args.model
         settings.save(dirs.root)
-        print(RemoteLLM(args.url).disclosure())
+        print(RemoteLLM(url).disclosure())
         return 0
     if args.remote_command == "off":
         settings.remote_url = None

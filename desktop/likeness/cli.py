@@ -22,17 +22,19 @@ def add_parser(sub) -> argparse.ArgumentParser:
                        help="own: the face and voice are yours; permission: the person gave "
                             "you leave (asked if not given)")
     build.add_argument("--statement", default="", help="the consent in your own words")
-    build.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    build.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                       help="where to train: cpu, or cuda on a machine with an NVIDIA GPU")
     build.add_argument("--crop", type=int, default=160, help="generated square in pixels "
                        "(160 fits one laptop thread; docs/face.md)")
     build.add_argument("--steps", type=int, default=6000, help="training steps")
     build.add_argument("--threads", type=int, default=0, help="torch threads (0: all)")
     selftest = verbs.add_parser("selftest", help="prove the builder learns, on a synthetic "
                                 "talking video of a public-domain photograph")
-    selftest.add_argument("--json", action="store_true")
-    selftest.add_argument("--seconds", type=float, default=60.0)
-    selftest.add_argument("--steps", type=int, default=1500)
-    selftest.add_argument("--crop", type=int, default=96)
+    selftest.add_argument("--json", action="store_true", help="print one JSON object")
+    selftest.add_argument("--seconds", type=float, default=60.0,
+                          help="length of the synthetic talking video")
+    selftest.add_argument("--steps", type=int, default=1500, help="training steps")
+    selftest.add_argument("--crop", type=int, default=96, help="generated square in pixels")
     selftest.add_argument("--work", help="folder to keep the video and the face in")
     return likeness
 

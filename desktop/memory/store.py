@@ -351,6 +351,12 @@ class Store:
                       if fact.superseded_by is not None and needle in fact.text.lower()]
         return found
 
+    def persona_ids(self) -> list[str]:
+        """Every persona the file keeps anything of (installed or not any more)."""
+        return [row[0] for row in self.reader().execute(
+            "SELECT persona_id FROM turns UNION SELECT persona_id FROM facts "
+            "UNION SELECT persona_id FROM calls ORDER BY 1")]
+
     def recall(self, persona_id: str, query: str) -> RecallResult:
         return recall(self.reader(), persona_id, query)
 

@@ -145,6 +145,11 @@ def card_to_persona(card: dict) -> dict:
     spec = card.get("spec")
     data = card.get("data") if spec in ("chara_card_v2", "chara_card_v3") else card
     if not isinstance(data, dict) or not _text(data.get("name")).strip():
+        if spec is None and isinstance(card.get("entries"), dict | list):
+            raise BundleRejected(
+                "This is a lorebook (world info), not a character card.",
+                "Import the character card it belongs to; Hearth reads a lorebook inside its "
+                "card (character_book). Nothing was installed.")
         raise BundleRejected("The character card has no name.")
     name = _text(data["name"], 80).strip()
     language = "zh" if re.search(r"[\u4e00-\u9fff]", name + _text(data.get("description"))) \

@@ -1,0 +1,81 @@
+"""The command line as a user meets it (issue "What a new user hit"): every argument says what
+it is, the persona ids and the audio devices can be listed, a server address is checked, and a
+lorebook is named for what it is. Through the real ``hearth`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from desktop.cli import build_parser
+from desktop.paths import DataDirs
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def hearth(home: DataDirs, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HEARTH_HOME": str(home.root)}
+    return subprocess.run([sys.executable, "-m", "desktop.cli", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_every_command_and_argument_has_help_text() -> None:
+    missing = []
+
+    def walk(parser: argparse.ArgumentParser, where: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                helps = {choice.dest: choice.help for choice in action._choices_actions}
+                for name, child in action.choices.items():
+                    if not helps.get(name):
+                        missing.append(f"{where} {name}")
+                    walk(child, f"{where} {name}")
+            elif not isinstance(action, argparse._HelpAction) and not action.help:
+                missing.append(f"{where} {'/'.join(action.option_strings) or action.dest}")
+
+    walk(build_parser(), "hearth")
+    assert missing == []
+    done = subprocess.run([sys.executable, "-m", "desktop.cli", "--help"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert "character card" in " ".join(done.stdout.split())  # import says cards are taken
+
+
+def test_hearth_personas_lists_the_installed_ids(empty_home: DataDirs) -> None:
+    done = hearth(empty_home, "personas")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("org.hearth.wren  Wren Calloway  (verified")
+
+
+def test_hearth_devices_lists_microphones_and_speakers(empty_home: DataDirs, pulse) -> None:
+    done = hearth(empty_home, "devices")
+    assert done.returncode == 0, done.stderr
+    assert "microphones:" in done.stdout and "speakers:" in done.stdout
+    speakers = done.stdout.split("speakers:")[1]
+    assert any(line.strip()[:1].isdigit() for line in speakers.splitlines())
+
+
+def test_a_server_address_is_checked_before_it_is_saved(empty_home: DataDirs) -> None:
+    for bad, words in (("ftp://10.0.0.2", "http:// or https://"), ("http://", "names no"),
+                       ("http://me:secret@10.0.0.2", "password"),
+                       ("http://10.0.0.2:port", "port")):
+        done = hearth(empty_home, "remote", "set", bad)
+        assert done.returncode == 2 and words in done.stderr, (bad, done.stderr)
+    assert not (empty_home.root / "settings.json").exists() or "remote_url" not in (
+        empty_home.root / "settings.json").read_text() or json.loads(
+        (empty_home.root / "settings.json").read_text()).get("remote_url") is None
+    done = hearth(empty_home, "remote", "set", "192.168.1.20:8080")
+    assert done.returncode == 0 and "192.168.1.20:8080" in done.stdout
+    settings = json.loads((empty_home.root / "settings.json").read_text())
+    assert settings["remote_url"] == "http://192.168.1.20:8080"
+
+
+def test_a_lorebook_is_named_for_what_it_is(empty_home: DataDirs, tmp_path: Path) -> None:
+    book = tmp_path / "world.json"
+    book.write_text(json.dumps({"entries": {"0": {"key": ["castle"], "content": "Old."}}}))
+    done = hearth(empty_home, "import", str(book))
+    assert done.returncode == 1 and "lorebook" in done.stderr
+    assert "Traceback" not in done.stderr
