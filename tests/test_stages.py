@@ -213,3 +213,35 @@ def test_every_voice_engine_speaks_its_protocol_and_loads_one_way() -> None:
     # instance made by hand.
     assert [e.__name__ for e in engines if not isinstance(e.__dict__.get("load"),
                                                           staticmethod | classmethod)] == []
+
+
+def test_narration_is_shown_but_not_spoken_or_captioned(tmp_path: Path) -> None:
+    from desktop.text import dialogue
+    from desktop.ui.transcript import Labels, Transcript
+
+    assert dialogue("*She smiles.* Hello there. *waves*") == "Hello there."
+    assert dialogue("5 * 3 is fifteen.") == "5 * 3 is fifteen."  # a lone asterisk is not it
+    call = Call(tmp_path, ScriptedLLM(["*She looks up.*", " Hello.", " *She waves.*"]))
+    spoken: list[str] = []
+
+    class Recording(SilentVoice):
+        def synthesize(self, text: str):
+            spoken.append(text)
+            yield from super().synthesize(text)
+
+    call.speech.tts = Recording()
+    frame = call.user_turn("hi")
+    run_frames(call.brain, [frame])
+    run_frames(call.speech, call.to_speech)
+    assert spoken and all("*" not in text and "looks up" not in text for text in spoken)
+    assert "Hello." in " ".join(spoken)
+    call.output.played = call.output.end
+    call.monitor.tick()
+    assert call.events.of(ReplyFinished)  # a turn with narration in it still ends
+    caption = call.events.of(Caption)[-1].text
+    assert caption == "Hello."  # captions are what is heard
+    transcript = Transcript()
+    transcript.apply(ReplyStarted(9, False), Labels())
+    transcript.apply(ReplyToken(9, "*She smiles.* Hi & bye"), Labels())
+    shown = transcript.to_html(Labels())
+    assert "<i style='color:#b9b4c7'>She smiles.</i> Hi &amp; bye" in shown

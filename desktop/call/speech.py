@@ -12,6 +12,7 @@ from desktop.call.events import Notice
 from desktop.call.frames import Control, EndOfReply, Frame, PrepareBackchannels, SentenceText
 from desktop.call.state import CallState, Reply
 from desktop.face.animator import FaceAnimator
+from desktop.text import dialogue
 from desktop.voice.engines import SpeechEngine
 
 log = logging.getLogger(__name__)
@@ -85,8 +86,17 @@ class SpeechStage:
     def _speak(self, reply: Reply, frame: SentenceText) -> None:
         state = self.state
         times = state.control.times[reply.turn_id]
-        reply.tracker.sentences[frame.index] = frame.text
-        for chunk in self.tts.synthesize(frame.text):
+        # Narration (*She smiles.*) is shown in the chat, not spoken or captioned.
+        spoken = dialogue(frame.text)
+        reply.tracker.sentences[frame.index] = spoken
+        if not spoken:
+            # Nothing to say: the sentence takes no time on the timeline, so the turn can
+            # still end when everything queued has played.
+            with state.lock:
+                end = state.output.played_frames() + state.output.queued_frames()
+                reply.tracker.spans[frame.index] = (end, end)
+            return
+        for chunk in self.tts.synthesize(spoken):
             reply.chunk_ready = True
             # The mouth's drive features are computed here, before the chunk is queued, so
             # the face has its lookahead before the sound plays.

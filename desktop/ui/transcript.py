@@ -14,6 +14,7 @@ from desktop.call.events import (
     ReplyToken,
     TurnSaved,
 )
+from desktop.text import narration_spans
 
 
 @dataclass
@@ -104,5 +105,17 @@ class Transcript:
                 notes += (f" <span style='color:#9a98a0; font-size:12px'>"
                           f"({html.escape(labels.saving)})</span>")
             parts.append(f"<p><b style='color:{color}'>{html.escape(label)}</b><br>"
-                         f"{html.escape(line.text)}{notes}</p>")
+                         f"{_with_narration(line.text)}{notes}</p>")
         return "".join(parts)
+
+
+def _with_narration(text: str) -> str:
+    """Escaped ``text`` with roleplay narration (*She smiles.*) set as narration: italic,
+    quieter, without its asterisks."""
+    out, at = [], 0
+    for start, end in narration_spans(text):
+        out.append(html.escape(text[at:start]))
+        out.append(f"<i style='color:#b9b4c7'>{html.escape(text[start + 1:end - 1])}</i>")
+        at = end
+    out.append(html.escape(text[at:]))
+    return "".join(out)
