@@ -155,3 +155,33 @@ def test_a_call_in_the_window_listens_and_shows_what_it_heard(window, qtbot, pul
     assert window.call.microphones.count() >= 1 and window.call.speakers.count() >= 1
     window.call.hangup.click()
     assert window.hands_free is None and not window.in_call
+
+
+def test_the_chat_opens_with_the_greeting_and_the_controls_say_what_can_be_done(
+        window, qtbot) -> None:
+    """Issue "What a new user hit": an empty chat shows the greeting; Stop is lit only with a
+    reply to stop; Hang up only in a call; a call has a timer, markers and an ended card;
+    a reply talked over shows what was heard with a quiet note, not "(interrupted)"."""
+    greeting = window.persona.greeting("en")
+    qtbot.waitUntil(lambda: greeting in window.chat.transcript.toPlainText(), timeout=5000)
+    assert not window.chat.stop.isEnabled() and not window.call.hangup.isEnabled()
+    window.conversation.sampling = type(window.conversation.sampling)(
+        max_tokens=200, seed=3, logit_bias={window.conversation.llm.token_id("<|im_end|>"):
+                                            -100.0})
+    window.chat.input.setText("Tell me a long story.")
+    window.chat.send.click()
+    qtbot.waitUntil(window.chat.stop.isEnabled, timeout=30000)
+    qtbot.waitUntil(lambda: len(window.conversation.reply_of(
+        window.conversation.control.current).full_text) > 20, timeout=30000)
+    window.chat.stop.click()
+    qtbot.waitUntil(lambda: not window.chat.stop.isEnabled(), timeout=10000)
+    shown = window.chat.transcript.toPlainText()
+    assert "cut off" in shown and "(interrupted)" not in shown
+    window.call_button.click()
+    window.call.start.click()
+    assert window.call.hangup.isEnabled() and window.call.timer.text() == "0:00"
+    assert "Call started" in window.chat.transcript.toPlainText()
+    window.call.hangup.click()
+    assert not window.call.hangup.isEnabled()
+    assert window.call.caption.text().startswith("Call ended · 0:0")
+    assert "Call ended" in window.chat.transcript.toPlainText()

@@ -29,7 +29,18 @@ def test_an_interrupted_reply_keeps_what_was_heard_and_says_so() -> None:
     transcript.apply(ReplyStarted(1, True), LABELS)
     transcript.apply(ReplyToken(1, "One. Two. Three."), LABELS)
     transcript.apply(ReplyFinished(1, "One.", "One. Two. Three.", True, TurnTimes()), LABELS)
-    assert transcript.lines[-1].text == "One. (interrupted)"
+    assert transcript.lines[-1].text == "One." and transcript.lines[-1].interrupted
+    assert "— cut off" in transcript.to_html(LABELS)  # a quiet note, not part of the text
+
+
+def test_an_empty_chat_opens_with_the_greeting_and_calls_leave_markers() -> None:
+    transcript = Transcript()
+    transcript.greet("Hello, it's Wren.")
+    transcript.greet("again")  # only an empty chat is greeted
+    transcript.marker("Call ended · 1:05")
+    assert [(line.who, line.text) for line in transcript.lines] == [
+        ("persona", "Hello, it's Wren."), ("marker", "Call ended · 1:05")]
+    assert "— Call ended · 1:05 —" in transcript.to_html(LABELS)
 
 
 def test_spoken_lines_are_saved_in_the_order_said_and_memories_go_to_their_reply() -> None:

@@ -5,7 +5,9 @@ drives the window's Conversation; everything here runs on the Qt thread, and wha
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+import time
+
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QMainWindow
 
 from desktop.call.events import Hearing, ReplyFinished
@@ -20,6 +22,10 @@ class CallControl(QObject):
         self.window = window
         self.in_call = False
         self.hands_free = None  # desktop.call.listening.HandsFreeCall while one runs
+        self._started = 0.0  # monotonic, when the call connected
+        self._clock = QTimer(self)  # the call timer, once a second
+        self._clock.setInterval(1000)
+        self._clock.timeout.connect(self._tick)
 
     def start_call(self) -> None:
         """Ring, greet, and listen (hands-free) when the listening models are installed;
@@ -29,6 +35,13 @@ class CallControl(QObject):
             return
         window.show_page(1)
         self.in_call = True
+        self._started = time.monotonic()
+        window.call.hangup.setEnabled(True)
+        window.call.caption.setText("")
+        self._tick()
+        self._clock.start()
+        window.transcript.marker(self.tr("Call started"))
+        window.render_transcript()
         window.conversation.set_spoken(True)
         self._start_face()
         window.call.start.setEnabled(False)
@@ -151,6 +164,20 @@ class CallControl(QObject):
         window.call.face.mailbox = None
         window.call.face.update()
         window.call.start.setEnabled(True)
+        window.call.hangup.setEnabled(False)
+        self._clock.stop()
+        ended = self.tr("Call ended · {length}").format(length=self._length())
+        window.call.timer.setText("")
+        window.call.caption.setText(ended)  # the call-ended card, until the next call
+        window.transcript.marker(ended)
+        window.render_transcript()
+
+    def _length(self) -> str:
+        seconds = int(time.monotonic() - self._started)
+        return f"{seconds // 60}:{seconds % 60:02d}"
+
+    def _tick(self) -> None:
+        self.window.call.timer.setText(self._length())
 
     def show_meter(self, event: ReplyFinished) -> None:
         """The last turn's latency: end of speech -> transcript -> first token -> first

@@ -31,6 +31,7 @@ from desktop.call.events import (
     MemoryUpdated,
     Notice,
     ReplyFinished,
+    ReplyStarted,
 )
 from desktop.call.session import Conversation
 from desktop.call.video import FaceLoop, FrameMailbox
@@ -124,6 +125,7 @@ class MainWindow(LibraryActions, QMainWindow):
             Ready: self._ready, StoreProblem: self._store_changed, Hearing: self.calls.heard,
             ListeningState: lambda event: self.calls.listening_state(event.state),
             MemoryUpdated: self._memory_updated, Caption: self._caption,
+            ReplyStarted: self._reply_started,
             ReplyFinished: self._reply_finished, Notice: self._notice,
         }
         self.populate_library()
@@ -322,6 +324,8 @@ class MainWindow(LibraryActions, QMainWindow):
             self.face_loop.stop()
         self.face_loop = ready.face_loop
         self.transcript = Transcript(ready.lines)
+        if self.persona is not None:
+            self.transcript.greet(self.persona.greeting(self.language))
         self.render_transcript()
         self.banner.show_problems(ready.problems)
         self._set_ready(conversation.llm is not None)
@@ -340,7 +344,16 @@ class MainWindow(LibraryActions, QMainWindow):
     def _caption(self, event: Caption) -> None:
         self.call.caption.setText(event.text)
 
+    def _reply_started(self, _event: ReplyStarted) -> None:
+        self._replying(True)
+
+    def _replying(self, replying: bool) -> None:
+        """Stop is lit only while there is a reply to stop."""
+        self.chat.stop.setEnabled(replying)
+        self.call.stop.setEnabled(replying)
+
     def _reply_finished(self, event: ReplyFinished) -> None:
+        self._replying(False)
         if self.calls.in_call:
             self.call.caption.setText(event.heard_text)
         self.calls.show_meter(event)
@@ -441,12 +454,14 @@ class MainWindow(LibraryActions, QMainWindow):
         for widget in (self.call.input, self.call.start):
             widget.setEnabled(ready and call_ok)
         self.call_button.setEnabled(call_ok)
+        if not ready:
+            self._replying(False)
 
     def _labels(self) -> Labels:
         return Labels(you=self.tr("You"),
                       persona=self.persona.name(self.language) if self.persona else "",
                       remembered=self.tr("Remembered:"), saving=self.tr("saving…"),
-                      interrupted=self.tr(" (interrupted)"))
+                      interrupted=self.tr("cut off"))
 
     def render_transcript(self) -> None:
         self.chat.transcript.setHtml(self.transcript.to_html(self._labels()))

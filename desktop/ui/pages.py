@@ -91,6 +91,10 @@ class CallPage(QWidget):
         self.stop = QPushButton(self.tr("Stop"))
         self.stop.setObjectName("stop")
         self.hangup = QPushButton(self.tr("Hang up"))
+        self.hangup.setEnabled(False)  # until a call is on
+        self.timer = QLabel("")  # how long the call has lasted
+        self.timer.setObjectName("meter")
+        self.timer.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.mute = QPushButton(self.tr("Mute"))
         self.mute.setCheckable(True)
         self.mute.setEnabled(False)
@@ -114,6 +118,7 @@ class CallPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.face, 1)
         layout.addWidget(self.disclosure)
+        layout.addWidget(self.timer)
         layout.addWidget(self.caption)
         layout.addWidget(self.hearing)
         layout.addWidget(self.meter)

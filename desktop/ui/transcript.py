@@ -23,6 +23,7 @@ class TranscriptLine:
     text: str
     memories: list[str] = field(default_factory=list)  # what the reply was given
     saved: bool = True  # False while a user's message waits for its commit
+    interrupted: bool = False  # the user talked over it: the text is what they heard
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Labels:
     persona: str = ""
     remembered: str = "Remembered:"
     saving: str = "saving…"
-    interrupted: str = " (interrupted)"
+    interrupted: str = "cut off"
 
 
 class Transcript:
@@ -43,6 +44,15 @@ class Transcript:
         self._user_line_of_turn: dict[int, int] = {}  # typed user turn -> its line, until saved
         self._spoken_lines: list[int] = []  # spoken user lines waiting for their save, in order
         self._reply_text = ""
+
+    def greet(self, text: str) -> None:
+        """An empty chat opens with the persona's greeting (shown, not a saved turn)."""
+        if not self.lines and text:
+            self.lines.append(TranscriptLine("persona", text))
+
+    def marker(self, text: str) -> None:
+        """A call started or ended: a line between the messages, of no one."""
+        self.lines.append(TranscriptLine("marker", text))
 
     # -- what the user said ----------------------------------------------------------------
     def typed(self, text: str, turn_id: int) -> None:
@@ -66,8 +76,8 @@ class Transcript:
             self._reply_text += event.text
             self._set_reply(self._reply_text)
         elif isinstance(event, ReplyFinished):
-            text = event.full_text if not event.interrupted else event.heard_text
-            self._set_reply(text + (labels.interrupted if event.interrupted else ""))
+            self._set_reply(event.full_text if not event.interrupted else event.heard_text)
+            self.lines[-1].interrupted = event.interrupted
         elif isinstance(event, MemoriesUsed):
             index = self._line_of_turn.get(event.turn_id)
             if index is None:
@@ -94,6 +104,10 @@ class Transcript:
     def to_html(self, labels: Labels) -> str:
         parts = []
         for line in self.lines:
+            if line.who == "marker":
+                parts.append(f"<p align='center' style='color:#9a98a0; font-size:12px'>"
+                             f"— {html.escape(line.text)} —</p>")
+                continue
             label = labels.you if line.who == "user" else labels.persona
             color = "#8fb8ff" if line.who == "user" else "#9fd8b5"
             notes = ""
@@ -104,6 +118,9 @@ class Transcript:
             if not line.saved:
                 notes += (f" <span style='color:#9a98a0; font-size:12px'>"
                           f"({html.escape(labels.saving)})</span>")
+            if line.interrupted:
+                notes += (f" <span style='color:#9a98a0; font-size:12px'>"
+                          f"— {html.escape(labels.interrupted)}</span>")
             parts.append(f"<p><b style='color:{color}'>{html.escape(label)}</b><br>"
                          f"{_with_narration(line.text)}{notes}</p>")
         return "".join(parts)

@@ -22,73 +22,83 @@
 <context>
     <name>CallControl</name>
     <message>
-        <location filename="../../ui/call_control.py" line="36"/>
+        <location filename="../../ui/call_control.py" line="43"/>
+        <source>Call started</source>
+        <translation>通话开始</translation>
+    </message>
+    <message>
+        <location filename="../../ui/call_control.py" line="49"/>
         <source>No voice or speaker: replies appear as captions.</source>
         <translation>没有语音或扬声器：回复将以字幕显示。</translation>
     </message>
     <message>
-        <location filename="../../ui/call_control.py" line="39"/>
+        <location filename="../../ui/call_control.py" line="52"/>
         <source>Connecting…</source>
         <translation>正在接通…</translation>
     </message>
     <message>
-        <location filename="../../ui/call_control.py" line="58"/>
+        <location filename="../../ui/call_control.py" line="71"/>
         <source>Type to talk.</source>
         <translation>请打字交谈。</translation>
     </message>
     <message>
-        <location filename="../../ui/call_control.py" line="68"/>
         <location filename="../../ui/call_control.py" line="81"/>
+        <location filename="../../ui/call_control.py" line="94"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../ui/call_control.py" line="79"/>
+        <location filename="../../ui/call_control.py" line="92"/>
         <source>Listening…</source>
         <translation>正在听…</translation>
     </message>
     <message>
-        <location filename="../../ui/call_control.py" line="79"/>
+        <location filename="../../ui/call_control.py" line="92"/>
         <source>Muted</source>
         <translation>已静音</translation>
     </message>
     <message>
-        <location filename="../../ui/call_control.py" line="80"/>
+        <location filename="../../ui/call_control.py" line="93"/>
         <source>No microphone: type to talk.</source>
         <translation>没有麦克风：请打字交谈。</translation>
     </message>
     <message>
-        <location filename="../../ui/call_control.py" line="93"/>
+        <location filename="../../ui/call_control.py" line="106"/>
         <source>System default microphone</source>
         <translation>系统默认麦克风</translation>
     </message>
     <message>
-        <location filename="../../ui/call_control.py" line="94"/>
+        <location filename="../../ui/call_control.py" line="107"/>
         <source>System default speaker</source>
         <translation>系统默认扬声器</translation>
     </message>
     <message>
-        <location filename="../../ui/call_control.py" line="159"/>
+        <location filename="../../ui/call_control.py" line="169"/>
+        <source>Call ended · {length}</source>
+        <translation>通话结束 · {length}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/call_control.py" line="186"/>
         <source>transcript</source>
         <translation>识别</translation>
     </message>
     <message>
-        <location filename="../../ui/call_control.py" line="159"/>
+        <location filename="../../ui/call_control.py" line="186"/>
         <source>first word</source>
         <translation>首个词</translation>
     </message>
     <message>
-        <location filename="../../ui/call_control.py" line="160"/>
+        <location filename="../../ui/call_control.py" line="187"/>
         <source>first sound</source>
         <translation>首个声音</translation>
     </message>
     <message>
-        <location filename="../../ui/call_control.py" line="161"/>
+        <location filename="../../ui/call_control.py" line="188"/>
         <source>end of speech</source>
         <translation>说完</translation>
     </message>
     <message>
-        <location filename="../../ui/call_control.py" line="161"/>
+        <location filename="../../ui/call_control.py" line="188"/>
         <source>sent</source>
         <translation>发送</translation>
     </message>
@@ -116,22 +126,22 @@
         <translation>挂断</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="94"/>
+        <location filename="../../ui/pages.py" line="98"/>
         <source>Mute</source>
         <translation>静音</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="97"/>
+        <location filename="../../ui/pages.py" line="101"/>
         <source>Latency</source>
         <translation>延迟</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="102"/>
+        <location filename="../../ui/pages.py" line="106"/>
         <source>Microphone</source>
         <translation>麦克风</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="103"/>
+        <location filename="../../ui/pages.py" line="107"/>
         <source>Speaker</source>
         <translation>扬声器</translation>
     </message>
@@ -494,123 +504,123 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="136"/>
+        <location filename="../../ui/main_window.py" line="138"/>
         <source>Import persona…</source>
         <translation>导入角色…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="138"/>
+        <location filename="../../ui/main_window.py" line="140"/>
         <source>Create persona…</source>
         <translation>创建角色…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="140"/>
+        <location filename="../../ui/main_window.py" line="142"/>
         <source>Trust a publisher…</source>
         <translation>信任发布者…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="142"/>
+        <location filename="../../ui/main_window.py" line="144"/>
         <source>Country or region…</source>
         <translation>国家或地区…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="144"/>
+        <location filename="../../ui/main_window.py" line="146"/>
         <source>Place the face…</source>
         <translation>标出面部…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="145"/>
+        <location filename="../../ui/main_window.py" line="147"/>
         <source>Show Hearth where the eyes and mouth are in this persona&apos;s picture, so its face moves</source>
         <translation>告诉 Hearth 这个角色的图片里眼睛和嘴在哪里，让它的脸动起来</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="158"/>
+        <location filename="../../ui/main_window.py" line="160"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="159"/>
+        <location filename="../../ui/main_window.py" line="161"/>
         <source>Call view</source>
         <translation>通话视图</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="160"/>
+        <location filename="../../ui/main_window.py" line="162"/>
         <source>Memory</source>
         <translation>记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="162"/>
+        <location filename="../../ui/main_window.py" line="164"/>
         <source>Setup</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="226"/>
+        <location filename="../../ui/main_window.py" line="228"/>
         <source>Verified</source>
         <translation>已验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="226"/>
+        <location filename="../../ui/main_window.py" line="228"/>
         <source>Unverified</source>
         <translation>未验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="228"/>
-        <location filename="../../ui/main_window.py" line="262"/>
+        <location filename="../../ui/main_window.py" line="230"/>
+        <location filename="../../ui/main_window.py" line="264"/>
         <source> · until {date}</source>
         <translation> · 有效期至 {date}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="231"/>
+        <location filename="../../ui/main_window.py" line="233"/>
         <source>Not available: {why}</source>
         <translation>不可用：{why}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="260"/>
+        <location filename="../../ui/main_window.py" line="262"/>
         <source>Verified · likeness by {owner}</source>
         <translation>已验证 · 肖像授权方：{owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="261"/>
+        <location filename="../../ui/main_window.py" line="263"/>
         <source>Unverified · {owner}</source>
         <translation>未验证 · {owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="265"/>
+        <location filename="../../ui/main_window.py" line="267"/>
         <source>You are talking to an AI persona. {text}</source>
         <translation>你正在与 AI 角色交谈。{text}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="272"/>
+        <location filename="../../ui/main_window.py" line="274"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="284"/>
+        <location filename="../../ui/main_window.py" line="286"/>
         <source>Hearth could not open this persona: something went wrong inside Hearth. Please report it, with Hearth&apos;s log.</source>
         <translation>Hearth 无法打开这个角色：问题出在 Hearth 内部。请附上 Hearth 的日志报告这个问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="449"/>
-        <source> (interrupted)</source>
-        <translation>（已打断）</translation>
+        <location filename="../../ui/main_window.py" line="464"/>
+        <source>cut off</source>
+        <translation>被打断</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="350"/>
+        <location filename="../../ui/main_window.py" line="363"/>
         <source>You are not alone</source>
         <translation>你并不孤单</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="448"/>
+        <location filename="../../ui/main_window.py" line="463"/>
         <source>Remembered:</source>
         <translation>记得：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="448"/>
+        <location filename="../../ui/main_window.py" line="463"/>
         <source>saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="446"/>
+        <location filename="../../ui/main_window.py" line="461"/>
         <source>You</source>
         <translation>你</translation>
     </message>
