@@ -62,7 +62,7 @@ def check_machine() -> list[Check]:
     wanted = [f for f in ("avx2", "fma", "avx512f", "neon", "asimd") if f in flags]
     found = (f"{cores} cores, {_gb(ram) if ram else 'unknown'} RAM, "
              f"{platform.machine()}, CPU features: {', '.join(wanted) or 'none of AVX2/NEON'}")
-    checks = [Check("machine", OK, found)]
+    checks = [Check("machine", OK, found), _tier_check(cores, ram, flags)]
     if ram and ram < 4e9:
         checks.append(Check("memory", WARN, f"only {_gb(ram)} of RAM",
                             "Use the 0.5B model; close other programs during calls."))
@@ -70,6 +70,16 @@ def check_machine() -> list[Check]:
         checks.append(Check("cpu", WARN, "this CPU has no AVX2: the language model will be slow",
                             "Use the 0.5B model, or a stronger computer as a remote engine."))
     return checks
+
+
+def _tier_check(cores: int, ram: int | None, flags: set[str]) -> Check:
+    """The model tier Setup recommends here: the same decision (models.setup.recommend)."""
+    from desktop.machine import Machine
+    from desktop.models.setup import recommend, tiers_for
+
+    tier = recommend(tiers_for(load_catalog(), ["en"]),
+                     Machine(cores, ram, 0, frozenset(flags)))
+    return Check("tier", OK, f"{tier.name} suits this machine: {tier.feel}")
 
 
 def check_audio(load: Callable | None = None) -> list[Check]:

@@ -30,6 +30,22 @@ def test_tiers_bundle_a_brain_a_voice_per_language_and_the_listening_models() ->
     assert recommend(tiers, machine(2, 2)).name == "Light"
     assert recommend(tiers, machine(8, 4)).name == "Standard"
     assert recommend(tiers, machine(32, 16)).name == "Rich"
+    no_avx2 = Machine(16, int(32e9), 10**11, frozenset({"sse4_2"}))
+    assert recommend(tiers, no_avx2).name == "Light"  # llama.cpp is several times slower
+
+
+def test_doctor_and_setup_make_one_tier_decision(monkeypatch) -> None:
+    """`hearth doctor` once recommended Standard where Setup said Light: both ask the same
+    function about the same machine now."""
+    import desktop.doctor as doctor
+
+    for cores, ram_gb, expected in ((2, 8, "Light"), (4, 8, "Standard"), (16, 32, "Rich")):
+        monkeypatch.setattr(doctor, "usable_cores", lambda cores=cores: cores)
+        monkeypatch.setattr(doctor, "ram_bytes", lambda ram_gb=ram_gb: int(ram_gb * 1e9))
+        monkeypatch.setattr(doctor, "cpu_flags", lambda: {"avx2"})
+        tier = next(c for c in doctor.check_machine() if c.area == "tier")
+        setup = recommend(tiers_for(load_catalog(), ["en"]), machine(ram_gb, cores))
+        assert tier.found.startswith(f"{expected} suits") and setup.name == expected
 
 
 def entry_for(server: FileServer, body: bytes, file: str, path: str = "/model.gguf"

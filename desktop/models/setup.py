@@ -69,8 +69,13 @@ def tiers_for(catalog: list[CatalogEntry], languages: list[str]) -> list[Tier]:
 
 
 def recommend(tiers: list[Tier], machine: Machine) -> Tier:
-    """The richest tier this machine has the memory and cores for (else the lightest)."""
+    """The richest tier this machine has the memory and cores for (else the lightest). An x86
+    CPU without AVX2 runs llama.cpp several times slower: the lightest. The one tier decision:
+    Setup, the self-test and ``hearth doctor`` all ask this."""
     ram_mb = (machine.ram_bytes or 0) / 1e6
+    x86 = not machine.features & {"neon", "asimd"}
+    if x86 and machine.features and "avx2" not in machine.features:
+        return tiers[0]
     fitting = [t for t in tiers if ram_mb >= t.min_ram_mb and machine.cores >= t.min_cores]
     return fitting[-1] if fitting else tiers[0]
 
