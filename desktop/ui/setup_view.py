@@ -326,12 +326,28 @@ class SetupDialog(QDialog):
     self_test_seconds = 20.0
     _testing = False
 
+    def _plain_words(self, result) -> str:
+        """The self-test in words a user reads once: how soon the persona answers, whether it
+        writes faster than it speaks, whether its face moves smoothly."""
+        seconds = result.estimated_first_audio_ms / 1000
+        lines = [self.tr("Calls will feel natural here: the persona starts speaking about "
+                         "{seconds:.1f} s after you finish.").format(seconds=seconds)
+                 if result.fast_enough else
+                 self.tr("Calls will feel slow here: about {seconds:.1f} s before the persona "
+                         "starts speaking. Choose the lighter tier, or use a stronger computer "
+                         "on your network.").format(seconds=seconds)]
+        # About 0.75 words a token; people speak about 2.5 words a second.
+        words = result.tokens_per_s * 0.75
+        lines.append(self.tr("It thinks faster than it talks, so replies flow without pauses.")
+                     if words >= 3 else
+                     self.tr("It thinks slower than it talks, so long replies may pause."))
+        if result.face_fps is not None:
+            lines.append(self.tr("Its face moves smoothly.") if result.face_fps >= 25 else
+                         self.tr("Its face may move in jerks on this computer."))
+        return "\n".join(lines)
+
     def _show_verdict(self, result) -> None:
         self._testing = False
-        detail = self.tr("first word {first:.0f} ms · {rate:.1f} words/s").format(
-            first=result.first_token_ms, rate=result.tokens_per_s)
-        if result.face_fps is not None:
-            detail += f" · {result.face_fps:.0f} fps"
-        self.verdict.setText(f"{result.verdict}\n{detail}")
+        self.verdict.setText(self._plain_words(result))
         self.verdict.setAlignment(Qt.AlignmentFlag.AlignLeft)
         self._refresh_buttons()

@@ -967,9 +967,34 @@ Your conversation text will leave this computer for it.</source>
         <translation>正在测试这台电脑（约 20 秒）…</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="331"/>
-        <source>first word {first:.0f} ms · {rate:.1f} words/s</source>
-        <translation>首词 {first:.0f} 毫秒 · 每秒 {rate:.1f} 词</translation>
+        <location filename="../../ui/setup_view.py" line="333"/>
+        <source>Calls will feel natural here: the persona starts speaking about {seconds:.1f} s after you finish.</source>
+        <translation>在这台电脑上通话会很自然：你说完后大约 {seconds:.1f} 秒，角色就开始说话。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="336"/>
+        <source>Calls will feel slow here: about {seconds:.1f} s before the persona starts speaking. Choose the lighter tier, or use a stronger computer on your network.</source>
+        <translation>在这台电脑上通话会偏慢：角色大约要 {seconds:.1f} 秒才开始说话。请选择更轻量的档位，或使用你网络中更强的电脑。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="341"/>
+        <source>It thinks faster than it talks, so replies flow without pauses.</source>
+        <translation>它想得比说得快，回答会流畅不停顿。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="343"/>
+        <source>It thinks slower than it talks, so long replies may pause.</source>
+        <translation>它想得比说得慢，较长的回答可能会停顿。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="345"/>
+        <source>Its face moves smoothly.</source>
+        <translation>它的面部动作很流畅。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="346"/>
+        <source>Its face may move in jerks on this computer.</source>
+        <translation>在这台电脑上，它的面部动作可能会卡顿。</translation>
     </message>
 </context>
 <context>
