@@ -221,9 +221,11 @@ class Hearth:
         partial.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(partial, path)
 
-    def import_file(self, path: Path) -> str:
+    def import_file(self, path: Path, on_conflict: str | None = None) -> str:
         """Import whatever the user dropped or named: a .persona bundle, a character card
-        (PNG, JSON, CHARX) or a revocation list. Returns a sentence for the user."""
+        (PNG, JSON, CHARX) or a revocation list. Returns the persona id (or
+        "revocations:VERSION"). ``on_conflict``: for a card already installed, "replace" or
+        "keep-both" (else CardAlreadyInstalled)."""
         if path.suffix == ".persona":
             done = self.import_bundle(path)
             return done.persona_id
@@ -236,7 +238,7 @@ class Hearth:
         wren = json.loads(asset("personas", "wren", "persona.json").read_text(encoding="utf-8"))
         placeholder = (asset("personas", "wren", "portrait.png").read_bytes(), wren["face_rig"])
         finder = self.find_face if self.inventory.face_detector_file() is not None else None
-        return import_card(path, self.dirs.personas, placeholder, finder)
+        return import_card(path, self.dirs.personas, placeholder, finder, on_conflict)
 
     def trust_publisher(self, name: str, key_b64: str) -> None:
         """Add a publisher key the user chose to trust (the window warns before calling)."""

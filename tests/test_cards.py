@@ -134,3 +134,32 @@ def test_hostile_cards_are_refused_and_nothing_is_installed(hearth, tmp_path: Pa
     with pytest.raises(BundleRejected, match=match):
         hearth.import_file(path)
     assert sorted(p.name for p in hearth.dirs.personas.iterdir()) == before
+
+
+def test_one_character_is_one_persona_whatever_the_container(hearth, tmp_path: Path) -> None:
+    """The same card as JSON, CHARX and PNG once installed twice and once failed with
+    "{'en': 'Elena Torres'} is already installed": one identity, a readable name, and the
+    user's choice to replace it (memories kept) or keep both."""
+    from desktop.personas.cards import CardAlreadyInstalled
+
+    card = v2_card("Elena Torres")
+    as_json = tmp_path / "elena.json"
+    as_json.write_text(json.dumps(card))
+    as_charx = tmp_path / "elena.charx"
+    v3 = {**card, "spec": "chara_card_v3", "spec_version": "3.0"}
+    with zipfile.ZipFile(as_charx, "w") as archive:
+        archive.writestr("card.json", json.dumps(v3))
+    as_png = png_card(tmp_path / "elena.png", {"chara": card})
+    first = hearth.import_file(as_json)
+    for other in (as_charx, as_png):
+        with pytest.raises(CardAlreadyInstalled) as refused:
+            hearth.import_file(other)
+        assert str(refused.value).startswith("Elena Torres is already installed")
+    hearth.store.append_turn(first, "user", "remember me").result(timeout=5)
+    assert hearth.import_file(as_charx, "replace") == first  # the same persona, replaced
+    assert [t.text for t in hearth.store.turns(first)] == ["remember me"]
+    second = hearth.import_file(as_png, "keep-both")
+    assert second != first and hearth.library.get(second).name() == "Elena Torres (2)"
+    assert sorted(p.id for p in hearth.library.list() if "elena" in p.id) == sorted(
+        [first, second])
+    assert not [p for p in hearth.dirs.personas.iterdir() if p.name.startswith(".")]

@@ -214,3 +214,27 @@ def test_every_import_failure_reaches_the_window_in_words(window, qtbot, tmp_pat
     assert "went wrong inside Hearth" in window.last_import_text
     assert "KeyError" not in window.last_import_text
     assert window.library.count() == before
+
+
+def test_the_same_card_twice_asks_to_replace_or_keep_both(window, qtbot, tmp_path: Path) -> None:
+    import json
+    import zipfile
+
+    from tests.test_cards import v2_card
+
+    card = v2_card("Elena Torres")
+    first, second = tmp_path / "elena.json", tmp_path / "elena.charx"
+    first.write_text(json.dumps(card))
+    with zipfile.ZipFile(second, "w") as archive:
+        archive.writestr("card.json", json.dumps({**card, "spec": "chara_card_v3"}))
+    before = window.library.count()
+    window.import_files([str(first)])
+    qtbot.waitUntil(lambda: window.library.count() == before + 1, timeout=30000)
+    window.import_files([str(second)])
+    qtbot.waitUntil(lambda: window.pending_import is not None, timeout=30000)
+    box, _replace, both = window.pending_import
+    assert "Elena Torres is already installed" in box.text() and "{" not in box.text()
+    both.click()
+    qtbot.waitUntil(lambda: window.library.count() == before + 2, timeout=30000)
+    names = [window.library.item(i).text() for i in range(window.library.count())]
+    assert any("Elena Torres (2)" in name for name in names)

@@ -46,6 +46,12 @@ def add_parsers(sub) -> None:
                                              "card (PNG, JSON or CHARX, V2 or V3), or a signed "
                                              "revocation list (.json)")
     importer.add_argument("file", help="the .persona, .png, .json or .charx file")
+    choice = importer.add_mutually_exclusive_group()
+    choice.add_argument("--replace", action="store_true",
+                        help="a character card already installed: put this one in its place "
+                             "(its memories stay)")
+    choice.add_argument("--keep-both", action="store_true",
+                        help="a character card already installed: install this one beside it")
     importer.add_argument("--downgrade", action="store_true",
                           help="install an older version over a newer one, on purpose")
     rotate = sub.add_parser("rotate", help="accept a publisher's new key, signed by its old one")
@@ -247,7 +253,9 @@ def run_import(args: argparse.Namespace) -> int:
         return 1
     try:
         if not args.file.endswith(".persona"):
-            result = hearth.import_file(Path(args.file))
+            conflict = ("replace" if getattr(args, "replace", False) else "keep-both"
+                        if getattr(args, "keep_both", False) else None)
+            result = hearth.import_file(Path(args.file), conflict)
             if result.startswith("revocations:"):
                 print(f"Installed revocation list version {result.split(':')[1]}; revoked "
                       "personas stop working now, their memories are kept.")

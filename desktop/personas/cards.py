@@ -162,7 +162,10 @@ def card_to_persona(card: dict) -> dict:
              "text": _macros(_text(entry.get("content"), 2000), name)}
             for entry in (book.get("entries") or [])[:200]
             if isinstance(entry, dict) and entry.get("enabled", True) and entry.get("content")]
-    digest = hashlib.sha256(json.dumps(card, sort_keys=True).encode()).hexdigest()[:10]
+    # One identity per character, whatever the container (PNG, JSON, CHARX add different
+    # wrapping to the same card): who it is, who made it, and how it is described.
+    identity = [name, _text(data.get("creator")), _text(data.get("description"))[:2000]]
+    digest = hashlib.sha256(json.dumps(identity, ensure_ascii=False).encode()).hexdigest()[:10]
     slug = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", name).encode(
         "ascii", "ignore").decode().lower()).strip("-")[:30] or "card"
     description = "\n\n".join(part for part in (
@@ -210,18 +213,25 @@ def _persona_of(card: dict) -> dict:
 
 
 def import_card(path: Path, personas_dir: Path, placeholder: tuple[bytes, dict],
-                find_face=None) -> str:
+                find_face=None, on_conflict: str | None = None) -> str:
     """Install a character card; returns the new persona id. A card without an image gets
     ``placeholder`` (Hearth's drawn portrait and its face rig) until the user sets one. A
     card's own picture is framed around the face ``find_face`` finds (desktop.personas.
-    framing); the picture as it came is kept beside it as ``card-image.png``."""
+    framing); the picture as it came is kept beside it as ``card-image.png``. The same
+    character already installed is CardAlreadyInstalled unless ``on_conflict`` is "replace"
+    (the new card in its place, memories kept) or "keep-both" (a second persona)."""
     card, image = read_card(path)
     persona = _persona_of(card)
     if image is None:
         persona["face_rig"] = placeholder[1]
     target = personas_dir / persona["id"]
-    if target.exists():
-        raise BundleRejected(f"{persona['names']} is already installed.", "Nothing was changed.")
+    if target.exists() and on_conflict == "keep-both":
+        persona["id"] = _free_id(personas_dir, persona["id"])
+        names = persona["names"]
+        persona["names"] = {k: f"{v} (2)" for k, v in names.items()}
+        target = personas_dir / persona["id"]
+    elif target.exists() and on_conflict != "replace":
+        raise CardAlreadyInstalled(next(iter(persona["names"].values())), persona["id"])
     personas_dir.mkdir(parents=True, exist_ok=True)
     staging = personas_dir / f".import-{os.getpid()}-{time.monotonic_ns()}"
     staging.mkdir(mode=0o700)
@@ -240,8 +250,33 @@ def import_card(path: Path, personas_dir: Path, placeholder: tuple[bytes, dict],
         from desktop.personas.library import load_persona
 
         load_persona(staging)
+        old = None
+        if target.exists():  # replace: the new card in, the old one out (its memories stay)
+            old = personas_dir / f".replaced-{persona['id']}-{time.monotonic_ns()}"
+            os.replace(target, old)
         os.replace(staging, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return persona["id"]
+
+
+class CardAlreadyInstalled(BundleRejected):
+    """The same character is installed already: the user chooses to replace it (its
+    memories stay) or to keep both."""
+
+    def __init__(self, name: str, persona_id: str) -> None:
+        super().__init__(f"{name} is already installed (the same character card).",
+                         "Replace it (its memories stay) or keep both: hearth import FILE "
+                         "--replace or --keep-both. Nothing was changed.")
+        self.name = name
+        self.persona_id = persona_id
+
+
+def _free_id(personas_dir: Path, persona_id: str) -> str:
+    number = 2
+    while (personas_dir / f"{persona_id}-{number}").exists():
+        number += 1
+    return f"{persona_id}-{number}"

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLabel, QMessa
 
 from desktop.errors import HearthError
 from desktop.face.loading import load_portrait
+from desktop.personas.cards import CardAlreadyInstalled
 from desktop.ui.creator_view import CreatorDialog
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,8 @@ class LibraryActions:
                     else:  # a character card (or a revocation list)
                         done = self.hearth.import_file(Path(path))
                         self.bridge.call(self._imported, done, None)
+                except CardAlreadyInstalled as error:
+                    self.bridge.call(self._card_conflict, path, error)
                 except Exception as error:  # every failure is shown; the next file still goes
                     self.bridge.call(self._imported, None, error)
 
@@ -179,6 +182,28 @@ class LibraryActions:
 
         box.buttonClicked.connect(chosen)
         box.open()  # not modal: the window keeps working
+
+    def _card_conflict(self, path: str, error: CardAlreadyInstalled) -> None:
+        """The same character is installed: replace it (memories stay), keep both, or not."""
+        box = QMessageBox(QMessageBox.Icon.Question, self._tr("Already installed"),
+                          self._tr("{name} is already installed. Replace it with this card "
+                                   "(your conversations with it stay), or keep both?")
+                          .format(name=error.name), QMessageBox.StandardButton.Cancel, self)
+        replace = box.addButton(self._tr("Replace"), QMessageBox.ButtonRole.AcceptRole)
+        both = box.addButton(self._tr("Keep both"), QMessageBox.ButtonRole.AcceptRole)
+        self.pending_import = (box, replace, both)
+
+        def chosen(button) -> None:
+            self.pending_import = None
+            choice = {replace: "replace", both: "keep-both"}.get(button)
+            if choice is None:
+                return
+            self.bridge.background(lambda: self.hearth.import_file(Path(path), choice),
+                                   lambda done: self._imported(done, None),
+                                   lambda failure: self._imported(None, failure), "import")
+
+        box.buttonClicked.connect(chosen)
+        box.open()
 
     def _imported(self, done, error) -> None:
         if error is not None:

@@ -355,148 +355,168 @@
 <context>
     <name>LibraryActions</name>
     <message>
-        <location filename="../../ui/library_actions.py" line="34"/>
+        <location filename="../../ui/library_actions.py" line="35"/>
         <source>Trust a publisher?</source>
         <translation>信任这个发布者？</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="35"/>
+        <location filename="../../ui/library_actions.py" line="36"/>
         <source>A trusted publisher can vouch that a persona of a real person has that person&apos;s consent. Only add a publisher you know, with a key they gave you directly.</source>
         <translation>受信任的发布者可以担保真实人物的角色已获得本人同意。只添加你认识的发布者，并使用他们直接给你的密钥。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="42"/>
-        <location filename="../../ui/library_actions.py" line="45"/>
-        <location filename="../../ui/library_actions.py" line="53"/>
+        <location filename="../../ui/library_actions.py" line="43"/>
+        <location filename="../../ui/library_actions.py" line="46"/>
+        <location filename="../../ui/library_actions.py" line="54"/>
         <source>Publisher</source>
         <translation>发布者</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="42"/>
+        <location filename="../../ui/library_actions.py" line="43"/>
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="45"/>
+        <location filename="../../ui/library_actions.py" line="46"/>
         <source>Public key:</source>
         <translation>公钥：</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="50"/>
+        <location filename="../../ui/library_actions.py" line="51"/>
         <source>Hearth now trusts {name}.</source>
         <translation>Hearth 现在信任 {name}。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="60"/>
-        <location filename="../../ui/library_actions.py" line="68"/>
+        <location filename="../../ui/library_actions.py" line="61"/>
+        <location filename="../../ui/library_actions.py" line="69"/>
         <source>Country or region</source>
         <translation>国家或地区</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="61"/>
+        <location filename="../../ui/library_actions.py" line="62"/>
         <source>Your country or region (two letters, for example GB, US, CN):</source>
         <translation>您所在的国家或地区（两个字母，例如 GB、US、CN）：</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="81"/>
+        <location filename="../../ui/library_actions.py" line="82"/>
         <source>Choose one of your installed personas first.</source>
         <translation>请先选择一个你安装的角色。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="84"/>
+        <location filename="../../ui/library_actions.py" line="85"/>
         <source>Place the face</source>
         <translation>标出面部</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="93"/>
+        <location filename="../../ui/library_actions.py" line="94"/>
         <source>There is no face</source>
         <translation>图片里没有脸</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="96"/>
+        <location filename="../../ui/library_actions.py" line="97"/>
         <source>Drag the three points onto the eyes and the mouth.</source>
         <translation>把三个点拖到眼睛和嘴上。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="130"/>
+        <location filename="../../ui/library_actions.py" line="131"/>
         <source>Import a persona</source>
         <translation>导入角色</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="131"/>
+        <location filename="../../ui/library_actions.py" line="132"/>
         <source>Personas and character cards (*.persona *.png *.json *.charx)</source>
         <translation>角色包和角色卡 (*.persona *.png *.json *.charx)</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="156"/>
-        <location filename="../../ui/library_actions.py" line="208"/>
+        <location filename="../../ui/library_actions.py" line="159"/>
+        <location filename="../../ui/library_actions.py" line="233"/>
         <source>verified by {publisher}</source>
         <translation>由 {publisher} 验证</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="157"/>
-        <location filename="../../ui/library_actions.py" line="209"/>
+        <location filename="../../ui/library_actions.py" line="160"/>
+        <location filename="../../ui/library_actions.py" line="234"/>
         <source>unverified</source>
         <translation>未验证</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="158"/>
+        <location filename="../../ui/library_actions.py" line="161"/>
         <source> It replaces version {old}; your memories are kept.</source>
         <translation> 它将替换版本 {old}；你的记忆会保留。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="161"/>
+        <location filename="../../ui/library_actions.py" line="164"/>
         <source>{name} ({who}). Likeness owned by {owner}; subject: {subject}; allowed: {modes}; valid until: {until}.</source>
         <translation>{name}（{who}）。形象所有者：{owner}；对象：{subject}；允许：{modes}；有效期至：{until}。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="165"/>
-        <location filename="../../ui/library_actions.py" line="215"/>
+        <location filename="../../ui/library_actions.py" line="168"/>
+        <location filename="../../ui/library_actions.py" line="240"/>
         <source>no end date</source>
         <translation>无截止日期</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="166"/>
+        <location filename="../../ui/library_actions.py" line="169"/>
         <source>Install this persona?</source>
         <translation>安装这个角色？</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="168"/>
+        <location filename="../../ui/library_actions.py" line="171"/>
         <source>Install</source>
         <translation>安装</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="190"/>
+        <location filename="../../ui/library_actions.py" line="188"/>
+        <source>Already installed</source>
+        <translation>已经安装</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="189"/>
+        <source>{name} is already installed. Replace it with this card (your conversations with it stay), or keep both?</source>
+        <translation>{name} 已经安装。要用这张卡替换它（你们的对话会保留），还是两个都保留？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="192"/>
+        <source>Replace</source>
+        <translation>替换</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="193"/>
+        <source>Keep both</source>
+        <translation>都保留</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="215"/>
         <source>Hearth could not import this file: something went wrong inside Hearth, not in the file you chose. Your library is unchanged. Please report it, with Hearth&apos;s log.</source>
         <translation>Hearth 无法导入这个文件：问题出在 Hearth 内部，而不是你选择的文件。你的角色库没有任何改动。请附上 Hearth 的日志报告这个问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="193"/>
+        <location filename="../../ui/library_actions.py" line="218"/>
         <source>Not imported</source>
         <translation>未导入</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="198"/>
+        <location filename="../../ui/library_actions.py" line="223"/>
         <source>The revocation list is installed.</source>
         <translation>撤销列表已安装。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="200"/>
+        <location filename="../../ui/library_actions.py" line="225"/>
         <source>{name} is installed from a character card (unverified, fictional).</source>
         <translation>{name} 已从角色卡安装（未验证，虚构）。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="202"/>
+        <location filename="../../ui/library_actions.py" line="227"/>
         <source>Imported</source>
         <translation>已导入</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="211"/>
+        <location filename="../../ui/library_actions.py" line="236"/>
         <source>{name} is installed ({who}). Likeness owned by {owner}; subject: {subject}; allowed: {modes}; valid until: {until}.</source>
         <translation>{name} 已安装（{who}）。形象所有者：{owner}；对象：{subject}；允许：{modes}；有效期至：{until}。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="216"/>
+        <location filename="../../ui/library_actions.py" line="241"/>
         <source>Persona imported</source>
         <translation>角色已导入</translation>
     </message>
