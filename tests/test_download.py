@@ -106,8 +106,36 @@ def test_a_server_error_and_no_network_are_explained(tmp_path: Path, model_bytes
             pytest.raises(DownloadError, match="HTTP 503"):
         quick().fetch(spec(server, tmp_path / "m.gguf", model_bytes))
     closed = DownloadSpec("http://127.0.0.1:9/none.gguf", tmp_path / "x.gguf", 10, "0" * 64)
-    with pytest.raises(DownloadError, match="kept dropping"):
+    with pytest.raises(DownloadError, match="refused the connection"):
         quick().fetch(closed)
+
+
+@pytest.mark.parametrize("url, words", [
+    ("http://hearth-model-host.invalid/m.gguf", "cannot find hearth-model-host.invalid"),
+    ("http://127.0.0.1:9/m.gguf", "127.0.0.1 refused the connection"),
+])
+def test_no_network_is_said_at_once_in_words(tmp_path: Path, url: str, words: str) -> None:
+    """Issue "What a new user hit": no network showed empty bars for 15-40 s, then "kept
+    dropping ([Errno -2] Name or service not known)". Now: "connecting" at once, the cause
+    in words, no retries that cannot help, no errno, no exception class."""
+    seen = []
+    downloader = Downloader(progress=seen.append, retry_delay_s=5.0)
+    with pytest.raises(DownloadError) as failed:
+        downloader.fetch(DownloadSpec(url, tmp_path / "m.gguf", 10, "0" * 64))
+    text = str(failed.value)
+    assert words in text
+    assert "Errno" not in text and "Error" not in text and "[" not in text
+    assert seen and seen[0].connecting  # said before waiting on the network
+    assert len([p for p in seen if p.connecting]) == 1  # not retried five times, 5 s apart
+
+
+def test_a_secure_connection_that_fails_is_said_to_be_that(tmp_path: Path,
+                                                           model_bytes: bytes) -> None:
+    with FileServer(Behaviour(body=model_bytes)) as server:
+        https = server.url.replace("http://", "https://")
+        with pytest.raises(DownloadError, match="secure connection to 127.0.0.1 failed"):
+            quick().fetch(DownloadSpec(https, tmp_path / "t.gguf", len(model_bytes),
+                                       "0" * 64))
 
 
 def test_cancel_keeps_the_part_and_the_next_download_resumes(tmp_path: Path,

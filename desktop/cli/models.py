@@ -73,6 +73,7 @@ def run_doctor(args: argparse.Namespace) -> int:
 
 def run_models(args: argparse.Namespace) -> int:
     from pathlib import Path
+    from urllib.parse import urlparse
 
     from desktop.errors import HearthError
     from desktop.models.download import Downloader, Progress
@@ -107,6 +108,9 @@ def run_models(args: argparse.Namespace) -> int:
         return 1
 
     def show(progress: Progress) -> None:
+        if progress.connecting:
+            print(f"Connecting to {urlparse(entry.url).hostname}…", file=sys.stderr)
+            return
         total = f"{progress.total / 1e6:.1f}" if progress.total else "?"
         left = progress.seconds_left()
         eta = f", {left:.0f} s left" if left is not None else ""

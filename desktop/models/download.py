@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 from desktop.errors import HearthError, require
 
@@ -64,6 +65,7 @@ class Progress:
     done: int
     total: int | None
     bytes_per_s: float
+    connecting: bool = False  # the request is out, nothing has come back yet
 
     def seconds_left(self) -> float | None:
         if not self.total or self.bytes_per_s <= 0:
@@ -171,10 +173,13 @@ class Downloader:
             try:
                 declared, total = self._stream(spec, part, offset, httpx)
             except (httpx.TransportError, _Short) as error:
+                unreachable = network_problem(error, spec.url)
+                if unreachable is not None:
+                    raise unreachable from error  # waiting would not change it
                 dropped += 1
                 if dropped > RESUME_ATTEMPTS:
                     raise DownloadError(
-                        f"The connection for {spec.dest.name} kept dropping ({error}).",
+                        f"The connection for {spec.dest.name} kept dropping.",
                         "Check the network; the download resumes where it stopped when you "
                         "start it again.") from error
                 time.sleep(self.retry_delay_s * dropped)
@@ -195,6 +200,7 @@ class Downloader:
                 ) -> tuple[str | None, int | None]:
         headers = {"Range": f"bytes={offset}-"} if offset else {}
         started, done = time.monotonic(), offset
+        self.progress(Progress(offset, spec.size, 0.0, connecting=True))
         try:
             with self._http().stream("GET", spec.url, headers=headers) as response:
                 if response.status_code >= 400:
@@ -255,6 +261,56 @@ class Downloader:
 
 class _Short(Exception):
     """The body ended before the file did: resume."""
+
+
+OFFLINE_FIX = ("Connect to the internet and try again, or choose model files you already "
+               "have (Setup: Choose files on disk…, or hearth models add FILE).")
+
+
+def network_problem(error: BaseException, url: str) -> DownloadError | None:
+    """What kept the request from reaching the server, in words (never an errno or a class
+    name), when trying again at once cannot help: no network, a name that cannot be looked
+    up, a server that refuses, a secure connection that fails. None for a connection that
+    was made and dropped (worth resuming)."""
+    import errno
+    import socket
+    import ssl
+
+    host = urlparse(url).hostname or url
+    cause: BaseException | None = error
+    seen = 0
+    while cause is not None and seen < 10:
+        if isinstance(cause, socket.gaierror):
+            return DownloadError(f"Hearth cannot find {host}: its name cannot be looked up, "
+                                 "so this computer seems to be offline.", OFFLINE_FIX)
+        if isinstance(cause, ssl.SSLError):
+            return DownloadError(
+                f"The secure connection to {host} failed: its certificate could not be "
+                "checked.", "Check the computer's date and time, and the network (a hotel or "
+                "office sign-in page can cause this). Nothing was downloaded.")
+        if isinstance(cause, ConnectionRefusedError):
+            return DownloadError(f"{host} refused the connection.",
+                                 "The server may be down; try again later, or choose model "
+                                 "files you already have.")
+        if isinstance(cause, OSError) and cause.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH,
+                                                          errno.ENETDOWN):
+            return DownloadError(f"This computer has no network connection to {host}.",
+                                 OFFLINE_FIX)
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
+    text = str(error).lower()  # httpx may carry only the words of the cause
+    if "name or service not known" in text or "getaddrinfo" in text or (
+            "temporary failure in name resolution" in text):
+        return DownloadError(f"Hearth cannot find {host}: its name cannot be looked up, so "
+                             "this computer seems to be offline.", OFFLINE_FIX)
+    if "connection refused" in text:
+        return DownloadError(f"{host} refused the connection.",
+                             "The server may be down; try again later, or choose model files "
+                             "you already have.")
+    if "ssl" in text or "certificate" in text:
+        return DownloadError(f"The secure connection to {host} failed.",
+                             "Check the computer's date and time, and the network. Nothing was "
+                             "downloaded.")
+    return None
 
 
 def _total_size(response, offset: int) -> int | None:

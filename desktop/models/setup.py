@@ -145,6 +145,7 @@ class DownloadQueue:
             self.status.file = entry.file
 
             def progress(p: Progress, base: int = done_before) -> None:
+                self.status.state = "connecting" if p.connecting else "running"
                 self.status.file_done, self.status.file_total = p.done, p.total
                 self.status.overall_done = base + p.done
                 self.status.bytes_per_s = p.bytes_per_s

@@ -200,7 +200,7 @@ class SetupDialog(QDialog):
         self._background(lambda: remove_model(item), lambda _r: self.reload_installed())
 
     def _refresh_buttons(self) -> None:
-        running = self.queue is not None and self.queue.status.state == "running"
+        running = self.queue is not None and self.queue.status.state in ("running", "connecting")
         self.remove_button.setEnabled(not running and self.installed_list.currentRow() >= 0)
         paused = self.queue is not None and self.queue.status.state == "paused"
         self.download_button.setEnabled(not running and self.chosen_tier() is not None)
@@ -254,6 +254,7 @@ class SetupDialog(QDialog):
             left = self.tr(", about {s} s left").format(
                 s=int((state.overall_total - state.overall_done) / state.bytes_per_s))
         texts = {
+            "connecting": self.tr("Connecting…"),
             "running": self.tr("Downloading {file} at {speed:.1f} MB/s{left}").format(
                 file=state.file, speed=speed, left=left),
             "paused": self.tr("Paused. Resume continues where it stopped, also after a "

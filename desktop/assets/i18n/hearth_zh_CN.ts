@@ -931,88 +931,93 @@
     </message>
     <message>
         <location filename="../../ui/setup_view.py" line="257"/>
+        <source>Connecting…</source>
+        <translation>正在接通…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="258"/>
         <source>Downloading {file} at {speed:.1f} MB/s{left}</source>
         <translation>正在下载 {file}，{speed:.1f} MB/秒{left}</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="259"/>
+        <location filename="../../ui/setup_view.py" line="260"/>
         <source>Paused. Resume continues where it stopped, also after a restart.</source>
         <translation>已暂停。继续会从中断处接着下载，重启后也一样。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="261"/>
+        <location filename="../../ui/setup_view.py" line="262"/>
         <source>Cancelled; the partial files were deleted.</source>
         <translation>已取消；未完成的文件已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="262"/>
+        <location filename="../../ui/setup_view.py" line="263"/>
         <source>All models are installed and verified.</source>
         <translation>所有模型已安装并校验。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="275"/>
+        <location filename="../../ui/setup_view.py" line="276"/>
         <source>Choose a GGUF model or a piper voice</source>
         <translation>选择 GGUF 模型或 piper 语音</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="276"/>
+        <location filename="../../ui/setup_view.py" line="277"/>
         <source>Models (*.gguf *.onnx)</source>
         <translation>模型 (*.gguf *.onnx)</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="281"/>
+        <location filename="../../ui/setup_view.py" line="282"/>
         <source>Checking the files…</source>
         <translation>正在检查文件…</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="287"/>
+        <location filename="../../ui/setup_view.py" line="288"/>
         <source>Checked and installed: {names}</source>
         <translation>已检查并安装：{names}</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="292"/>
+        <location filename="../../ui/setup_view.py" line="293"/>
         <source>A computer on your network</source>
         <translation>你网络中的电脑</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="293"/>
+        <location filename="../../ui/setup_view.py" line="294"/>
         <source>Address of an OpenAI-compatible server (llama.cpp, Ollama, vLLM).
 Your conversation text will leave this computer for it.</source>
         <translation>兼容 OpenAI 的服务器地址（llama.cpp、Ollama、vLLM）。
 你的对话文字将离开这台电脑发送到那里。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="314"/>
+        <location filename="../../ui/setup_view.py" line="315"/>
         <source>Testing this computer (about 20 seconds)…</source>
         <translation>正在测试这台电脑（约 20 秒）…</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="333"/>
+        <location filename="../../ui/setup_view.py" line="334"/>
         <source>Calls will feel natural here: the persona starts speaking about {seconds:.1f} s after you finish.</source>
         <translation>在这台电脑上通话会很自然：你说完后大约 {seconds:.1f} 秒，角色就开始说话。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="336"/>
+        <location filename="../../ui/setup_view.py" line="337"/>
         <source>Calls will feel slow here: about {seconds:.1f} s before the persona starts speaking. Choose the lighter tier, or use a stronger computer on your network.</source>
         <translation>在这台电脑上通话会偏慢：角色大约要 {seconds:.1f} 秒才开始说话。请选择更轻量的档位，或使用你网络中更强的电脑。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="341"/>
+        <location filename="../../ui/setup_view.py" line="342"/>
         <source>It thinks faster than it talks, so replies flow without pauses.</source>
         <translation>它想得比说得快，回答会流畅不停顿。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="343"/>
+        <location filename="../../ui/setup_view.py" line="344"/>
         <source>It thinks slower than it talks, so long replies may pause.</source>
         <translation>它想得比说得慢，较长的回答可能会停顿。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="345"/>
+        <location filename="../../ui/setup_view.py" line="346"/>
         <source>Its face moves smoothly.</source>
         <translation>它的面部动作很流畅。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="346"/>
+        <location filename="../../ui/setup_view.py" line="347"/>
         <source>Its face may move in jerks on this computer.</source>
         <translation>在这台电脑上，它的面部动作可能会卡顿。</translation>
     </message>
