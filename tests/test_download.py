@@ -133,7 +133,7 @@ def test_a_secure_connection_that_fails_is_said_to_be_that(tmp_path: Path,
                                                            model_bytes: bytes) -> None:
     with FileServer(Behaviour(body=model_bytes)) as server:
         https = server.url.replace("http://", "https://")
-        with pytest.raises(DownloadError, match="secure connection to 127.0.0.1 failed"):
+        with pytest.raises(DownloadError, match=r"secure connection to 127\.0\.0\.1 failed"):
             quick().fetch(DownloadSpec(https, tmp_path / "t.gguf", len(model_bytes),
                                        "0" * 64))
 
