@@ -79,7 +79,7 @@ def trial_load(kind: str, path: Path) -> None:
     if done.returncode != 0:
         reason = "it crashed the loader" if done.returncode < 0 else (
             done.stderr.strip().splitlines() or ["it failed to load"])[-1][:300]
-        raise ModelRejected(f"{path.name} was rejected: {reason}.",
+        raise ModelRejected(f"{path.name} was rejected: {reason.rstrip('.')}.",
                             "Choose another file; Hearth is unaffected.")
 
 
@@ -120,7 +120,15 @@ def child_main(kind: str, path: Path) -> int:
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ImportError, ValueError, OSError):
         pass
-    importlib.import_module(TRIAL_LOADERS[kind]).trial_load_child(path)
+    try:
+        importlib.import_module(TRIAL_LOADERS[kind]).trial_load_child(path)
+    except HearthError as error:
+        print(error.problem, file=sys.stderr)  # the parent shows the last line: words only
+        return 1
+    except Exception as error:  # a runtime's own failure: its words, not its class
+        print(f"it failed to load ({str(error).strip().splitlines()[-1][:200]})"
+              if str(error).strip() else "it failed to load", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -149,3 +149,35 @@ def test_models_add_on_the_command_line(fixture_models: Path, empty_home, tmp_pa
     done = run(str(fixture_models / "llm" / "hearth-tiny.gguf"))
     assert done.returncode == 0, done.stderr
     assert (empty_home.models / "llm" / "hearth-tiny.gguf").is_file()
+
+
+def test_a_lone_onnx_is_taken_for_what_its_graph_is(fixture_models: Path, empty_home,
+                                                    tmp_path: Path) -> None:
+    """`hearth models add` took any .onnx without a .json for a voice activity model, so the
+    face detector was refused as "desktop.voice.vad.VadUnusable: … catalog..". Now the graph
+    says what it is, and a refusal is words only."""
+    import shutil
+
+    from desktop.paths import asset_path
+
+    env = {**os.environ, "HEARTH_HOME": str(empty_home.root)}
+
+    def add(path: Path) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "desktop.cli", "models", "add", str(path)],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+    face = tmp_path / "my-detector.onnx"  # the name says nothing: the graph does
+    shutil.copy(fixture_models / "face" / "face_detection_yunet_fixture.onnx", face)
+    done = add(face)
+    assert done.returncode == 0, done.stderr
+    assert (empty_home.models / "face" / "my-detector.onnx").is_file()
+    vad = tmp_path / "whatever.onnx"
+    shutil.copy(fixture_models / "vad" / "silero_vad.onnx", vad)
+    assert add(vad).returncode == 0
+    assert (empty_home.models / "vad" / "silero_vad.onnx").is_file()
+    other = tmp_path / "renderer.onnx"
+    shutil.copy(asset_path("renderer", "builtin-warp.onnx"), other)
+    refused = add(other)
+    assert refused.returncode == 1 and "has no use for" in refused.stderr
+    for leak in ("Unusable", "Error", "Traceback", ".."):
+        assert leak not in refused.stderr, refused.stderr

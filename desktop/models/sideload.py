@@ -150,8 +150,17 @@ def accept_local_file(source: Path, models_dir: Path) -> Path:
         return _copy_in(source, models_dir / "llm" / source.name)
     if source.suffix == ".onnx" and not Path(f"{source}.json").is_file():
         check_onnx(source)
-        trial_load("vad", source)
-        return _copy_in(source, models_dir / "vad" / "silero_vad.onnx")
+        kind = onnx_kind(source)
+        if kind == "face":
+            trial_load("face", source)
+            return _copy_in(source, models_dir / "face" / source.name)
+        if kind == "vad":
+            trial_load("vad", source)
+            return _copy_in(source, models_dir / "vad" / "silero_vad.onnx")
+        raise ModelRejected(
+            f"{source.name} is an ONNX model Hearth has no use for: not a piper voice (no "
+            f"{source.name}.json beside it), a Silero voice activity model or a YuNet face "
+            "detector.", "Choose one of those; nothing was copied.")
     if source.suffix == ".onnx":
         from desktop.voice.tts import check_voice_files
 
@@ -163,6 +172,22 @@ def accept_local_file(source: Path, models_dir: Path) -> Path:
         return _copy_in(source, target)
     raise ModelRejected(f"{source.name} is neither a GGUF model nor a piper voice (.onnx).",
                         "Choose a .gguf or .onnx file, or a speech recognizer folder.")
+
+
+def onnx_kind(path: Path) -> str | None:
+    """What a lone ONNX file is, from its graph's inputs and outputs: "vad" (Silero v4/v5),
+    "face" (YuNet's detection heads), or None. The file name is the user's, not a claim to
+    trust."""
+    import onnx
+
+    graph = onnx.load(str(path), load_external_data=False).graph
+    inputs = {i.name for i in graph.input}
+    outputs = {o.name for o in graph.output}
+    if "input" in inputs and ({"state", "sr"} <= inputs or {"h", "c", "sr"} <= inputs):
+        return "vad"
+    if {"cls_8", "bbox_8", "kps_8"} <= outputs or {"loc", "conf", "iou"} <= outputs:
+        return "face"
+    return None
 
 
 def _copy_in(source: Path, target: Path) -> Path:
