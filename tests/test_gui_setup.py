@@ -79,3 +79,20 @@ def test_first_run_setup_downloads_a_tier_tests_it_and_the_chat_works(
         assert win.conversation.llm is not None and win.chat.send.isEnabled()
         win.close()
         hearth.close()
+
+
+def test_setup_takes_a_recognizer_folder(qtbot, empty_home, fixture_models: Path,
+                                         tmp_path: Path) -> None:
+    """"Choose files on disk…" could not pick a recognizer folder."""
+    import shutil
+
+    from desktop.ui.setup_view import SetupDialog
+
+    folder = tmp_path / "sense-voice-mine"
+    shutil.copytree(next((fixture_models / "asr").iterdir()), folder)
+    dialog = SetupDialog(empty_home, ["en"])
+    qtbot.addWidget(dialog)
+    assert "folder" in dialog.folder_button.text()
+    dialog.add_from_disk([folder])  # what "Choose a recognizer folder…" hands over
+    qtbot.waitUntil(lambda: "installed" in dialog.progress_label.text(), timeout=120000)
+    assert (empty_home.models / "asr" / folder.name / "tokens.txt").is_file()

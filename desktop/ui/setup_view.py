@@ -104,9 +104,11 @@ class SetupDialog(QDialog):
         installed_layout.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignTop)
 
         self.disk_button = QPushButton(self.tr("Choose files on disk…"))
+        self.folder_button = QPushButton(self.tr("Choose a recognizer folder…"))
         self.remote_button = QPushButton(self.tr("Use a computer on my network…"))
         other = QHBoxLayout()
         other.addWidget(self.disk_button)
+        other.addWidget(self.folder_button)
         other.addWidget(self.remote_button)
         other.addStretch(1)
 
@@ -134,6 +136,7 @@ class SetupDialog(QDialog):
         self.pause_button.clicked.connect(self.pause_or_resume)
         self.cancel_button.clicked.connect(self.cancel)
         self.disk_button.clicked.connect(self.choose_files)
+        self.folder_button.clicked.connect(self.choose_folder)
         self.remote_button.clicked.connect(self.use_remote)
         self.test_button.clicked.connect(self.run_self_test)
         self.start_button.clicked.connect(self.accept)
@@ -273,16 +276,27 @@ class SetupDialog(QDialog):
     # -- other sources ----------------------------------------------------------------------
     def choose_files(self) -> None:
         files, _filter = QFileDialog.getOpenFileNames(
-            self, self.tr("Choose a GGUF model or a piper voice"), str(Path.home()),
-            self.tr("Models (*.gguf *.onnx)"))
-        if not files:
+            self, self.tr("Choose a GGUF model, a piper voice, a voice activity model or a "
+                          "face detector"), str(Path.home()), self.tr("Models (*.gguf *.onnx)"))
+        self.add_from_disk([Path(f) for f in files])
+
+    def choose_folder(self) -> None:
+        """A speech recognizer comes as a folder (SenseVoice: model and tokens.txt)."""
+        folder = QFileDialog.getExistingDirectory(
+            self, self.tr("Choose a speech recognizer folder (SenseVoice from sherpa-onnx)"),
+            str(Path.home()))
+        self.add_from_disk([Path(folder)] if folder else [])
+
+    def add_from_disk(self, paths: list[Path]) -> None:
+        """Check each file or folder (in a child process) and copy it in, off the Qt thread."""
+        if not paths:
             return
         from desktop.models.sideload import accept_local_file
 
         self.progress_label.setText(self.tr("Checking the files…"))
 
         def check() -> list[str]:
-            return [accept_local_file(Path(f), self.dirs.models).name for f in files]
+            return [accept_local_file(path, self.dirs.models).name for path in paths]
 
         self._background(check, lambda names: (self.progress_label.setText(
             self.tr("Checked and installed: {names}").format(names=", ".join(names))),
@@ -296,12 +310,18 @@ class SetupDialog(QDialog):
             text="http://")
         if not ok or not url.strip():
             return
-        from desktop.brain.remote import RemoteLLM
+        from desktop.brain.remote import RemoteLLM, check_server_url
+        from desktop.errors import HearthError
 
+        try:
+            url = check_server_url(url)
+        except HearthError as error:
+            self.progress_label.setText(str(error))
+            return
         settings = Settings.load(self.dirs.root)
-        settings.remote_url = url.strip()
+        settings.remote_url = url
         settings.save(self.dirs.root)
-        self.progress_label.setText(RemoteLLM(url.strip()).disclosure())
+        self.progress_label.setText(RemoteLLM(url).disclosure())
         self._refresh_buttons()
 
     # -- the self-test --------------------------------------------------------------------

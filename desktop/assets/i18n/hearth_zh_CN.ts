@@ -840,7 +840,7 @@
     </message>
     <message>
         <location filename="../../ui/setup_view.py" line="83"/>
-        <location filename="../../ui/setup_view.py" line="208"/>
+        <location filename="../../ui/setup_view.py" line="211"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
@@ -871,153 +871,163 @@
     </message>
     <message>
         <location filename="../../ui/setup_view.py" line="107"/>
+        <source>Choose a recognizer folder…</source>
+        <translation>选择语音识别文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="108"/>
         <source>Use a computer on my network…</source>
         <translation>使用我网络中的电脑…</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="113"/>
+        <location filename="../../ui/setup_view.py" line="115"/>
         <source>Test this computer</source>
         <translation>测试这台电脑</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="116"/>
+        <location filename="../../ui/setup_view.py" line="118"/>
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="156"/>
+        <location filename="../../ui/setup_view.py" line="159"/>
         <source> (recommended for this computer)</source>
         <translation>（推荐用于这台电脑）</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="163"/>
+        <location filename="../../ui/setup_view.py" line="166"/>
         <source>{cores} cores, {ram} of memory, {disk} free on disk; CPU features: {features}</source>
         <translation>{cores} 核，{ram} 内存，磁盘剩余 {disk}；CPU 特性：{features}</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="187"/>
+        <location filename="../../ui/setup_view.py" line="190"/>
         <source>language model</source>
         <translation>语言模型</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="187"/>
+        <location filename="../../ui/setup_view.py" line="190"/>
         <source>voice</source>
         <translation>语音</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="188"/>
+        <location filename="../../ui/setup_view.py" line="191"/>
         <source>speech recognizer</source>
         <translation>语音识别</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="189"/>
+        <location filename="../../ui/setup_view.py" line="192"/>
         <source>voice activity detector</source>
         <translation>语音活动检测</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="190"/>
+        <location filename="../../ui/setup_view.py" line="193"/>
         <source>face detector</source>
         <translation>面部检测器</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="208"/>
+        <location filename="../../ui/setup_view.py" line="211"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="254"/>
+        <location filename="../../ui/setup_view.py" line="257"/>
         <source>, about {s} s left</source>
         <translation>，约剩 {s} 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="257"/>
+        <location filename="../../ui/setup_view.py" line="260"/>
         <source>Connecting…</source>
         <translation>正在接通…</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="258"/>
+        <location filename="../../ui/setup_view.py" line="261"/>
         <source>Downloading {file} at {speed:.1f} MB/s{left}</source>
         <translation>正在下载 {file}，{speed:.1f} MB/秒{left}</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="260"/>
+        <location filename="../../ui/setup_view.py" line="263"/>
         <source>Paused. Resume continues where it stopped, also after a restart.</source>
         <translation>已暂停。继续会从中断处接着下载，重启后也一样。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="262"/>
+        <location filename="../../ui/setup_view.py" line="265"/>
         <source>Cancelled; the partial files were deleted.</source>
         <translation>已取消；未完成的文件已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="263"/>
+        <location filename="../../ui/setup_view.py" line="266"/>
         <source>All models are installed and verified.</source>
         <translation>所有模型已安装并校验。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="276"/>
-        <source>Choose a GGUF model or a piper voice</source>
-        <translation>选择 GGUF 模型或 piper 语音</translation>
+        <location filename="../../ui/setup_view.py" line="279"/>
+        <source>Choose a GGUF model, a piper voice, a voice activity model or a face detector</source>
+        <translation>选择 GGUF 模型、piper 语音、语音活动检测模型或人脸检测模型</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="277"/>
+        <location filename="../../ui/setup_view.py" line="280"/>
         <source>Models (*.gguf *.onnx)</source>
         <translation>模型 (*.gguf *.onnx)</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="282"/>
+        <location filename="../../ui/setup_view.py" line="286"/>
+        <source>Choose a speech recognizer folder (SenseVoice from sherpa-onnx)</source>
+        <translation>选择语音识别文件夹（sherpa-onnx 的 SenseVoice）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="296"/>
         <source>Checking the files…</source>
         <translation>正在检查文件…</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="288"/>
+        <location filename="../../ui/setup_view.py" line="302"/>
         <source>Checked and installed: {names}</source>
         <translation>已检查并安装：{names}</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="293"/>
+        <location filename="../../ui/setup_view.py" line="307"/>
         <source>A computer on your network</source>
         <translation>你网络中的电脑</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="294"/>
+        <location filename="../../ui/setup_view.py" line="308"/>
         <source>Address of an OpenAI-compatible server (llama.cpp, Ollama, vLLM).
 Your conversation text will leave this computer for it.</source>
         <translation>兼容 OpenAI 的服务器地址（llama.cpp、Ollama、vLLM）。
 你的对话文字将离开这台电脑发送到那里。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="315"/>
+        <location filename="../../ui/setup_view.py" line="335"/>
         <source>Testing this computer (about 20 seconds)…</source>
         <translation>正在测试这台电脑（约 20 秒）…</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="334"/>
+        <location filename="../../ui/setup_view.py" line="354"/>
         <source>Calls will feel natural here: the persona starts speaking about {seconds:.1f} s after you finish.</source>
         <translation>在这台电脑上通话会很自然：你说完后大约 {seconds:.1f} 秒，角色就开始说话。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="337"/>
+        <location filename="../../ui/setup_view.py" line="357"/>
         <source>Calls will feel slow here: about {seconds:.1f} s before the persona starts speaking. Choose the lighter tier, or use a stronger computer on your network.</source>
         <translation>在这台电脑上通话会偏慢：角色大约要 {seconds:.1f} 秒才开始说话。请选择更轻量的档位，或使用你网络中更强的电脑。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="342"/>
+        <location filename="../../ui/setup_view.py" line="362"/>
         <source>It thinks faster than it talks, so replies flow without pauses.</source>
         <translation>它想得比说得快，回答会流畅不停顿。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="344"/>
+        <location filename="../../ui/setup_view.py" line="364"/>
         <source>It thinks slower than it talks, so long replies may pause.</source>
         <translation>它想得比说得慢，较长的回答可能会停顿。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="346"/>
+        <location filename="../../ui/setup_view.py" line="366"/>
         <source>Its face moves smoothly.</source>
         <translation>它的面部动作很流畅。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="347"/>
+        <location filename="../../ui/setup_view.py" line="367"/>
         <source>Its face may move in jerks on this computer.</source>
         <translation>在这台电脑上，它的面部动作可能会卡顿。</translation>
     </message>
