@@ -79,3 +79,29 @@ def test_a_lorebook_is_named_for_what_it_is(empty_home: DataDirs, tmp_path: Path
     done = hearth(empty_home, "import", str(book))
     assert done.returncode == 1 and "lorebook" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_models_list_shows_sizes_models_from_disk_and_files_that_are_not_the_model(
+        empty_home: DataDirs, fixture_models: Path) -> None:
+    import shutil
+
+    for model in ("llm/hearth-tiny.gguf", "vad/silero_vad.onnx"):  # added by the user
+        added = hearth(empty_home, "models", "add", str(fixture_models / model))
+        assert added.returncode == 0, added.stderr
+    by_hand = empty_home.models / "llm" / "qwen2.5-0.5b-instruct-q4_k_m.gguf"
+    shutil.copy(fixture_models / "llm" / "hearth-tiny.gguf", by_hand)  # copied in by hand
+    done = hearth(empty_home, "models", "list")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "size unknown" not in done.stdout
+    assert any("hearth-tiny.gguf" in line and line.endswith("added from disk") for line in lines)
+    assert any(line.startswith("silero-vad-v5") and "a different file" in line
+               for line in lines)  # the user's own VAD is where the catalog's would be
+    assert any(line.startswith("qwen2.5-0.5b") and line.endswith(" installed")
+               for line in lines)  # no record of it: Hearth does not call it foreign
+    # One column layout: every state starts at the same place.
+    starts = {len(line) - len(line.lstrip()) for line in lines}
+    assert starts == {0}
+    size_ends = {line.index(" MB") if " MB" in line else line.index(" GB") for line in lines
+                 if " MB" in line or " GB" in line}
+    assert len(size_ends) == 1

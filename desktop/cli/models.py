@@ -85,11 +85,14 @@ def run_models(args: argparse.Namespace) -> int:
     catalog = load_catalog(Path(chosen) if chosen else None)
     inventory = Inventory(DataDirs.default().ensure())
     if args.models_command == "list":
-        for entry in catalog:
-            size = f"{entry.size / 1e9:.2f} GB" if entry.size else "size unknown"
-            state = "installed" if entry.destination(inventory).is_file() else "not installed"
-            print(f"{entry.id:32} {entry.kind:6} {','.join(entry.languages):6} {size:13} "
-                  f"{state}")
+        from desktop.models.setup import model_rows
+
+        rows = model_rows(catalog, inventory)
+        widths = [max(len(getattr(row, field)) for row in rows)
+                  for field in ("id", "kind", "languages", "size")]
+        for row in rows:
+            print(f"{row.id:<{widths[0]}}  {row.kind:<{widths[1]}}  "
+                  f"{row.languages:<{widths[2]}}  {row.size:>{widths[3]}}  {row.state}")
         return 0
     if args.models_command == "add":
         from desktop.models.sideload import accept_local_file

@@ -25,7 +25,50 @@ def install(entry: CatalogEntry, inventory: Inventory, downloader: Downloader) -
         path.unlink(missing_ok=True)
         Path(f"{path}.json").unlink(missing_ok=True)
         raise
+    record_source(inventory.dirs.models, path, entry.id)
     return path
+
+
+SOURCES = "sources.json"  # in the models folder: which catalog entry (or "disk") each file is
+
+
+def record_source(models_dir: Path, path: Path, source: str) -> None:
+    """Remember where an installed file came from, with its size and time: a file put in its
+    place later by hand is then not taken for the catalog's model."""
+    import json
+    import os
+
+    records = read_sources(models_dir)
+    stat = path.stat()
+    records[str(path.relative_to(models_dir))] = {
+        "source": source, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    target = models_dir / SOURCES
+    partial = target.with_name(target.name + ".part")
+    partial.write_text(json.dumps(records, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(partial, target)
+
+
+def read_sources(models_dir: Path) -> dict[str, dict]:
+    import json
+
+    try:
+        records = json.loads((models_dir / SOURCES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return records if isinstance(records, dict) else {}
+
+
+def source_of(inventory: Inventory, path: Path) -> str | None:
+    """The catalog id (or "disk") ``path`` was installed from; "changed" if another file
+    has been put in its place since; None if Hearth has no record of it."""
+    models_dir = inventory.dirs.models
+    record = read_sources(models_dir).get(str(path.relative_to(models_dir)))
+    if not isinstance(record, dict):
+        return None
+    stat = path.stat()
+    if record.get("size") != stat.st_size or record.get("mtime_ns") != stat.st_mtime_ns:
+        return "changed"
+    return str(record.get("source"))
 
 
 def _check(entry: CatalogEntry, path: Path) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from desktop.errors import HearthError
 from desktop.machine import Machine
 from desktop.models.download import DownloadCancelled, Downloader, Progress
-from desktop.models.install import install
+from desktop.models.install import install, source_of
 from desktop.models.inventory import CatalogEntry, Inventory
 
 
@@ -300,3 +300,46 @@ def remove_model(item: Installed) -> None:
     for path in (item.path, Path(f"{item.path}.json"),
                  item.path.with_name(item.path.name + ".part")):
         path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    """One line of ``hearth models list``: a catalog entry, or a model added from disk."""
+
+    id: str
+    kind: str
+    languages: str
+    size: str
+    state: str
+
+
+def model_rows(catalog: list[CatalogEntry], inventory: Inventory) -> list[ModelRow]:
+    """The catalog with what is installed, then what was added from disk. A file where a
+    catalog model belongs but of another size is not that model."""
+    rows, claimed = [], set()
+    for entry in catalog:
+        target = entry.destination(inventory)
+        approx = entry.size or (entry.approx_mb or 0) * 1_000_000
+        size = _size(approx, exact=bool(entry.size)) if approx else "size unknown"
+        source = source_of(inventory, target) if target.is_file() else None
+        if not target.is_file():
+            state = "not installed"
+        elif source == entry.id or (source is None and (
+                not entry.size or target.stat().st_size == entry.size)):
+            # No record: installed before Hearth kept them; the benefit of the doubt.
+            state, _ = "installed", claimed.add(target)
+        else:
+            state = "a different file is in its place"
+        rows.append(ModelRow(entry.id, entry.kind, ",".join(entry.languages), size, state))
+    for item in installed_models(inventory):
+        inside = {item.path, *(item.path.iterdir() if item.path.is_dir() else ())}
+        if not inside & claimed:
+            rows.append(ModelRow(item.path.name, item.kind, "", _size(item.size_bytes),
+                                 "added from disk"))
+    return rows
+
+
+def _size(size: float, exact: bool = True) -> str:
+    text = f"{size / 1e9:.2f} GB" if size >= 1e9 else f"{size / 1e6:.0f} MB" if size >= 1e6 \
+        else f"{size / 1e3:.0f} kB"
+    return text if exact else f"about {text}"

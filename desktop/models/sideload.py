@@ -139,24 +139,24 @@ def accept_local_file(source: Path, models_dir: Path) -> Path:
         check_onnx(model)
         trial_load("asr", source)
         target = models_dir / "asr" / source.name
-        _copy_in(source / "tokens.txt", target / "tokens.txt")
-        _copy_in(model, target / model.name)
+        _copy_in(source / "tokens.txt", target / "tokens.txt", models_dir)
+        _copy_in(model, target / model.name, models_dir)
         return target
     if not source.is_file():
         raise ModelRejected(f"{source} is not a file.", "Choose a model file.")
     if source.suffix == ".gguf":
         check_gguf_header(source)
         trial_load("gguf", source)
-        return _copy_in(source, models_dir / "llm" / source.name)
+        return _copy_in(source, models_dir / "llm" / source.name, models_dir)
     if source.suffix == ".onnx" and not Path(f"{source}.json").is_file():
         check_onnx(source)
         kind = onnx_kind(source)
         if kind == "face":
             trial_load("face", source)
-            return _copy_in(source, models_dir / "face" / source.name)
+            return _copy_in(source, models_dir / "face" / source.name, models_dir)
         if kind == "vad":
             trial_load("vad", source)
-            return _copy_in(source, models_dir / "vad" / "silero_vad.onnx")
+            return _copy_in(source, models_dir / "vad" / "silero_vad.onnx", models_dir)
         raise ModelRejected(
             f"{source.name} is an ONNX model Hearth has no use for: not a piper voice (no "
             f"{source.name}.json beside it), a Silero voice activity model or a YuNet face "
@@ -168,8 +168,8 @@ def accept_local_file(source: Path, models_dir: Path) -> Path:
         check_onnx(source)
         trial_load("voice", source)
         target = models_dir / "voices" / source.name
-        _copy_in(Path(f"{source}.json"), Path(f"{target}.json"))
-        return _copy_in(source, target)
+        _copy_in(Path(f"{source}.json"), Path(f"{target}.json"), models_dir)
+        return _copy_in(source, target, models_dir)
     raise ModelRejected(f"{source.name} is neither a GGUF model nor a piper voice (.onnx).",
                         "Choose a .gguf or .onnx file, or a speech recognizer folder.")
 
@@ -190,7 +190,10 @@ def onnx_kind(path: Path) -> str | None:
     return None
 
 
-def _copy_in(source: Path, target: Path) -> Path:
+def _copy_in(source: Path, target: Path, models_dir: Path) -> Path:
+    """Copy ``source`` to ``target`` (fsynced, renamed into place), recorded as from disk."""
+    from desktop.models.install import record_source
+
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
     with source.open("rb") as reader, partial.open("wb") as writer:
@@ -198,4 +201,5 @@ def _copy_in(source: Path, target: Path) -> Path:
         writer.flush()
         os.fsync(writer.fileno())
     os.replace(partial, target)
+    record_source(models_dir, target, "disk")
     return target
