@@ -70,6 +70,28 @@ def test_missing_models_screen_says_what_and_where(qtbot, empty_home) -> None:
     hearth.close()
 
 
+def test_models_added_while_the_window_is_open_are_picked_up(qtbot, empty_home,
+                                                             fixture_models) -> None:
+    """A running window did not notice models added from the command line until Setup →
+    Start."""
+    import shutil
+
+    hearth = Hearth(empty_home).open()
+    win = MainWindow(hearth)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.conversation is not None, timeout=30000)
+    assert win.conversation.llm is None
+    if win.setup_dialog is not None:
+        win.setup_dialog.close()  # the first run offers Setup; the user used the CLI instead
+    shutil.copytree(fixture_models, empty_home.models, dirs_exist_ok=True)
+    qtbot.waitUntil(lambda: win.conversation is not None and win.conversation.llm is not None,
+                    timeout=60000)
+    qtbot.waitUntil(win.chat.send.isEnabled, timeout=10000)
+    win.close()
+    hearth.close()
+
+
 def test_the_interface_is_translated_to_simplified_chinese(qtbot, empty_home) -> None:
     from PySide6.QtWidgets import QApplication
 

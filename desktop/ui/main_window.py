@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -118,6 +118,7 @@ class MainWindow(LibraryActions, QMainWindow):
         self._lay_out()
         self._connect_pages()
         self._set_ready(False)
+        self._watch_models()
         # Saving stuck (disk full) or working again: reported from the store's writer thread.
         self.hearth.store_listeners.append(lambda text: self.bridge.post(StoreProblem(text)))
         # What the window does with each kind of event (the transcript takes its own first).
@@ -211,6 +212,35 @@ class MainWindow(LibraryActions, QMainWindow):
         self._draft_timer.timeout.connect(self._send_draft)
         self.chat.input.textEdited.connect(lambda _text: self._draft_timer.start())
         self.call.input.textEdited.connect(lambda _text: self._draft_timer.start())
+
+    def _watch_models(self) -> None:
+        """Models added while the window is open (hearth models add, a download, a copy by
+        hand) are picked up without a restart: the models folder is watched, and a persona
+        that was missing one is reopened once the folder has been quiet for a moment."""
+        self._models_watch = QFileSystemWatcher(self)
+        self._models_quiet = QTimer(self)
+        self._models_quiet.setSingleShot(True)
+        self._models_quiet.setInterval(1500)  # a copy in progress changes the folder often
+        self._models_quiet.timeout.connect(self._models_changed)
+        self._models_watch.directoryChanged.connect(lambda _path: self._models_quiet.start())
+        self._follow_model_folders()
+
+    def _follow_model_folders(self) -> None:
+        models = self.hearth.dirs.models
+        models.mkdir(parents=True, exist_ok=True)
+        folders = [models, *(p for p in models.iterdir() if p.is_dir())]
+        watched = set(self._models_watch.directories())
+        new = [str(p) for p in folders if str(p) not in watched]
+        if new:
+            self._models_watch.addPaths(new)
+
+    def _models_changed(self) -> None:
+        self._follow_model_folders()
+        persona, conversation = self.persona, self.conversation
+        if persona is None or conversation is None or self.calls.in_call:
+            return
+        if conversation.llm is None or self.hearth.missing_models(persona):
+            self.open_persona(persona)  # load what is there now
 
     @property
     def in_call(self) -> bool:
