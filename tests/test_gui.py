@@ -61,10 +61,20 @@ def test_missing_models_screen_says_what_and_where(qtbot, empty_home) -> None:
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: win.conversation is not None, timeout=30000)
+    from desktop.ui.banner import OPEN_SETUP, SHOW_DETAILS
+
     assert win.banner.isVisible()
+    text = win.banner.text()
+    # Words a new user understands and one button; the file names wait under Details.
+    assert "Set up" in text and OPEN_SETUP in text and "GGUF" not in text
+    win.banner.linkActivated.emit(SHOW_DETAILS)
     text = win.banner.text()
     assert "GGUF" in text and str(empty_home.models / "llm") in text
     assert "voice" in text.lower()
+    win.setup_dialog.close()
+    win.banner.linkActivated.emit(OPEN_SETUP)
+    assert win.setup_dialog is not None and win.setup_dialog.isVisible()
+    win.setup_dialog.close()
     assert not win.chat.send.isEnabled()  # no brain: nothing to send to, but no crash
     win.close()
     hearth.close()

@@ -110,6 +110,7 @@ class MainWindow(LibraryActions, QMainWindow):
         self._setup_offered = False
         self.catalog_path = None  # tests point the setup screen at a loopback catalog
         self.banner = Banner(hearth)
+        self.banner.setup_requested.connect(self.open_setup)
         self.chat = ChatPage()
         self.call = CallPage()
         self.pages = QStackedWidget()

@@ -4,17 +4,32 @@
 <context>
     <name>Banner</name>
     <message>
-        <location filename="../../ui/banner.py" line="47"/>
+        <location filename="../../ui/banner.py" line="60"/>
+        <source>Hearth needs its voice and thinking models before this persona can talk. Setup gets the ones that suit this computer, in one step.</source>
+        <translation>这个角色要先有声音和思考模型才能说话。“设置”会一步下载适合这台电脑的模型。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/banner.py" line="63"/>
+        <source>Set up…</source>
+        <translation>设置…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/banner.py" line="67"/>
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <location filename="../../ui/banner.py" line="70"/>
         <source>Needs your attention</source>
         <translation>需要你留意</translation>
     </message>
     <message>
-        <location filename="../../ui/banner.py" line="48"/>
+        <location filename="../../ui/banner.py" line="72"/>
         <source>Open the models folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../ui/banner.py" line="51"/>
+        <location filename="../../ui/banner.py" line="74"/>
         <source>I have read this</source>
         <translation>我已看过</translation>
     </message>
@@ -524,123 +539,123 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="138"/>
+        <location filename="../../ui/main_window.py" line="140"/>
         <source>Import persona…</source>
         <translation>导入角色…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="140"/>
+        <location filename="../../ui/main_window.py" line="142"/>
         <source>Create persona…</source>
         <translation>创建角色…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="142"/>
+        <location filename="../../ui/main_window.py" line="144"/>
         <source>Trust a publisher…</source>
         <translation>信任发布者…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="144"/>
+        <location filename="../../ui/main_window.py" line="146"/>
         <source>Country or region…</source>
         <translation>国家或地区…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="146"/>
+        <location filename="../../ui/main_window.py" line="148"/>
         <source>Place the face…</source>
         <translation>标出面部…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="147"/>
+        <location filename="../../ui/main_window.py" line="149"/>
         <source>Show Hearth where the eyes and mouth are in this persona&apos;s picture, so its face moves</source>
         <translation>告诉 Hearth 这个角色的图片里眼睛和嘴在哪里，让它的脸动起来</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="160"/>
+        <location filename="../../ui/main_window.py" line="162"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="161"/>
+        <location filename="../../ui/main_window.py" line="163"/>
         <source>Call view</source>
         <translation>通话视图</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="162"/>
+        <location filename="../../ui/main_window.py" line="164"/>
         <source>Memory</source>
         <translation>记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="164"/>
+        <location filename="../../ui/main_window.py" line="166"/>
         <source>Setup</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="228"/>
+        <location filename="../../ui/main_window.py" line="259"/>
         <source>Verified</source>
         <translation>已验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="228"/>
+        <location filename="../../ui/main_window.py" line="259"/>
         <source>Unverified</source>
         <translation>未验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="230"/>
-        <location filename="../../ui/main_window.py" line="264"/>
+        <location filename="../../ui/main_window.py" line="261"/>
+        <location filename="../../ui/main_window.py" line="295"/>
         <source> · until {date}</source>
         <translation> · 有效期至 {date}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="233"/>
+        <location filename="../../ui/main_window.py" line="264"/>
         <source>Not available: {why}</source>
         <translation>不可用：{why}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="262"/>
+        <location filename="../../ui/main_window.py" line="293"/>
         <source>Verified · likeness by {owner}</source>
         <translation>已验证 · 肖像授权方：{owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="263"/>
+        <location filename="../../ui/main_window.py" line="294"/>
         <source>Unverified · {owner}</source>
         <translation>未验证 · {owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="267"/>
+        <location filename="../../ui/main_window.py" line="298"/>
         <source>You are talking to an AI persona. {text}</source>
         <translation>你正在与 AI 角色交谈。{text}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="274"/>
+        <location filename="../../ui/main_window.py" line="305"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="286"/>
+        <location filename="../../ui/main_window.py" line="317"/>
         <source>Hearth could not open this persona: something went wrong inside Hearth. Please report it, with Hearth&apos;s log.</source>
         <translation>Hearth 无法打开这个角色：问题出在 Hearth 内部。请附上 Hearth 的日志报告这个问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="464"/>
+        <location filename="../../ui/main_window.py" line="495"/>
         <source>cut off</source>
         <translation>被打断</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="363"/>
+        <location filename="../../ui/main_window.py" line="394"/>
         <source>You are not alone</source>
         <translation>你并不孤单</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="463"/>
+        <location filename="../../ui/main_window.py" line="494"/>
         <source>Remembered:</source>
         <translation>记得：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="463"/>
+        <location filename="../../ui/main_window.py" line="494"/>
         <source>saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="461"/>
+        <location filename="../../ui/main_window.py" line="492"/>
         <source>You</source>
         <translation>你</translation>
     </message>
