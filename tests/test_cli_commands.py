@@ -105,3 +105,20 @@ def test_models_list_shows_sizes_models_from_disk_and_files_that_are_not_the_mod
     size_ends = {line.index(" MB") if " MB" in line else line.index(" GB") for line in lines
                  if " MB" in line or " GB" in line}
     assert len(size_ends) == 1
+
+
+def test_native_messages_go_to_the_log_and_hearths_own_to_the_terminal(tmp_path: Path) -> None:
+    """ALSA, llama.cpp and OpenCV write to descriptor 2 from C: into the log file unless
+    --verbose; what Hearth says to the user stays on the terminal."""
+    code = ("import ctypes, os, sys; from pathlib import Path; "
+            "from desktop.logs import route_native_stderr; "
+            f"route_native_stderr(Path(r'{tmp_path}') / 'native.log'); "
+            "os.write(2, b'ALSA lib pcm.c: noise\\n'); "
+            "libc = ctypes.CDLL(None); libc.dprintf(2, b'ggml: more noise\\n'); "
+            "print('hearth: a message for the user', file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "a message for the user" in done.stderr and "noise" not in done.stderr
+    logged = (tmp_path / "native.log").read_text()
+    assert "ALSA lib pcm.c: noise" in logged and "ggml: more noise" in logged

@@ -31,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     if len(argv) == 1 and argv[0].endswith(".persona"):
         argv = ["import", *argv]  # `hearth FILE.persona`, as the installers register it
     args = parser.parse_args(argv)
+    if not args.verbose:
+        from desktop.logs import route_native_stderr
+        from desktop.paths import DataDirs
+
+        route_native_stderr(DataDirs.default().root / "logs" / "native.log")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     run = getattr(args, "run", None)
     if run is not None:
