@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop.brain.engine import prompt_cache
-from desktop.brain.llm import LocalLLM
+from desktop.brain.llm import LocalLLM, Sampling
 from desktop.budget import CpuBudget
 from desktop.call.events import Listener, Notice
 from desktop.call.session import Conversation
@@ -164,8 +164,11 @@ class Hearth:
                 self._llm_path = llm_path
             except HearthError as error:
                 engines.problems.append(Problem("llm", str(error)))
-        voice_path = persona.bundled_voice() or self.inventory.choose_voice(
-            persona.voices, persona.languages)
+        chosen = settings.voices.get(persona.id)
+        chosen_path = self.inventory.voice_dir / f"{chosen}.onnx" if chosen else None
+        voice_path = (chosen_path if chosen_path is not None and chosen_path.is_file() else
+                      persona.bundled_voice() or self.inventory.choose_voice(
+                          persona.voices, persona.languages))
         if voice_path is None:  # never speak with another persona's voice
             engines.tts, self._voice_path = None, None
         if want_voice and voice_path is not None and (
@@ -176,6 +179,8 @@ class Hearth:
                 self._voice_path = voice_path
             except HearthError as error:
                 engines.problems.append(Problem("voice", str(error)))
+        if engines.tts is not None:
+            engines.tts.speaking_rate = settings.speaking_rate(persona.id)
         if want_voice and engines.output is None:
             try:
                 engines.output = AudioOutput(self.output_device).open()
@@ -316,6 +321,8 @@ class Hearth:
 
     def conversation(self, persona: Persona, listener: Listener,
                      animator: FaceAnimator | None = None) -> Conversation:
+        settings = Settings.load(self.dirs.root)
+        persona.user_name = settings.user_name  # in the prompt: how to address the user
         engines = self.load_engines(persona)
         revocations = Revocations(self.dirs.root)
         revoked = revocations.revoked().get(str(persona.license.get("revocation_id", "")))
@@ -336,7 +343,7 @@ class Hearth:
         return Conversation(
             persona, self.store, None if blocked else engines.llm, listener, tts=engines.tts,
             output=engines.output, animator=animator, cache_dir=self.dirs.cache,
-            budget=self.budget,
+            budget=self.budget, sampling=Sampling(max_tokens=settings.max_tokens()),
         )
 
     def find_face(self, bgr_square: np.ndarray) -> dict[str, tuple[float, float]] | None:

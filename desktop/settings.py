@@ -7,6 +7,9 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+REPLY_TOKENS = {"short": 80, "normal": 160, "long": 320}
+MIN_RATE, MAX_RATE = 0.7, 1.4
+
 
 @dataclass
 class Settings:
@@ -20,6 +23,30 @@ class Settings:
     # The user's country or region (ISO 3166-1 alpha-2), for licenses limited to some
     # territories. None: taken from the system's locale.
     region: str | None = None
+    # How personas address the user ("" : they do not know a name).
+    user_name: str = ""
+    # How long replies run: "short", "normal" or "long".
+    reply_length: str = "normal"
+    # Per persona id: the voice chosen instead of its own (a voice file's name, no .onnx),
+    # and how fast it speaks (1.0 as the voice was made; 0.7 to 1.4).
+    voices: dict[str, str] = field(default_factory=dict)
+    speaking_rates: dict[str, float] = field(default_factory=dict)
+    # Devices by name (None: the system's default).
+    microphone: str | None = None
+    speaker: str | None = None
+    # The window: its language (None: the system's), "dark" or "light", text size in points.
+    language: str | None = None
+    theme: str = "dark"
+    text_size: int = 14
+
+    def max_tokens(self) -> int:
+        """The reply budget for the chosen length (a token is about 3/4 of a word)."""
+        return REPLY_TOKENS.get(self.reply_length, REPLY_TOKENS["normal"])
+
+    def speaking_rate(self, persona_id: str) -> float:
+        rate = self.speaking_rates.get(persona_id, 1.0)
+        return min(MAX_RATE, max(MIN_RATE, float(rate))) if isinstance(
+            rate, int | float) else 1.0
 
     def effective_region(self) -> str | None:
         return self.region or system_region()

@@ -217,3 +217,42 @@ def test_the_chat_opens_with_the_greeting_and_the_controls_say_what_can_be_done(
     assert not window.call.hangup.isEnabled()
     assert window.call.caption.text().startswith("Call ended · 0:0")
     assert "Call ended" in window.chat.transcript.toPlainText()
+
+
+def test_settings_are_one_screen_saved_and_applied_at_once(window, qtbot) -> None:
+    """Messages sent users to "Settings", which did not exist."""
+    import json
+
+    from desktop.settings import Settings
+
+    window.settings_button.click()
+    dialog = window.settings_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.remote.setText("ftp://nowhere")
+    dialog.save()
+    assert dialog.isVisible() and "http://" in dialog.problem.text()  # said, not saved
+    dialog.remote.setText("")
+    dialog.user_name.setText("Sam")
+    dialog.reply_length.setCurrentIndex(dialog.reply_length.findData("short"))
+    dialog.rate.setValue(1.2)
+    dialog.theme.setCurrentIndex(dialog.theme.findData("light"))
+    dialog.text_size.setValue(18)
+    dialog.language.setCurrentIndex(dialog.language.findData("zh"))
+    languages: list[str] = []
+    window.language_changed.connect(languages.append)
+    dialog.save()
+    assert not dialog.isVisible()
+    saved = json.loads((window.hearth.dirs.root / "settings.json").read_text())
+    assert saved["user_name"] == "Sam" and saved["reply_length"] == "short"
+    assert saved["speaking_rates"]["org.hearth.wren"] == 1.2 and saved["text_size"] == 18
+    assert "font-size: 18px" in window.styleSheet() and "#f4f2ee" in window.styleSheet()
+    assert languages == ["zh"]  # the window is rebuilt in it (desktop.ui.run)
+    # What the persona is built from applies to the reopened conversation.
+    qtbot.waitUntil(lambda: window.conversation is not None
+                    and window.conversation.sampling.max_tokens == 80, timeout=30000)
+    assert "The user's name is Sam" in window.conversation.persona.prompt().system_text()
+    assert window.hearth.engines.tts.speaking_rate == 1.2
+    again = Settings.load(window.hearth.dirs.root)
+    window.settings_button.click()
+    assert window.settings_dialog.user_name.text() == again.user_name == "Sam"
+    window.settings_dialog.reject()

@@ -61,6 +61,7 @@ class PersonaPrompt:
     personality: str
     sample_lines: tuple[str, ...]
     language: str = "en"
+    user_name: str = ""  # how the user wants to be addressed ("": not said)
 
     def system_text(self) -> str:
         samples = "\n".join(f"- {sanitize(line)}" for line in self.sample_lines)
@@ -73,6 +74,8 @@ class PersonaPrompt:
             f"</persona>\n"
             f"Speak as {sanitize(self.name)}, in the user's language "
             f"(default: {sanitize(self.language)})."
+            + (f" The user's name is {sanitize(self.user_name)[:60]}; address them by it."
+               if self.user_name.strip() else "")
         )
 
 

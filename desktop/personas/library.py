@@ -47,6 +47,7 @@ class Persona:
     publisher_key_id: str | None = None  # the key that vouched for it at import
     renderer: str | None = None  # a face renderer (ONNX, contract hearth-face-v1) it brings
     face: str | None = None  # a hearth-face-v2 folder (idle loop + mouth generator) it brings
+    user_name: str = ""  # how the user wants to be addressed (the user's settings)
 
     def bundled_voice(self) -> Path | None:
         """A piper voice the persona brings in its bundle, for its first language that has
@@ -102,7 +103,7 @@ class Persona:
         return PersonaPrompt(
             persona_id=self.id, name=self.name("en"), description=self.description,
             personality=self.personality, sample_lines=tuple(self.sample_lines),
-            language=self.languages[0],
+            language=self.languages[0], user_name=self.user_name,
         )
 
 

@@ -6,9 +6,8 @@ import html
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -39,47 +38,28 @@ from desktop.errors import HearthError
 from desktop.face.animator import FaceAnimator
 from desktop.face.loading import load_portrait
 from desktop.personas.library import Persona
+from desktop.settings import Settings
 from desktop.ui.banner import Banner
 from desktop.ui.bridge import EngineBridge
 from desktop.ui.call_control import CallControl
 from desktop.ui.creator_view import CreatorDialog
 from desktop.ui.library_actions import LibraryActions
 from desktop.ui.memory_view import MemoryDialog
-from desktop.ui.pages import STYLE, CallPage, ChatPage
+from desktop.ui.models_watch import ModelsWatcher
+from desktop.ui.pages import CallPage, ChatPage, style_sheet
+from desktop.ui.settings_view import SettingsActions, SettingsDialog
 from desktop.ui.setup_view import SetupDialog
 from desktop.ui.transcript import Labels, Transcript, TranscriptLine
+from desktop.ui.window_events import Ready, StoreProblem
 
 # What can be dropped on the window: bundles, character cards, revocation lists.
 log = logging.getLogger(__name__)
 
 
+class MainWindow(LibraryActions, SettingsActions, QMainWindow):
+    # The user chose another language: the window is rebuilt in it (desktop.ui.run).
+    language_changed = Signal(str)
 
-
-
-
-
-
-
-
-@dataclass(frozen=True)
-class Ready:
-    """A persona's conversation is loaded (on a worker) and can be shown."""
-
-    generation: int  # which open_persona it answers; an older one is closed unseen
-    conversation: Conversation
-    lines: list[TranscriptLine]
-    problems: list
-    face_loop: FaceLoop | None
-
-
-@dataclass(frozen=True)
-class StoreProblem:
-    """Saving is stuck (a full disk) or works again (None), from the store's writer."""
-
-    text: str | None
-
-
-class MainWindow(LibraryActions, QMainWindow):
     def __init__(self, hearth: Hearth, language: str = "en") -> None:
         super().__init__()
         self.hearth = hearth
@@ -98,7 +78,8 @@ class MainWindow(LibraryActions, QMainWindow):
         self._loaders: list[threading.Thread] = []
         self.setWindowTitle("Hearth")
         self.resize(1100, 720)
-        self.setStyleSheet(STYLE)
+        settings = Settings.load(hearth.dirs.root)
+        self.setStyleSheet(style_sheet(settings.theme, settings.text_size))
 
         self._build_library_column()
         self.creator_dialog: CreatorDialog | None = None
@@ -119,7 +100,10 @@ class MainWindow(LibraryActions, QMainWindow):
         self._lay_out()
         self._connect_pages()
         self._set_ready(False)
-        self._watch_models()
+        # Models added while the window is open (hearth models add, a copy by hand) are
+        # picked up without a restart.
+        self._models_watch = ModelsWatcher(hearth.dirs.models, self)
+        self._models_watch.changed.connect(self._models_changed)
         # Saving stuck (disk full) or working again: reported from the store's writer thread.
         self.hearth.store_listeners.append(lambda text: self.bridge.post(StoreProblem(text)))
         # What the window does with each kind of event (the transcript takes its own first).
@@ -164,6 +148,9 @@ class MainWindow(LibraryActions, QMainWindow):
         self.memory_button = QPushButton(self.tr("Memory"))
         self.memory_button.clicked.connect(self.open_memory)
         self.setup_button = QPushButton(self.tr("Setup"))
+        self.settings_button = QPushButton(self.tr("Settings"))
+        self.settings_button.clicked.connect(self.open_settings)
+        self.settings_dialog: SettingsDialog | None = None
         self.setup_button.clicked.connect(self.open_setup)
         self.chat_button.clicked.connect(lambda: self.show_page(0))
         self.call_button.clicked.connect(lambda: self.show_page(1))
@@ -176,6 +163,7 @@ class MainWindow(LibraryActions, QMainWindow):
         header.addWidget(self.call_button)
         header.addWidget(self.memory_button)
         header.addWidget(self.setup_button)
+        header.addWidget(self.settings_button)
         right = QVBoxLayout()
         right.addLayout(header)
         right.addWidget(self.banner)
@@ -214,29 +202,7 @@ class MainWindow(LibraryActions, QMainWindow):
         self.chat.input.textEdited.connect(lambda _text: self._draft_timer.start())
         self.call.input.textEdited.connect(lambda _text: self._draft_timer.start())
 
-    def _watch_models(self) -> None:
-        """Models added while the window is open (hearth models add, a download, a copy by
-        hand) are picked up without a restart: the models folder is watched, and a persona
-        that was missing one is reopened once the folder has been quiet for a moment."""
-        self._models_watch = QFileSystemWatcher(self)
-        self._models_quiet = QTimer(self)
-        self._models_quiet.setSingleShot(True)
-        self._models_quiet.setInterval(1500)  # a copy in progress changes the folder often
-        self._models_quiet.timeout.connect(self._models_changed)
-        self._models_watch.directoryChanged.connect(lambda _path: self._models_quiet.start())
-        self._follow_model_folders()
-
-    def _follow_model_folders(self) -> None:
-        models = self.hearth.dirs.models
-        models.mkdir(parents=True, exist_ok=True)
-        folders = [models, *(p for p in models.iterdir() if p.is_dir())]
-        watched = set(self._models_watch.directories())
-        new = [str(p) for p in folders if str(p) not in watched]
-        if new:
-            self._models_watch.addPaths(new)
-
     def _models_changed(self) -> None:
-        self._follow_model_folders()
         persona, conversation = self.persona, self.conversation
         if persona is None or conversation is None or self.calls.in_call:
             return

@@ -16,32 +16,53 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.face_widget import FaceWidget
 
-STYLE = """
-QMainWindow, QWidget { background: #26272f; color: #e8e6e3; font-size: 14px; }
-QListWidget { background: #1e1f26; border: none; padding: 6px; }
-QListWidget::item { padding: 10px; border-radius: 8px; margin: 2px; }
-QListWidget::item:selected { background: #3b3d4a; }
-QTextBrowser, QLineEdit { background: #1e1f26; border: 1px solid #3b3d4a; border-radius: 8px;
-    padding: 8px; }
-QPushButton { background: #3b3d4a; border: none; border-radius: 8px; padding: 8px 16px; }
-QPushButton:hover { background: #4a4c5c; }
-QPushButton:disabled { color: #777; }
-QPushButton#call { background: #2e7d5b; }
-QPushButton#stop { background: #a3423a; }
-QLabel#banner { background: #5a4a1e; border-radius: 8px; padding: 10px; color: #fff3cf; }
-QLabel#caption { font-size: 18px; padding: 8px; color: #fdfcf8; }
-QLabel#badge { color: #9fd8b5; }
-QLabel#meter { color: #9a98a0; font-size: 12px; }
-QLabel#hearing { color: #8fb8ff; font-size: 14px; padding: 2px; }
-QGroupBox { border: 1px solid #3b3d4a; border-radius: 8px; margin-top: 14px; padding: 10px; }
-QGroupBox::title { subcontrol-origin: margin; left: 10px; color: #9fd8b5; }
-QProgressBar { background: #1e1f26; border: 1px solid #3b3d4a; border-radius: 6px;
-    text-align: center; }
-QProgressBar::chunk { background: #2e7d5b; border-radius: 6px; }
-QRadioButton::indicator { width: 12px; height: 12px; border-radius: 7px;
-    border: 2px solid #9fd8b5; }
-QRadioButton::indicator:checked { background: #9fd8b5; }
-"""
+# The window's colours: dark (the default) and light. Every colour the style sheet uses.
+THEMES = {
+    "dark": {"bg": "#26272f", "fg": "#e8e6e3", "field": "#1e1f26", "line": "#3b3d4a",
+             "hover": "#4a4c5c", "muted": "#9a98a0", "accent": "#9fd8b5", "call": "#2e7d5b",
+             "stop": "#a3423a", "banner": "#5a4a1e", "banner_fg": "#fff3cf",
+             "caption": "#fdfcf8", "hearing": "#8fb8ff", "disabled": "#777"},
+    "light": {"bg": "#f4f2ee", "fg": "#23232a", "field": "#ffffff", "line": "#cfcbc4",
+              "hover": "#e2ded7", "muted": "#6c6a72", "accent": "#2e7d5b", "call": "#3d9c72",
+              "stop": "#c0574e", "banner": "#f6e3b0", "banner_fg": "#4a3a10",
+              "caption": "#1b1b20", "hearing": "#2f5fb3", "disabled": "#a8a5a0"},
+}
+
+
+def style_sheet(theme: str = "dark", text_size: int = 14) -> str:
+    """The window's style sheet in ``theme`` with text of ``text_size`` points (the caption
+    and the small labels keep their proportion)."""
+    c = {**THEMES.get(theme, THEMES["dark"]), "size": text_size,
+         "big": round(text_size * 9 / 7), "small": max(9, round(text_size * 6 / 7))}
+    return """
+QMainWindow, QWidget, QDialog {{ background: {bg}; color: {fg}; font-size: {size}px; }}
+QListWidget {{ background: {field}; border: none; padding: 6px; }}
+QListWidget::item {{ padding: 10px; border-radius: 8px; margin: 2px; }}
+QListWidget::item:selected {{ background: {line}; }}
+QTextBrowser, QLineEdit, QPlainTextEdit, QComboBox, QSpinBox, QDoubleSpinBox {{
+    background: {field}; border: 1px solid {line}; border-radius: 8px; padding: 8px; }}
+QPushButton {{ background: {line}; border: none; border-radius: 8px; padding: 8px 16px; }}
+QPushButton:hover {{ background: {hover}; }}
+QPushButton:disabled {{ color: {disabled}; }}
+QPushButton#call {{ background: {call}; }}
+QPushButton#stop {{ background: {stop}; }}
+QLabel#banner {{ background: {banner}; border-radius: 8px; padding: 10px; color: {banner_fg}; }}
+QLabel#caption {{ font-size: {big}px; padding: 8px; color: {caption}; }}
+QLabel#badge {{ color: {accent}; }}
+QLabel#meter {{ color: {muted}; font-size: {small}px; }}
+QLabel#hearing {{ color: {hearing}; font-size: {size}px; padding: 2px; }}
+QGroupBox {{ border: 1px solid {line}; border-radius: 8px; margin-top: 14px; padding: 10px; }}
+QGroupBox::title {{ subcontrol-origin: margin; left: 10px; color: {accent}; }}
+QProgressBar {{ background: {field}; border: 1px solid {line}; border-radius: 6px;
+    text-align: center; }}
+QProgressBar::chunk {{ background: {call}; border-radius: 6px; }}
+QRadioButton::indicator {{ width: 12px; height: 12px; border-radius: 7px;
+    border: 2px solid {accent}; }}
+QRadioButton::indicator:checked {{ background: {accent}; }}
+""".format(**c)
+
+
+STYLE = style_sheet()
 
 
 class ChatPage(QWidget):

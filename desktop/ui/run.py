@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desktop.app import Hearth
 from desktop.errors import HearthError
 from desktop.paths import DataDirs, asset_path
+from desktop.settings import Settings
 from desktop.ui.main_window import MainWindow
 
 
@@ -28,17 +29,44 @@ def install_translator(app: QApplication, language: str | None) -> str:
 def run_gui(language: str | None = None, hearth: Hearth | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Hearth")
-    used = install_translator(app, language)
+    dirs = DataDirs.default() if hearth is None else hearth.dirs
+    settings = Settings.load(dirs.root)
+    used = install_translator(app, language or settings.language)
     if hearth is None:
         try:
-            hearth = Hearth(DataDirs.default()).open()
+            hearth = Hearth(dirs, output_device=settings.speaker,
+                            input_device=settings.microphone).open()
         except HearthError as error:
             # Nothing to show yet but this: say what is wrong and what to do, then exit.
             QMessageBox.critical(None, "Hearth", f"{error.problem}\n\n{error.fix}")
             return 1
-    window = MainWindow(hearth, language=used)
-    window.show()
+    windows = [open_window(app, hearth, used)]
+
+    def relanguage(code: str) -> None:
+        # Every label is translated when a widget is made: the window is made again, in the
+        # new language, on the same Hearth (its data and engines stay).
+        old = windows.pop()
+        geometry = old.geometry()
+        old.close()
+        windows.append(open_window(app, hearth, switch_translator(app, code or None)))
+        windows[-1].setGeometry(geometry)
+        windows[-1].language_changed.connect(relanguage)
+
+    windows[-1].language_changed.connect(relanguage)
     try:
         return app.exec()
     finally:
         hearth.close()
+
+
+def open_window(app: QApplication, hearth: Hearth, language: str) -> MainWindow:
+    window = MainWindow(hearth, language=language)
+    window.show()
+    return window
+
+
+def switch_translator(app: QApplication, language: str | None) -> str:
+    for translator in app.findChildren(QTranslator):
+        app.removeTranslator(translator)
+        translator.deleteLater()
+    return install_translator(app, language)

@@ -26,7 +26,7 @@ def setup_screen(target: str) -> int:
     home = Path(tempfile.mkdtemp(prefix="hearth-setup-shot-"))
     os.environ["HEARTH_HOME"] = str(home)
     from desktop.paths import DataDirs
-    from desktop.ui.main_window import STYLE
+    from desktop.ui.pages import STYLE
     from desktop.ui.setup_view import SetupDialog
 
     app = QApplication(sys.argv)

@@ -77,6 +77,7 @@ class PiperTTS:
     def __init__(self, voice: object, sample_rate: int) -> None:
         self.voice = voice
         self.sample_rate = sample_rate
+        self.speaking_rate = 1.0  # 1.0: as the voice was made; the user's setting
 
     @staticmethod
     def load(onnx_path: Path, threads: int = 1) -> PiperTTS:
@@ -106,7 +107,9 @@ class PiperTTS:
         import time
 
         piper = require("piper", "piper-tts", "Speech")
-        config = piper.SynthesisConfig(normalize_audio=False)
+        # piper's length_scale stretches phonemes: faster speech is a shorter scale.
+        config = piper.SynthesisConfig(normalize_audio=False,
+                                       length_scale=1.0 / max(0.1, self.speaking_rate))
         text = drop_control_characters(text)  # LLM output may hold NUL, which espeak rejects
         started = time.perf_counter()
         for chunk in self.voice.synthesize(text, syn_config=config, include_alignments=True):

@@ -121,42 +121,42 @@
 <context>
     <name>CallPage</name>
     <message>
-        <location filename="../../ui/pages.py" line="88"/>
+        <location filename="../../ui/pages.py" line="109"/>
         <source>Say something (type it)…</source>
         <translation>说点什么（请输入）…</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="89"/>
+        <location filename="../../ui/pages.py" line="110"/>
         <source>Call</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="91"/>
+        <location filename="../../ui/pages.py" line="112"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="93"/>
+        <location filename="../../ui/pages.py" line="114"/>
         <source>Hang up</source>
         <translation>挂断</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="98"/>
+        <location filename="../../ui/pages.py" line="119"/>
         <source>Mute</source>
         <translation>静音</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="101"/>
+        <location filename="../../ui/pages.py" line="122"/>
         <source>Latency</source>
         <translation>延迟</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="106"/>
+        <location filename="../../ui/pages.py" line="127"/>
         <source>Microphone</source>
         <translation>麦克风</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="107"/>
+        <location filename="../../ui/pages.py" line="128"/>
         <source>Speaker</source>
         <translation>扬声器</translation>
     </message>
@@ -164,17 +164,17 @@
 <context>
     <name>ChatPage</name>
     <message>
-        <location filename="../../ui/pages.py" line="53"/>
+        <location filename="../../ui/pages.py" line="74"/>
         <source>Write a message…</source>
         <translation>写一条消息…</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="54"/>
+        <location filename="../../ui/pages.py" line="75"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="55"/>
+        <location filename="../../ui/pages.py" line="76"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
@@ -539,123 +539,128 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="140"/>
+        <location filename="../../ui/main_window.py" line="124"/>
         <source>Import persona…</source>
         <translation>导入角色…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="142"/>
+        <location filename="../../ui/main_window.py" line="126"/>
         <source>Create persona…</source>
         <translation>创建角色…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="144"/>
+        <location filename="../../ui/main_window.py" line="128"/>
         <source>Trust a publisher…</source>
         <translation>信任发布者…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="146"/>
+        <location filename="../../ui/main_window.py" line="130"/>
         <source>Country or region…</source>
         <translation>国家或地区…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="148"/>
+        <location filename="../../ui/main_window.py" line="132"/>
         <source>Place the face…</source>
         <translation>标出面部…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="149"/>
+        <location filename="../../ui/main_window.py" line="133"/>
         <source>Show Hearth where the eyes and mouth are in this persona&apos;s picture, so its face moves</source>
         <translation>告诉 Hearth 这个角色的图片里眼睛和嘴在哪里，让它的脸动起来</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="162"/>
+        <location filename="../../ui/main_window.py" line="146"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="163"/>
+        <location filename="../../ui/main_window.py" line="147"/>
         <source>Call view</source>
         <translation>通话视图</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="164"/>
+        <location filename="../../ui/main_window.py" line="148"/>
         <source>Memory</source>
         <translation>记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="166"/>
+        <location filename="../../ui/main_window.py" line="150"/>
         <source>Setup</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="259"/>
+        <location filename="../../ui/main_window.py" line="151"/>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="225"/>
         <source>Verified</source>
         <translation>已验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="259"/>
+        <location filename="../../ui/main_window.py" line="225"/>
         <source>Unverified</source>
         <translation>未验证</translation>
     </message>
     <message>
+        <location filename="../../ui/main_window.py" line="227"/>
         <location filename="../../ui/main_window.py" line="261"/>
-        <location filename="../../ui/main_window.py" line="295"/>
         <source> · until {date}</source>
         <translation> · 有效期至 {date}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="264"/>
+        <location filename="../../ui/main_window.py" line="230"/>
         <source>Not available: {why}</source>
         <translation>不可用：{why}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="293"/>
+        <location filename="../../ui/main_window.py" line="259"/>
         <source>Verified · likeness by {owner}</source>
         <translation>已验证 · 肖像授权方：{owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="294"/>
+        <location filename="../../ui/main_window.py" line="260"/>
         <source>Unverified · {owner}</source>
         <translation>未验证 · {owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="298"/>
+        <location filename="../../ui/main_window.py" line="264"/>
         <source>You are talking to an AI persona. {text}</source>
         <translation>你正在与 AI 角色交谈。{text}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="305"/>
+        <location filename="../../ui/main_window.py" line="271"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="317"/>
+        <location filename="../../ui/main_window.py" line="283"/>
         <source>Hearth could not open this persona: something went wrong inside Hearth. Please report it, with Hearth&apos;s log.</source>
         <translation>Hearth 无法打开这个角色：问题出在 Hearth 内部。请附上 Hearth 的日志报告这个问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="495"/>
+        <location filename="../../ui/main_window.py" line="461"/>
         <source>cut off</source>
         <translation>被打断</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="394"/>
+        <location filename="../../ui/main_window.py" line="360"/>
         <source>You are not alone</source>
         <translation>你并不孤单</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="494"/>
+        <location filename="../../ui/main_window.py" line="460"/>
         <source>Remembered:</source>
         <translation>记得：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="494"/>
+        <location filename="../../ui/main_window.py" line="460"/>
         <source>saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="492"/>
+        <location filename="../../ui/main_window.py" line="458"/>
         <source>You</source>
         <translation>你</translation>
     </message>
@@ -824,6 +829,134 @@
         <location filename="../../ui/memory_view.py" line="286"/>
         <source>Forgotten: {facts} memories, {turns} messages, {calls} calls.</source>
         <translation>已忘记：{facts} 条记忆、{turns} 条消息、{calls} 次通话。</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <location filename="../../ui/settings_view.py" line="46"/>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="49"/>
+        <source>How the persona should call you</source>
+        <translation>角色该怎么称呼你</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="50"/>
+        <source>Your name</source>
+        <translation>你的名字</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="52"/>
+        <source>Short</source>
+        <translation>简短</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="52"/>
+        <source>Normal</source>
+        <translation>适中</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="53"/>
+        <source>Long</source>
+        <translation>详细</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="58"/>
+        <source>Replies</source>
+        <translation>回答长度</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="65"/>
+        <source>Its own voice</source>
+        <translation>它自己的声音</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="72"/>
+        <source>Voice of {name}</source>
+        <translation>{name} 的声音</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="73"/>
+        <source>How fast {name} speaks</source>
+        <translation>{name} 的语速</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="76"/>
+        <source>Microphone</source>
+        <translation>麦克风</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="77"/>
+        <source>Speaker</source>
+        <translation>扬声器</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="79"/>
+        <source>Empty: the model on this computer</source>
+        <translation>留空：使用这台电脑上的模型</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="80"/>
+        <source>Server on your network</source>
+        <translation>你网络中的服务器</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="82"/>
+        <source>Two letters, e.g. GB; empty: from the system</source>
+        <translation>两个字母，例如 CN；留空：跟随系统</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="84"/>
+        <source>Country or region</source>
+        <translation>国家或地区</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="89"/>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="91"/>
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="92"/>
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="94"/>
+        <source>Theme</source>
+        <translation>外观</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="98"/>
+        <source>Text size</source>
+        <translation>文字大小</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="101"/>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="105"/>
+        <source>Your data</source>
+        <translation>你的数据</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="121"/>
+        <source>System default microphone</source>
+        <translation>系统默认麦克风</translation>
+    </message>
+    <message>
+        <location filename="../../ui/settings_view.py" line="122"/>
+        <source>System default speaker</source>
+        <translation>系统默认扬声器</translation>
     </message>
 </context>
 <context>
