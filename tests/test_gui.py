@@ -256,3 +256,24 @@ def test_settings_are_one_screen_saved_and_applied_at_once(window, qtbot) -> Non
     window.settings_button.click()
     assert window.settings_dialog.user_name.text() == again.user_name == "Sam"
     window.settings_dialog.reject()
+
+
+def test_new_chat_starts_afresh_and_stays_new_after_reopening(window, qtbot) -> None:
+    window.chat.input.setText("Remember the lighthouse.")
+    window.chat.send.click()
+    qtbot.waitUntil(lambda: window.conversation.history
+                    and window.conversation.history[-1].role == "assistant", timeout=30000)
+    qtbot.waitUntil(lambda: not window.chat.stop.isEnabled(), timeout=30000)
+    window.chat.new_chat.click()
+    assert window.conversation.history == []
+    shown = window.chat.transcript.toPlainText()
+    assert "lighthouse" not in shown and window.persona.greeting("en") in shown
+    qtbot.waitUntil(lambda: any(t.text == "Remember the lighthouse." for t in
+                                window.hearth.store.turns(window.persona.id)), timeout=10000)
+    window.open_persona(window.persona)  # tomorrow: the new chat is still the chat
+    qtbot.waitUntil(lambda: window.conversation is not None
+                    and window.conversation.state.running, timeout=30000)
+    qtbot.waitUntil(lambda: window.persona.greeting("en")
+                    in window.chat.transcript.toPlainText(), timeout=10000)
+    assert "lighthouse" not in window.chat.transcript.toPlainText()
+    assert window.conversation.history == []

@@ -86,3 +86,18 @@ def test_closing_the_store_while_another_thread_reads_is_safe(tmp_path: Path) ->
     store.close()
     worker.join(30)
     assert reads and set(reads) == {201}
+
+
+def test_a_new_chat_starts_the_context_afresh_and_keeps_the_old_turns() -> None:
+    store = Store(":memory:").open()
+    try:
+        store.append_turn("p", "user", "before").result(timeout=5)
+        store.append_turn("q", "user", "another persona").result(timeout=5)
+        assert store.chat_start("p") == 0
+        store.new_chat("p").result(timeout=5)
+        store.append_turn("p", "user", "after").result(timeout=5)
+        assert [t.text for t in store.turns("p", this_chat=True)] == ["after"]
+        assert [t.text for t in store.turns("p")] == ["before", "after"]  # kept
+        assert [t.text for t in store.turns("q", this_chat=True)] == ["another persona"]
+    finally:
+        store.close()

@@ -24,7 +24,7 @@ from desktop.brain.llm import Sampling
 from desktop.brain.prompt import Message
 from desktop.budget import CpuBudget
 from desktop.call.brain import MEMORY_IDLE_S, BrainStage
-from desktop.call.duties import SafetyDuties
+from desktop.call.duties import TEEN_CEILING, SafetyDuties
 from desktop.call.events import Listener, ReplyStarted, ReplyToken
 from desktop.call.frames import (
     Draft,
@@ -125,7 +125,7 @@ class Conversation:
     # -- lifecycle --------------------------------------------------------------
     def start(self) -> Conversation:
         if self.store is not None:
-            for turn in self.store.turns(self.persona.id, limit=40):
+            for turn in self.store.turns(self.persona.id, limit=40, this_chat=True):
                 if turn.text:
                     self.state.history.append(Message(turn.role, turn.text))
             if self.persona.lore:
@@ -271,6 +271,18 @@ class Conversation:
             if not reply.spoken:
                 return True, bool(reply.full_text)
             return True, self.control.times[reply.turn_id].first_audio_played is not None
+
+    def new_chat(self) -> None:
+        """Start afresh: the persona's context forgets this chat (the store keeps its turns
+        and the memories it gave, which recall can still bring back)."""
+        self.stop_speaking()
+        with self.state.lock:
+            self.state.history.clear()
+            if self.duties.minor:  # the teen ceiling is kept: it was the user's own word
+                self.state.history.append(Message("system", TEEN_CEILING))
+            self.memory.shown_facts.clear()
+        if self.store is not None:
+            self.store.new_chat(self.persona.id)
 
     def stop_speaking(self) -> bool:
         """Interrupt the current reply now. Returns whether there was one."""

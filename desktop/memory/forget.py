@@ -37,6 +37,7 @@ def delete_persona_rows(conn: sqlite3.Connection, persona_id: str) -> tuple[int,
         delete("facts", "UPDATE facts SET superseded_by = NULL WHERE persona_id = ?")
     facts = delete("facts", "DELETE FROM facts WHERE persona_id = ?")
     calls = delete("calls", "DELETE FROM calls WHERE persona_id = ?")
+    delete("chats", "DELETE FROM chats WHERE persona_id = ?")
     turns = delete("turns", "DELETE FROM turns WHERE persona_id = ?")
     if "fact_search" in tables:
         # FTS5 keeps deleted terms in its segments until they are merged: merge them all.

@@ -84,9 +84,24 @@ def _v2_memory(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX turn_memories_fact ON turn_memories (fact_id)")
 
 
+def _v3_chats(conn: sqlite3.Connection) -> None:
+    # "New chat": the persona's context starts afresh after ``after_turn_id``; the turns
+    # before it stay (searchable, exportable, remembered through the facts they gave).
+    conn.execute(
+        """CREATE TABLE chats (
+            id INTEGER PRIMARY KEY,
+            persona_id TEXT NOT NULL,
+            after_turn_id INTEGER NOT NULL DEFAULT 0,
+            started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        )"""
+    )
+    conn.execute("CREATE INDEX chats_persona ON chats (persona_id, id)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_turns", _v1_turns),
     ("002_memory", _v2_memory),
+    ("003_chats", _v3_chats),
 ]
 LATEST = len(MIGRATIONS)
 

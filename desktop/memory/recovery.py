@@ -25,12 +25,12 @@ from desktop.memory.facts import indexed_terms
 log = logging.getLogger(__name__)
 
 # Tables copied by recovery, parents first so references resolve.
-RECOVERED_TABLES = ("turns", "facts", "calls", "turn_memories")
+RECOVERED_TABLES = ("turns", "facts", "calls", "chats", "turn_memories")
 TABLE_WORDS = {"turns": "messages", "facts": "memories", "calls": "calls"}
 # An index over every row of each table: when a table's own pages are damaged its index may
 # still be whole, and counting it tells how many rows there were, including a lost tail.
 FULL_INDEXES = {"turns": "turns_persona", "facts": "facts_source_turn", "calls": "calls_persona",
-                "turn_memories": "turn_memories_fact"}
+                "chats": "chats_persona", "turn_memories": "turn_memories_fact"}
 # Pending notices live beside the database until the user has seen them: a recovery found by a
 # command-line command must still be shown by the window's next start.
 NOTICE_SUFFIX = ".notices.json"

@@ -267,13 +267,28 @@ class Store:
 
         return self.submit(work)
 
-    def turns(self, persona_id: str, limit: int = 200) -> list[Turn]:
+    def turns(self, persona_id: str, limit: int = 200, this_chat: bool = False) -> list[Turn]:
+        """The newest ``limit`` turns, oldest first; ``this_chat``: only since "New chat"."""
+        after = self.chat_start(persona_id) if this_chat else 0
         rows = self.reader().execute(
             "SELECT * FROM (SELECT id, persona_id, role, text, status, created_at FROM turns "
-            "WHERE persona_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id",
-            (persona_id, limit),
+            "WHERE persona_id = ? AND id > ? ORDER BY id DESC LIMIT ?) ORDER BY id",
+            (persona_id, after, limit),
         ).fetchall()
         return [Turn(**dict(row)) for row in rows]
+
+    def new_chat(self, persona_id: str) -> Future:
+        """Start a new chat with the persona: its context begins after the turns so far."""
+        return self.submit(lambda conn: int(conn.execute(
+            "INSERT INTO chats (persona_id, after_turn_id) SELECT ?, coalesce(max(id), 0) "
+            "FROM turns WHERE persona_id = ?", (persona_id, persona_id)).lastrowid))
+
+    def chat_start(self, persona_id: str) -> int:
+        """The last turn before the current chat (0: the persona's first chat)."""
+        row = self.reader().execute(
+            "SELECT after_turn_id FROM chats WHERE persona_id = ? ORDER BY id DESC LIMIT 1",
+            (persona_id,)).fetchone()
+        return int(row[0]) if row else 0
 
     def memories_of_turns(self, turn_ids: list[int]) -> dict[int, list[Fact]]:
         """For each saved reply, the facts it was given (that still exist)."""

@@ -186,6 +186,7 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
         self.chat.send.clicked.connect(self.send_chat)
         self.chat.input.returnPressed.connect(self.send_chat)
         self.chat.stop.clicked.connect(self.stop_reply)
+        self.chat.new_chat.clicked.connect(self.new_chat)
         self.call.start.clicked.connect(self.calls.start_call)
         self.call.stop.clicked.connect(self.stop_reply)
         self.call.hangup.clicked.connect(self.calls.hang_up)
@@ -291,7 +292,7 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
         lines = []
         store = self.hearth.store
         if store is not None:
-            turns = store.turns(persona.id, limit=40)
+            turns = store.turns(persona.id, limit=40, this_chat=True)
             used = store.memories_of_turns([t.id for t in turns if t.role == "assistant"])
             lines = [TranscriptLine("user" if t.role == "user" else "persona", t.text,
                                     [f.text for f in used.get(t.id, [])])
@@ -389,6 +390,15 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
         field = self.call.input if self.pages.currentWidget() is self.call else self.chat.input
         if self.conversation is not None and field.text().strip():
             self.conversation.typing(field.text())
+
+    def new_chat(self) -> None:
+        if self.conversation is None or self.calls.in_call:
+            return
+        self.conversation.new_chat()
+        self.transcript = Transcript()
+        if self.persona is not None:
+            self.transcript.greet(self.persona.greeting(self.language))
+        self.render_transcript()
 
     def stop_reply(self) -> None:
         if self.conversation is not None:

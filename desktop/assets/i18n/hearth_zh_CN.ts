@@ -121,42 +121,42 @@
 <context>
     <name>CallPage</name>
     <message>
-        <location filename="../../ui/pages.py" line="109"/>
+        <location filename="../../ui/pages.py" line="112"/>
         <source>Say something (type it)…</source>
         <translation>说点什么（请输入）…</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="110"/>
+        <location filename="../../ui/pages.py" line="113"/>
         <source>Call</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="112"/>
+        <location filename="../../ui/pages.py" line="115"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="114"/>
+        <location filename="../../ui/pages.py" line="117"/>
         <source>Hang up</source>
         <translation>挂断</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="119"/>
+        <location filename="../../ui/pages.py" line="122"/>
         <source>Mute</source>
         <translation>静音</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="122"/>
+        <location filename="../../ui/pages.py" line="125"/>
         <source>Latency</source>
         <translation>延迟</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="127"/>
+        <location filename="../../ui/pages.py" line="130"/>
         <source>Microphone</source>
         <translation>麦克风</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="128"/>
+        <location filename="../../ui/pages.py" line="131"/>
         <source>Speaker</source>
         <translation>扬声器</translation>
     </message>
@@ -177,6 +177,16 @@
         <location filename="../../ui/pages.py" line="76"/>
         <source>Stop</source>
         <translation>停止</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pages.py" line="78"/>
+        <source>New chat</source>
+        <translation>新对话</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pages.py" line="79"/>
+        <source>Start afresh; what it remembers about you stays</source>
+        <translation>重新开始；它记得的关于你的事会保留</translation>
     </message>
 </context>
 <context>
@@ -594,73 +604,73 @@
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="225"/>
+        <location filename="../../ui/main_window.py" line="226"/>
         <source>Verified</source>
         <translation>已验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="225"/>
+        <location filename="../../ui/main_window.py" line="226"/>
         <source>Unverified</source>
         <translation>未验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="227"/>
-        <location filename="../../ui/main_window.py" line="261"/>
+        <location filename="../../ui/main_window.py" line="228"/>
+        <location filename="../../ui/main_window.py" line="262"/>
         <source> · until {date}</source>
         <translation> · 有效期至 {date}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="230"/>
+        <location filename="../../ui/main_window.py" line="231"/>
         <source>Not available: {why}</source>
         <translation>不可用：{why}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="259"/>
+        <location filename="../../ui/main_window.py" line="260"/>
         <source>Verified · likeness by {owner}</source>
         <translation>已验证 · 肖像授权方：{owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="260"/>
+        <location filename="../../ui/main_window.py" line="261"/>
         <source>Unverified · {owner}</source>
         <translation>未验证 · {owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="264"/>
+        <location filename="../../ui/main_window.py" line="265"/>
         <source>You are talking to an AI persona. {text}</source>
         <translation>你正在与 AI 角色交谈。{text}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="271"/>
+        <location filename="../../ui/main_window.py" line="272"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="283"/>
+        <location filename="../../ui/main_window.py" line="284"/>
         <source>Hearth could not open this persona: something went wrong inside Hearth. Please report it, with Hearth&apos;s log.</source>
         <translation>Hearth 无法打开这个角色：问题出在 Hearth 内部。请附上 Hearth 的日志报告这个问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="461"/>
+        <location filename="../../ui/main_window.py" line="471"/>
         <source>cut off</source>
         <translation>被打断</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="360"/>
+        <location filename="../../ui/main_window.py" line="361"/>
         <source>You are not alone</source>
         <translation>你并不孤单</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="460"/>
+        <location filename="../../ui/main_window.py" line="470"/>
         <source>Remembered:</source>
         <translation>记得：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="460"/>
+        <location filename="../../ui/main_window.py" line="470"/>
         <source>saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="458"/>
+        <location filename="../../ui/main_window.py" line="468"/>
         <source>You</source>
         <translation>你</translation>
     </message>
