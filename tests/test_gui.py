@@ -277,3 +277,24 @@ def test_new_chat_starts_afresh_and_stays_new_after_reopening(window, qtbot) -> 
                     in window.chat.transcript.toPlainText(), timeout=10000)
     assert "lighthouse" not in window.chat.transcript.toPlainText()
     assert window.conversation.history == []
+
+
+def test_a_message_may_run_over_several_lines_and_every_line_says_when(window, qtbot) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    field = window.chat.input
+    field.setFocus()
+    QTest.keyClicks(field, "First line")
+    QTest.keyClick(field, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    QTest.keyClicks(field, "second line")
+    assert field.text() == "First line\nsecond line"  # Shift+Enter: a new line, not sent
+    QTest.keyClick(field, Qt.Key.Key_Return)  # Enter sends
+    assert field.text() == ""
+    qtbot.waitUntil(lambda: "second line" in window.chat.transcript.toPlainText(),
+                    timeout=10000)
+    shown = window.chat.transcript.toHtml()
+    assert "First line" in shown and "<br />second line" in shown.replace("<br>", "<br />")
+    assert window.transcript.lines[-1].time or window.transcript.lines[-2].time
+    import re
+    assert re.search(r"\b\d\d:\d\d\b", window.chat.transcript.toPlainText())

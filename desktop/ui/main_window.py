@@ -46,10 +46,10 @@ from desktop.ui.creator_view import CreatorDialog
 from desktop.ui.library_actions import LibraryActions
 from desktop.ui.memory_view import MemoryDialog
 from desktop.ui.models_watch import ModelsWatcher
-from desktop.ui.pages import CallPage, ChatPage, style_sheet
+from desktop.ui.pages import CallPage, ChatPage, MessageInput, style_sheet
 from desktop.ui.settings_view import SettingsActions, SettingsDialog
 from desktop.ui.setup_view import SetupDialog
-from desktop.ui.transcript import Labels, Transcript, TranscriptLine
+from desktop.ui.transcript import Labels, Transcript, TranscriptLine, local_time
 from desktop.ui.window_events import Ready, StoreProblem
 
 # What can be dropped on the window: bundles, character cards, revocation lists.
@@ -295,7 +295,8 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
             turns = store.turns(persona.id, limit=40, this_chat=True)
             used = store.memories_of_turns([t.id for t in turns if t.role == "assistant"])
             lines = [TranscriptLine("user" if t.role == "user" else "persona", t.text,
-                                    [f.text for f in used.get(t.id, [])])
+                                    [f.text for f in used.get(t.id, [])],
+                                    time=local_time(t.created_at))
                      for t in turns if t.text]
         # The face is loaded here too, off the Qt thread: a v2 face decodes its idle loop.
         face_loop = self.hearth.face_loop(persona, self.animator, self.mailbox,
@@ -376,7 +377,7 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
             self.calls.start_call()
         self._send(self.call.input)
 
-    def _send(self, field: QLineEdit) -> None:
+    def _send(self, field: QLineEdit | MessageInput) -> None:
         text = field.text().strip()
         if not text or self.conversation is None or self.conversation.llm is None:
             return

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QTextBrowser,
     QVBoxLayout,
@@ -65,12 +66,49 @@ QRadioButton::indicator:checked {{ background: {accent}; }}
 STYLE = style_sheet()
 
 
+class MessageInput(QPlainTextEdit):
+    """Where a chat message is written: Enter sends, Shift+Enter starts a new line, and it
+    grows to a few lines as the message does. Speaks QLineEdit's verbs, so the window treats
+    both inputs alike."""
+
+    returnPressed = Signal()
+    textEdited = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTabChangesFocus(True)
+        self.textChanged.connect(self._changed)
+        self._fit()
+
+    def keyPressEvent(self, event) -> None:
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.returnPressed.emit()
+            return
+        super().keyPressEvent(event)
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def setText(self, text: str) -> None:
+        self.setPlainText(text)
+
+    def _changed(self) -> None:
+        self._fit()
+        self.textEdited.emit(self.toPlainText())
+
+    def _fit(self) -> None:
+        lines = min(6, max(1, self.document().blockCount()))
+        height = self.fontMetrics().lineSpacing() * lines + 22
+        self.setFixedHeight(height)
+
+
 class ChatPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.transcript = QTextBrowser()
         self.transcript.setOpenExternalLinks(False)
-        self.input = QLineEdit()
+        self.input = MessageInput()
         self.input.setPlaceholderText(self.tr("Write a message…"))
         self.send = QPushButton(self.tr("Send"))
         self.stop = QPushButton(self.tr("Stop"))

@@ -24,6 +24,7 @@ class TranscriptLine:
     memories: list[str] = field(default_factory=list)  # what the reply was given
     saved: bool = True  # False while a user's message waits for its commit
     interrupted: bool = False  # the user talked over it: the text is what they heard
+    time: str = ""  # when it was said, local HH:MM
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,12 @@ class Transcript:
         self._spoken_lines: list[int] = []  # spoken user lines waiting for their save, in order
         self._reply_text = ""
 
+    @staticmethod
+    def now() -> str:
+        from datetime import datetime
+
+        return datetime.now().strftime("%H:%M")
+
     def greet(self, text: str) -> None:
         """An empty chat opens with the persona's greeting (shown, not a saved turn)."""
         if not self.lines and text:
@@ -57,12 +64,12 @@ class Transcript:
     # -- what the user said ----------------------------------------------------------------
     def typed(self, text: str, turn_id: int) -> None:
         """Shown as "saving" until the store's commit returned (docs/reliability.md §4)."""
-        self.lines.append(TranscriptLine("user", text, saved=False))
+        self.lines.append(TranscriptLine("user", text, saved=False, time=self.now()))
         self._user_line_of_turn[turn_id] = len(self.lines) - 1
 
     def spoke(self, text: str) -> None:
         """A final transcript of speech: its turn id comes only with its save."""
-        self.lines.append(TranscriptLine("user", text, saved=False))
+        self.lines.append(TranscriptLine("user", text, saved=False, time=self.now()))
         self._spoken_lines.append(len(self.lines) - 1)
 
     # -- what the call says ------------------------------------------------------------------
@@ -70,7 +77,7 @@ class Transcript:
         """Take one of the call's events; True if the transcript changed."""
         if isinstance(event, ReplyStarted):
             self._reply_text = ""
-            self.lines.append(TranscriptLine("persona", ""))
+            self.lines.append(TranscriptLine("persona", "", time=self.now()))
             self._line_of_turn[event.turn_id] = len(self.lines) - 1
         elif isinstance(event, ReplyToken):
             self._reply_text += event.text
@@ -121,8 +128,10 @@ class Transcript:
             if line.interrupted:
                 notes += (f" <span style='color:#9a98a0; font-size:12px'>"
                           f"— {html.escape(labels.interrupted)}</span>")
-            parts.append(f"<p><b style='color:{color}'>{html.escape(label)}</b><br>"
-                         f"{_with_narration(line.text)}{notes}</p>")
+            when = (f" <span style='color:#9a98a0; font-size:11px'>{html.escape(line.time)}"
+                    "</span>" if line.time else "")
+            parts.append(f"<p><b style='color:{color}'>{html.escape(label)}</b>{when}<br>"
+                         f"{_with_narration(line.text).replace(chr(10), '<br>')}{notes}</p>")
         return "".join(parts)
 
 
@@ -136,3 +145,18 @@ def _with_narration(text: str) -> str:
         at = end
     out.append(html.escape(text[at:]))
     return "".join(out)
+
+
+def local_time(stamp: str) -> str:
+    """A stored UTC timestamp as the user's clock shows it (HH:MM; the date too if not
+    today)."""
+    from datetime import datetime
+
+    from desktop.timestamps import parse_utc
+
+    try:
+        moment = parse_utc(stamp).astimezone()
+    except ValueError:
+        return ""
+    today = datetime.now().astimezone().date()
+    return moment.strftime("%H:%M" if moment.date() == today else "%Y-%m-%d %H:%M")
