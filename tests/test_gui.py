@@ -298,3 +298,22 @@ def test_a_message_may_run_over_several_lines_and_every_line_says_when(window, q
     assert window.transcript.lines[-1].time or window.transcript.lines[-2].time
     import re
     assert re.search(r"\b\d\d:\d\d\b", window.chat.transcript.toPlainText())
+
+
+def test_the_last_reply_can_be_written_again(window, qtbot) -> None:
+    store, persona = window.hearth.store, window.persona
+    assert not window.chat.regenerate.isEnabled()
+    window.chat.input.setText("Tell me about the sea.")
+    window.chat.send.click()
+    qtbot.waitUntil(window.chat.regenerate.isEnabled, timeout=30000)
+    qtbot.waitUntil(lambda: [t.role for t in store.turns(persona.id)] == ["user", "assistant"],
+                    timeout=10000)
+    first = store.turns(persona.id)[-1].text
+    window.conversation.sampling = type(window.conversation.sampling)(seed=99, max_tokens=20)
+    window.chat.regenerate.click()
+    qtbot.waitUntil(lambda: not window.chat.stop.isEnabled()
+                    and window.chat.regenerate.isEnabled(), timeout=30000)
+    qtbot.waitUntil(lambda: [t.role for t in store.turns(persona.id)] == ["user", "assistant"]
+                    and store.turns(persona.id)[-1].text != first, timeout=10000)
+    assert [m.role for m in window.conversation.history] == ["user", "assistant"]
+    assert [line.who for line in window.transcript.lines] == ["persona", "user", "persona"]

@@ -22,6 +22,7 @@ class TurnRecorder:
         self.store = store
         self.memory = memory
         self.settle = settle  # asks the brain to bring its cache to the new history
+        self.last_reply_row = None  # Future of the newest reply's row id (for regenerate)
 
     def finish(self, reply: Reply, interrupted: bool, heard: str | None = None) -> None:
         if reply.finished:
@@ -37,8 +38,9 @@ class TurnRecorder:
             self.state.history.append(Message("assistant", leading + heard_text))
             self.settle()
             status = "interrupted" if interrupted else "complete"
-            self.save(reply.turn_id, "assistant", heard_text, status,
-                      full_text=reply.full_text.strip(), fact_ids=reply.fact_ids)
+            self.last_reply_row = self.save(reply.turn_id, "assistant", heard_text, status,
+                                            full_text=reply.full_text.strip(),
+                                            fact_ids=reply.fact_ids)
         self.memory.after_exchange(reply)
         self.state.emit(reply.turn_id, ReplyFinished(reply.turn_id, heard_text,
                                                      reply.full_text.strip(), interrupted,

@@ -272,6 +272,33 @@ class Conversation:
                 return True, bool(reply.full_text)
             return True, self.control.times[reply.turn_id].first_audio_played is not None
 
+    def regenerate(self) -> int:
+        """Write the last reply again: it leaves the history and the store, and the persona
+        answers the same message anew. Returns the new reply's turn (0: nothing to redo)."""
+        self.stop_speaking()
+        with self.state.lock:
+            history = self.state.history
+            if len(history) < 2 or history[-1].role != "assistant":
+                return 0
+            index = self.state.last_user_message(
+                next((m.text for m in reversed(history) if m.role == "user"), ""))
+            if index is None:
+                return 0
+            user_text = history[index].text
+            # The reply goes; Hearth's own instructions after the message (a teen ceiling)
+            # stay.
+            history[index + 1:] = [m for m in history[index + 1:] if m.role == "system"]
+            turn_id = self.control.begin(time.monotonic())
+            reply = Reply(turn_id, spoken=self.spoken, user_text=user_text)
+            reply.released.set()  # the user's message was saved when it was said
+            self.state.replies[turn_id] = reply
+        row, self.recorder.last_reply_row = self.recorder.last_reply_row, None
+        if row is not None and self.store is not None:
+            row.add_done_callback(lambda f: None if f.exception() else self.store.delete_turn(
+                f.result()))
+        self._brain.put(UserText(turn_id, user_text))
+        return turn_id
+
     def new_chat(self) -> None:
         """Start afresh: the persona's context forgets this chat (the store keeps its turns
         and the memories it gave, which recall can still bring back)."""

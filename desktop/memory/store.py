@@ -326,6 +326,16 @@ class Store:
         return self.submit(lambda conn: edit_fact(conn, fact_id, text=text,
                                                   importance=importance, pinned=pinned))
 
+    def delete_turn(self, turn_id: int) -> Future:
+        """Delete one message (secure_delete zeroes its page; facts it gave keep their text
+        and lose only the link to it)."""
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE facts SET source_turn_id = NULL WHERE source_turn_id = ?",
+                         (turn_id,))
+            conn.execute("DELETE FROM turns WHERE id = ?", (turn_id,))
+
+        return self.submit(work)
+
     def delete_fact(self, fact_id: int) -> Future:
         return self.submit(lambda conn: delete_fact(conn, fact_id))
 

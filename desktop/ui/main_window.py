@@ -187,6 +187,7 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
         self.chat.input.returnPressed.connect(self.send_chat)
         self.chat.stop.clicked.connect(self.stop_reply)
         self.chat.new_chat.clicked.connect(self.new_chat)
+        self.chat.regenerate.clicked.connect(self.regenerate)
         self.call.start.clicked.connect(self.calls.start_call)
         self.call.stop.clicked.connect(self.stop_reply)
         self.call.hangup.clicked.connect(self.calls.hang_up)
@@ -350,6 +351,9 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
         """Stop is lit only while there is a reply to stop."""
         self.chat.stop.setEnabled(replying)
         self.call.stop.setEnabled(replying)
+        self.chat.regenerate.setEnabled(not replying and bool(
+            self.conversation and self.conversation.history
+            and self.conversation.history[-1].role == "assistant"))
 
     def _reply_finished(self, event: ReplyFinished) -> None:
         self._replying(False)
@@ -399,6 +403,12 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
         self.transcript = Transcript()
         if self.persona is not None:
             self.transcript.greet(self.persona.greeting(self.language))
+        self.render_transcript()
+
+    def regenerate(self) -> None:
+        if self.conversation is None or not self.conversation.regenerate():
+            return
+        self.transcript.drop_last_reply()
         self.render_transcript()
 
     def stop_reply(self) -> None:

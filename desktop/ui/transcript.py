@@ -57,6 +57,11 @@ class Transcript:
         if not self.lines and text:
             self.lines.append(TranscriptLine("persona", text))
 
+    def drop_last_reply(self) -> None:
+        """The last reply is being written again: its line goes."""
+        if self.lines and self.lines[-1].who == "persona":
+            self.lines.pop()
+
     def marker(self, text: str) -> None:
         """A call started or ended: a line between the messages, of no one."""
         self.lines.append(TranscriptLine("marker", text))
