@@ -320,7 +320,10 @@ class Hearth:
         return code
 
     def conversation(self, persona: Persona, listener: Listener,
-                     animator: FaceAnimator | None = None) -> Conversation:
+                     animator: FaceAnimator | None = None,
+                     language: str | None = None) -> Conversation:
+        """The conversation with ``persona``; ``language``: the user's (the window's), used
+        when the persona speaks it (the greeting, the AI notice, the apologies)."""
         settings = Settings.load(self.dirs.root)
         persona.user_name = settings.user_name  # in the prompt: how to address the user
         engines = self.load_engines(persona)
@@ -344,6 +347,7 @@ class Hearth:
             persona, self.store, None if blocked else engines.llm, listener, tts=engines.tts,
             output=engines.output, animator=animator, cache_dir=self.dirs.cache,
             budget=self.budget, sampling=Sampling(max_tokens=settings.max_tokens()),
+            language=language if language in persona.languages else None,
         )
 
     def find_face(self, bgr_square: np.ndarray) -> dict[str, tuple[float, float]] | None:

@@ -116,6 +116,16 @@ def test_the_interface_is_translated_to_simplified_chinese(qtbot, empty_home) ->
         assert win.chat_button.text() == "聊天" and win.call.hangup.text() == "挂断"
         assert win.memory_button.text() == "记忆" and win.setup_button.text() == "设置"
         assert "任" in win.library.item(0).text()  # the persona's own Chinese name
+        assert win.settings_button.text() == "偏好设置" and win.chat.new_chat.text() == "新对话"
+        qtbot.waitUntil(lambda: win.conversation is not None, timeout=30000)
+        assert win.conversation.language == "zh"  # greets and says it is an AI in Chinese
+        assert "你好" in win.chat.transcript.toPlainText()
+        from desktop.ui.setup_view import SetupDialog
+
+        setup = SetupDialog(empty_home, ["zh"], win)
+        qtbot.addWidget(setup)
+        qtbot.waitUntil(lambda: any("轻量" in b.text() for b in setup.tier_buttons), timeout=10000)
+        setup.close()
         win.close()
         hearth.close()
     finally:

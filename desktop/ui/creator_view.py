@@ -80,10 +80,12 @@ class PortraitEditor(QWidget):
             painter.drawImage(self.rect().adjusted(int(left), int(top), -int(left), -int(top)),
                               self.image)
         painter.setPen(QPen(QColor("#9fd8b5"), 2))
+        labels = {"left_eye": self.tr("left eye"), "right_eye": self.tr("right eye"),
+                  "mouth": self.tr("mouth")}
         for name, point in self.points.items():
             centre = self.to_screen(point)
             painter.drawEllipse(centre, 7, 7)
-            painter.drawText(centre + QPointF(10, 4), name.replace("_", " "))
+            painter.drawText(centre + QPointF(10, 4), labels.get(name, name))
 
     def mousePressEvent(self, event) -> None:
         position = event.position()

@@ -288,7 +288,8 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
         self.show_problems_text([text])
 
     def _load_conversation(self, persona: Persona, generation: int) -> Ready:
-        conversation = self.hearth.conversation(persona, self.bridge.post, self.animator)
+        conversation = self.hearth.conversation(persona, self.bridge.post, self.animator,
+                                                self.language)
         conversation.start()
         lines = []
         store = self.hearth.store
@@ -414,29 +415,6 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
     def stop_reply(self) -> None:
         if self.conversation is not None:
             self.conversation.stop_speaking()
-
-    def open_memory(self) -> None:
-        if self.persona is None or self.hearth.store is None:
-            return
-        if self.memory_dialog is not None:
-            self.memory_dialog.close()
-        self.memory_dialog = MemoryDialog(self.hearth, self.persona, self.language, self,
-                                          before_forget=self._end_conversation)
-        self.memory_dialog.forgotten.connect(self._forgotten)
-        self.memory_dialog.show()
-
-    def open_setup(self) -> None:
-        if self.setup_dialog is not None and self.setup_dialog.isVisible():
-            self.setup_dialog.raise_()
-            return
-        languages = self.persona.languages if self.persona else ["en"]
-        self.setup_dialog = SetupDialog(self.hearth.dirs, languages, self, self.catalog_path)
-        self.setup_dialog.accepted.connect(self._setup_done)
-        self.setup_dialog.show()
-
-    def _setup_done(self) -> None:
-        if self.persona is not None:
-            self.open_persona(self.persona)  # load the new engines
 
     def _end_conversation(self) -> None:
         """Hang up and close the conversation, whose threads use the model and the store."""

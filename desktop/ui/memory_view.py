@@ -168,10 +168,9 @@ class MemoryDialog(QDialog):
             state = self.tr(" (replaced)") if fact.superseded_by else ""
             origin = self.tr("you wrote it") if fact.source == "user" else self.tr(
                 "from a conversation")
-            item = QListWidgetItem(
-                f"{marks}{fact.text}{state}\n"
-                f"{self.tr('importance')} {fact.importance}/10 · {origin} · "
-                f"{fact.updated_at[:10]}")
+            importance = self.tr("importance {value}/10").format(value=fact.importance)
+            item = QListWidgetItem(f"{marks}{fact.text}{state}\n{importance} · {origin} · "
+                                   f"{fact.updated_at[:10]}")
             item.setData(Qt.ItemDataRole.UserRole, fact.id)
             if fact.superseded_by:
                 item.setForeground(Qt.GlobalColor.gray)

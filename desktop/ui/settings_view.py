@@ -28,7 +28,9 @@ from desktop.app import Hearth
 from desktop.errors import HearthError
 from desktop.personas.library import Persona
 from desktop.settings import MAX_RATE, MIN_RATE, REPLY_TOKENS, Settings
+from desktop.ui.memory_view import MemoryDialog
 from desktop.ui.pages import style_sheet
+from desktop.ui.setup_view import SetupDialog
 
 LANGUAGES = (("", "System language"), ("en", "English"), ("zh", "中文"))
 
@@ -175,8 +177,8 @@ class SettingsDialog(QDialog):
 
 
 class SettingsActions:
-    """MainWindow's part in settings (it inherits these): opening the screen and applying
-    what was saved."""
+    """MainWindow's part in its screens (it inherits these): Settings, and what was saved
+    there applied; Memory; Setup."""
     def open_settings(self) -> None:
         self.settings_dialog = SettingsDialog(self.hearth, self.persona, self)
         self.settings_dialog.saved.connect(self.apply_settings)
@@ -204,3 +206,26 @@ class SettingsActions:
             self.open_persona(self.persona)
         if new.language != old.language:
             self.language_changed.emit(new.language or "")
+
+    def open_memory(self) -> None:
+        if self.persona is None or self.hearth.store is None:
+            return
+        if self.memory_dialog is not None:
+            self.memory_dialog.close()
+        self.memory_dialog = MemoryDialog(self.hearth, self.persona, self.language, self,
+                                          before_forget=self._end_conversation)
+        self.memory_dialog.forgotten.connect(self._forgotten)
+        self.memory_dialog.show()
+
+    def open_setup(self) -> None:
+        if self.setup_dialog is not None and self.setup_dialog.isVisible():
+            self.setup_dialog.raise_()
+            return
+        languages = self.persona.languages if self.persona else ["en"]
+        self.setup_dialog = SetupDialog(self.hearth.dirs, languages, self, self.catalog_path)
+        self.setup_dialog.accepted.connect(self._setup_done)
+        self.setup_dialog.show()
+
+    def _setup_done(self) -> None:
+        if self.persona is not None:
+            self.open_persona(self.persona)  # load the new engines

@@ -157,7 +157,17 @@ class SetupDialog(QDialog):
 
     def _tier_text(self, tier: Tier, recommended: bool) -> str:
         mark = self.tr(" (recommended for this computer)") if recommended else ""
-        return (f"{tier.name}{mark} · {_mb(tier.download_mb())} · {tier.feel}")
+        # The tiers are the catalog's (desktop.models.setup.TIERS); their words are the UI's.
+        words = {
+            "Light": (self.tr("Light"), self.tr("Quick, short and simple replies; runs on "
+                                                "almost any laptop.")),
+            "Standard": (self.tr("Standard"), self.tr("Natural conversation with good memory; "
+                                                      "needs a recent laptop.")),
+            "Rich": (self.tr("Rich"), self.tr("The most thoughtful replies; needs a strong "
+                                              "computer.")),
+        }
+        name, feel = words.get(tier.name, (tier.name, tier.feel))
+        return f"{name}{mark} · {_mb(tier.download_mb())} · {feel}"
 
     def _show_machine(self, machine: Machine) -> None:
         ram = f"{machine.ram_bytes / 1e9:.0f} GB" if machine.ram_bytes else "?"

@@ -202,187 +202,187 @@
 <context>
     <name>CreatorDialog</name>
     <message>
-        <location filename="../../ui/creator_view.py" line="112"/>
+        <location filename="../../ui/creator_view.py" line="114"/>
         <source>Create a persona</source>
         <translation>创建角色</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="116"/>
+        <location filename="../../ui/creator_view.py" line="118"/>
         <source>Preview appears here</source>
         <translation>预览显示在这里</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="119"/>
+        <location filename="../../ui/creator_view.py" line="121"/>
         <source>Choose a photo…</source>
         <translation>选择照片…</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="120"/>
+        <location filename="../../ui/creator_view.py" line="122"/>
         <source>Use the webcam</source>
         <translation>使用摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="121"/>
+        <location filename="../../ui/creator_view.py" line="123"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="126"/>
+        <location filename="../../ui/creator_view.py" line="128"/>
         <source>Who is this persona? About 200 characters.</source>
         <translation>这个角色是谁？大约 200 字。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="129"/>
+        <location filename="../../ui/creator_view.py" line="131"/>
         <source>How it writes: one line each.</source>
         <translation>它的说话方式：每行一句。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="132"/>
+        <location filename="../../ui/creator_view.py" line="134"/>
         <source>(any voice in its language)</source>
         <translation>（该语言的任意语音）</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="137"/>
+        <location filename="../../ui/creator_view.py" line="139"/>
         <source>Choose…</source>
         <translation>请选择…</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="138"/>
+        <location filename="../../ui/creator_view.py" line="140"/>
         <source>My own face</source>
         <translation>我自己的脸</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="139"/>
+        <location filename="../../ui/creator_view.py" line="141"/>
         <source>Someone who gave me permission</source>
         <translation>已获本人许可的人</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="140"/>
+        <location filename="../../ui/creator_view.py" line="142"/>
         <source>Nobody real (a drawing, a character)</source>
         <translation>不是真人（画像、角色）</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="141"/>
+        <location filename="../../ui/creator_view.py" line="143"/>
         <source>Add evidence of permission…</source>
         <translation>添加许可证明…</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="143"/>
+        <location filename="../../ui/creator_view.py" line="145"/>
         <source>A signed release or a recording of them agreeing. Without it the persona stays on this computer: it can be installed, never exported.</source>
         <translation>签署的授权书或本人同意的录音。没有证明时，这个角色只留在本机：可以安装，不能导出。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="148"/>
+        <location filename="../../ui/creator_view.py" line="150"/>
         <source>Install</source>
         <translation>安装</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="149"/>
+        <location filename="../../ui/creator_view.py" line="151"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="152"/>
+        <location filename="../../ui/creator_view.py" line="154"/>
         <source>Name</source>
         <translation>名字</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="153"/>
+        <location filename="../../ui/creator_view.py" line="155"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="154"/>
+        <location filename="../../ui/creator_view.py" line="156"/>
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="156"/>
+        <location filename="../../ui/creator_view.py" line="158"/>
         <source>Samples</source>
         <translation>示例</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="157"/>
+        <location filename="../../ui/creator_view.py" line="159"/>
         <source>Greeting</source>
         <translation>问候语</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="158"/>
+        <location filename="../../ui/creator_view.py" line="160"/>
         <source>Voice</source>
         <translation>语音</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="159"/>
+        <location filename="../../ui/creator_view.py" line="161"/>
         <source>Whose face?</source>
         <translation>这是谁的脸？</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="198"/>
+        <location filename="../../ui/creator_view.py" line="200"/>
         <source>Without evidence of their permission this persona stays on this computer: install it, it cannot be exported.</source>
         <translation>没有本人许可的证明，这个角色只留在本机：可以安装，不能导出。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="203"/>
+        <location filename="../../ui/creator_view.py" line="205"/>
         <source>Evidence of permission</source>
         <translation>许可证明</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="206"/>
+        <location filename="../../ui/creator_view.py" line="208"/>
         <source>Evidence added.</source>
         <translation>已添加证明。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="239"/>
+        <location filename="../../ui/creator_view.py" line="241"/>
         <source>Hearth found the face. Drag a point if it is off.</source>
         <translation>Hearth 已找到面部。如有偏差，请拖动对应的点。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="225"/>
+        <location filename="../../ui/creator_view.py" line="227"/>
         <source>That photo cannot be read; choose a PNG or JPEG.</source>
         <translation>无法读取这张照片；请选择 PNG 或 JPEG。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="242"/>
+        <location filename="../../ui/creator_view.py" line="244"/>
         <source>Drag the points onto the eyes and the mouth.</source>
         <translation>把这些点拖到眼睛和嘴上。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="247"/>
+        <location filename="../../ui/creator_view.py" line="249"/>
         <source>Choose a photo</source>
         <translation>选择照片</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="248"/>
+        <location filename="../../ui/creator_view.py" line="250"/>
         <source>Images (*.png *.jpg *.jpeg)</source>
         <translation>图片 (*.png *.jpg *.jpeg)</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="262"/>
+        <location filename="../../ui/creator_view.py" line="264"/>
         <source>No camera could be opened. Choose a photo instead.</source>
         <translation>无法打开摄像头。请改为选择照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="293"/>
+        <location filename="../../ui/creator_view.py" line="295"/>
         <source>Choose a photo first.</source>
         <translation>请先选择照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="341"/>
+        <location filename="../../ui/creator_view.py" line="343"/>
         <source>Installed.</source>
         <translation>已安装。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="347"/>
+        <location filename="../../ui/creator_view.py" line="349"/>
         <source>Export the persona</source>
         <translation>导出角色</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="349"/>
+        <location filename="../../ui/creator_view.py" line="351"/>
         <source>Persona bundles (*.persona)</source>
         <translation>角色包 (*.persona)</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="360"/>
+        <location filename="../../ui/creator_view.py" line="362"/>
         <source>Exported to {path}, signed with your key.</source>
         <translation>已导出到 {path}，并用你的密钥签名。</translation>
     </message>
@@ -611,7 +611,7 @@
     <message>
         <location filename="../../ui/main_window.py" line="151"/>
         <source>Settings</source>
-        <translation>设置</translation>
+        <translation>偏好设置</translation>
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="227"/>
@@ -660,27 +660,27 @@
         <translation>Hearth 无法打开这个角色：问题出在 Hearth 内部。请附上 Hearth 的日志报告这个问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="482"/>
+        <location filename="../../ui/main_window.py" line="483"/>
         <source>cut off</source>
         <translation>被打断</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="366"/>
+        <location filename="../../ui/main_window.py" line="367"/>
         <source>You are not alone</source>
         <translation>你并不孤单</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="481"/>
+        <location filename="../../ui/main_window.py" line="482"/>
         <source>Remembered:</source>
         <translation>记得：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="481"/>
+        <location filename="../../ui/main_window.py" line="482"/>
         <source>saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="479"/>
+        <location filename="../../ui/main_window.py" line="480"/>
         <source>You</source>
         <translation>你</translation>
     </message>
@@ -714,7 +714,7 @@
     </message>
     <message>
         <location filename="../../ui/memory_view.py" line="75"/>
-        <location filename="../../ui/memory_view.py" line="218"/>
+        <location filename="../../ui/memory_view.py" line="217"/>
         <source>Pin</source>
         <translation>置顶</translation>
     </message>
@@ -764,91 +764,114 @@
         <translation>来自对话</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="183"/>
+        <location filename="../../ui/memory_view.py" line="171"/>
+        <source>importance {value}/10</source>
+        <translation>重要程度 {value}/10</translation>
+    </message>
+    <message>
+        <location filename="../../ui/memory_view.py" line="182"/>
         <source>(no summary yet)</source>
         <translation>（尚无摘要）</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="186"/>
+        <location filename="../../ui/memory_view.py" line="185"/>
         <source>Memories ({count})</source>
         <translation>记忆（{count}）</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="187"/>
+        <location filename="../../ui/memory_view.py" line="186"/>
         <source>Past calls ({count})</source>
         <translation>过往通话（{count}）</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="200"/>
+        <location filename="../../ui/memory_view.py" line="199"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="218"/>
+        <location filename="../../ui/memory_view.py" line="217"/>
         <source>Unpin</source>
         <translation>取消置顶</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="221"/>
+        <location filename="../../ui/memory_view.py" line="220"/>
         <source>Add a memory</source>
         <translation>添加记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="222"/>
+        <location filename="../../ui/memory_view.py" line="221"/>
         <source>What should {name} remember about you?</source>
         <translation>希望 {name} 记住你的什么？</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="226"/>
-        <location filename="../../ui/memory_view.py" line="236"/>
-        <location filename="../../ui/memory_view.py" line="242"/>
+        <location filename="../../ui/memory_view.py" line="225"/>
+        <location filename="../../ui/memory_view.py" line="235"/>
+        <location filename="../../ui/memory_view.py" line="241"/>
         <source>Saved.</source>
         <translation>已保存。</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="232"/>
+        <location filename="../../ui/memory_view.py" line="231"/>
         <source>Edit memory</source>
         <translation>编辑记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="232"/>
+        <location filename="../../ui/memory_view.py" line="231"/>
         <source>Memory:</source>
         <translation>记忆：</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="247"/>
+        <location filename="../../ui/memory_view.py" line="246"/>
         <source>Deleted.</source>
         <translation>已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="251"/>
+        <location filename="../../ui/memory_view.py" line="250"/>
         <source>Export memories</source>
         <translation>导出记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="262"/>
+        <location filename="../../ui/memory_view.py" line="261"/>
         <source>Exported to {path}</source>
         <translation>已导出到 {path}</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="271"/>
+        <location filename="../../ui/memory_view.py" line="270"/>
         <source>Hearth also cleans the {count} older copies of the conversation file kept after a repair or a restore; a damaged one is deleted.</source>
         <translation>Hearth 也会清理修复或恢复后保留的 {count} 个旧的对话文件副本；已损坏的副本会被删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="275"/>
+        <location filename="../../ui/memory_view.py" line="274"/>
         <source>Forget everything?</source>
         <translation>全部忘记？</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="266"/>
+        <location filename="../../ui/memory_view.py" line="265"/>
         <source>Delete every memory, call and message of your conversations with {name}? Nothing of it will remain on this computer. This cannot be undone.</source>
         <translation>删除你与 {name} 的所有记忆、通话和消息？这台电脑上将不留任何痕迹。此操作无法撤销。</translation>
     </message>
     <message>
-        <location filename="../../ui/memory_view.py" line="286"/>
+        <location filename="../../ui/memory_view.py" line="285"/>
         <source>Forgotten: {facts} memories, {turns} messages, {calls} calls.</source>
         <translation>已忘记：{facts} 条记忆、{turns} 条消息、{calls} 次通话。</translation>
+    </message>
+</context>
+<context>
+    <name>PortraitEditor</name>
+    <message>
+        <location filename="../../ui/creator_view.py" line="83"/>
+        <source>left eye</source>
+        <translation>左眼</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="83"/>
+        <source>right eye</source>
+        <translation>右眼</translation>
+    </message>
+    <message>
+        <location filename="../../ui/creator_view.py" line="84"/>
+        <source>mouth</source>
+        <translation>嘴</translation>
     </message>
 </context>
 <context>
@@ -856,7 +879,7 @@
     <message>
         <location filename="../../ui/settings_view.py" line="46"/>
         <source>Settings</source>
-        <translation>设置</translation>
+        <translation>偏好设置</translation>
     </message>
     <message>
         <location filename="../../ui/settings_view.py" line="49"/>
@@ -1008,7 +1031,7 @@
     </message>
     <message>
         <location filename="../../ui/setup_view.py" line="83"/>
-        <location filename="../../ui/setup_view.py" line="211"/>
+        <location filename="../../ui/setup_view.py" line="221"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
@@ -1063,139 +1086,169 @@
         <translation>（推荐用于这台电脑）</translation>
     </message>
     <message>
+        <location filename="../../ui/setup_view.py" line="162"/>
+        <source>Light</source>
+        <translation>轻量</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="162"/>
+        <source>Quick, short and simple replies; runs on almost any laptop.</source>
+        <translation>回答快速、简短、朴素；几乎任何笔记本都能运行。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="164"/>
+        <source>Standard</source>
+        <translation>标准</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="164"/>
+        <source>Natural conversation with good memory; needs a recent laptop.</source>
+        <translation>对话自然，记性好；需要较新的笔记本。</translation>
+    </message>
+    <message>
         <location filename="../../ui/setup_view.py" line="166"/>
+        <source>Rich</source>
+        <translation>丰富</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="166"/>
+        <source>The most thoughtful replies; needs a strong computer.</source>
+        <translation>回答最周到；需要性能强的电脑。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_view.py" line="176"/>
         <source>{cores} cores, {ram} of memory, {disk} free on disk; CPU features: {features}</source>
         <translation>{cores} 核，{ram} 内存，磁盘剩余 {disk}；CPU 特性：{features}</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="190"/>
+        <location filename="../../ui/setup_view.py" line="200"/>
         <source>language model</source>
         <translation>语言模型</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="190"/>
+        <location filename="../../ui/setup_view.py" line="200"/>
         <source>voice</source>
         <translation>语音</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="191"/>
+        <location filename="../../ui/setup_view.py" line="201"/>
         <source>speech recognizer</source>
         <translation>语音识别</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="192"/>
+        <location filename="../../ui/setup_view.py" line="202"/>
         <source>voice activity detector</source>
         <translation>语音活动检测</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="193"/>
+        <location filename="../../ui/setup_view.py" line="203"/>
         <source>face detector</source>
         <translation>面部检测器</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="211"/>
+        <location filename="../../ui/setup_view.py" line="221"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="257"/>
+        <location filename="../../ui/setup_view.py" line="267"/>
         <source>, about {s} s left</source>
         <translation>，约剩 {s} 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="260"/>
+        <location filename="../../ui/setup_view.py" line="270"/>
         <source>Connecting…</source>
         <translation>正在接通…</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="261"/>
+        <location filename="../../ui/setup_view.py" line="271"/>
         <source>Downloading {file} at {speed:.1f} MB/s{left}</source>
         <translation>正在下载 {file}，{speed:.1f} MB/秒{left}</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="263"/>
+        <location filename="../../ui/setup_view.py" line="273"/>
         <source>Paused. Resume continues where it stopped, also after a restart.</source>
         <translation>已暂停。继续会从中断处接着下载，重启后也一样。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="265"/>
+        <location filename="../../ui/setup_view.py" line="275"/>
         <source>Cancelled; the partial files were deleted.</source>
         <translation>已取消；未完成的文件已删除。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="266"/>
+        <location filename="../../ui/setup_view.py" line="276"/>
         <source>All models are installed and verified.</source>
         <translation>所有模型已安装并校验。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="279"/>
+        <location filename="../../ui/setup_view.py" line="289"/>
         <source>Choose a GGUF model, a piper voice, a voice activity model or a face detector</source>
         <translation>选择 GGUF 模型、piper 语音、语音活动检测模型或人脸检测模型</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="280"/>
+        <location filename="../../ui/setup_view.py" line="290"/>
         <source>Models (*.gguf *.onnx)</source>
         <translation>模型 (*.gguf *.onnx)</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="286"/>
+        <location filename="../../ui/setup_view.py" line="296"/>
         <source>Choose a speech recognizer folder (SenseVoice from sherpa-onnx)</source>
         <translation>选择语音识别文件夹（sherpa-onnx 的 SenseVoice）</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="296"/>
+        <location filename="../../ui/setup_view.py" line="306"/>
         <source>Checking the files…</source>
         <translation>正在检查文件…</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="302"/>
+        <location filename="../../ui/setup_view.py" line="312"/>
         <source>Checked and installed: {names}</source>
         <translation>已检查并安装：{names}</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="307"/>
+        <location filename="../../ui/setup_view.py" line="317"/>
         <source>A computer on your network</source>
         <translation>你网络中的电脑</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="308"/>
+        <location filename="../../ui/setup_view.py" line="318"/>
         <source>Address of an OpenAI-compatible server (llama.cpp, Ollama, vLLM).
 Your conversation text will leave this computer for it.</source>
         <translation>兼容 OpenAI 的服务器地址（llama.cpp、Ollama、vLLM）。
 你的对话文字将离开这台电脑发送到那里。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="335"/>
+        <location filename="../../ui/setup_view.py" line="345"/>
         <source>Testing this computer (about 20 seconds)…</source>
         <translation>正在测试这台电脑（约 20 秒）…</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="354"/>
+        <location filename="../../ui/setup_view.py" line="364"/>
         <source>Calls will feel natural here: the persona starts speaking about {seconds:.1f} s after you finish.</source>
         <translation>在这台电脑上通话会很自然：你说完后大约 {seconds:.1f} 秒，角色就开始说话。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="357"/>
+        <location filename="../../ui/setup_view.py" line="367"/>
         <source>Calls will feel slow here: about {seconds:.1f} s before the persona starts speaking. Choose the lighter tier, or use a stronger computer on your network.</source>
         <translation>在这台电脑上通话会偏慢：角色大约要 {seconds:.1f} 秒才开始说话。请选择更轻量的档位，或使用你网络中更强的电脑。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="362"/>
+        <location filename="../../ui/setup_view.py" line="372"/>
         <source>It thinks faster than it talks, so replies flow without pauses.</source>
         <translation>它想得比说得快，回答会流畅不停顿。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="364"/>
+        <location filename="../../ui/setup_view.py" line="374"/>
         <source>It thinks slower than it talks, so long replies may pause.</source>
         <translation>它想得比说得慢，较长的回答可能会停顿。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="366"/>
+        <location filename="../../ui/setup_view.py" line="376"/>
         <source>Its face moves smoothly.</source>
         <translation>它的面部动作很流畅。</translation>
     </message>
     <message>
-        <location filename="../../ui/setup_view.py" line="367"/>
+        <location filename="../../ui/setup_view.py" line="377"/>
         <source>Its face may move in jerks on this computer.</source>
         <translation>在这台电脑上，它的面部动作可能会卡顿。</translation>
     </message>
