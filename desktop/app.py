@@ -219,9 +219,28 @@ class Hearth:
         if persona.folder is None:
             raise HearthError(f"{persona.name()} comes with Hearth; its face cannot be moved.",
                               "Create a persona of your own to place a face.")
+        self._edit_persona(persona, lambda data: data.update(
+            face_rig=rig_from_points(left_eye, right_eye, mouth) if mouth else None))
+
+    def rename_persona(self, persona_id: str, name: str) -> None:
+        """Give a persona of the user's own or from a character card another name. A verified
+        persona keeps the name its licensor signed."""
+        persona = self.library.get(persona_id)
+        name = " ".join(name.split())[:80]
+        if not name:
+            raise HearthError("A persona needs a name.", "Type one.")
+        if persona.folder is None or persona.verified:
+            raise HearthError(f"{persona.name()} is named by its licensor; the name stays.",
+                              "Only your own personas and character cards can be renamed.")
+        self._edit_persona(persona, lambda data: data.update(
+            names={language: name for language in data.get("names") or {"en": name}}))
+
+    def _edit_persona(self, persona: Persona, change: Callable[[dict], None]) -> None:
+        """Change an installed persona's own persona.json, atomically (the signed manifest,
+        if any, is not touched)."""
         path = persona.folder / "persona.json"
         data = json.loads(path.read_text(encoding="utf-8"))
-        data["face_rig"] = rig_from_points(left_eye, right_eye, mouth) if mouth else None
+        change(data)
         partial = path.with_name("persona.json.part")
         partial.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(partial, path)

@@ -280,3 +280,38 @@ def _free_id(personas_dir: Path, persona_id: str) -> str:
     while (personas_dir / f"{persona_id}-{number}").exists():
         number += 1
     return f"{persona_id}-{number}"
+
+
+# Card fields a persona in Hearth does not use, in the user's words. Hearth writes its own
+# prompt (docs/reliability.md §7.1): a card's system prompt, post-history instructions and
+# depth prompts are never followed.
+DROPPED = {
+    "system_prompt": "its own system prompt",
+    "post_history_instructions": "instructions after the history",
+    "alternate_greetings": "alternate greetings",
+    "creator_notes": "the creator's notes",
+    "group_only_greetings": "greetings for group chats",
+}
+
+
+def dropped_from_card(folder: Path | None) -> list[str]:
+    """What the character card an installed persona came from carried that Hearth does not
+    use (nothing for a persona that is not from a card)."""
+    card = folder / "card.json" if folder is not None else None
+    if card is None or not card.is_file():
+        return []
+    try:
+        data = json.loads(card.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return dropped_fields(data) if isinstance(data, dict) else []
+
+
+def dropped_fields(card: dict) -> list[str]:
+    """What this card carries that Hearth does not use."""
+    data = card.get("data") if isinstance(card.get("data"), dict) else card
+    found = [words for key, words in DROPPED.items() if data.get(key)]
+    extensions = data.get("extensions") if isinstance(data.get("extensions"), dict) else {}
+    if extensions.get("depth_prompt"):
+        found.append("a depth prompt")
+    return found

@@ -8,7 +8,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLabel, QMessageBox, QVBoxLayout
 
 from desktop.errors import HearthError
@@ -20,8 +21,89 @@ log = logging.getLogger(__name__)
 IMPORTABLE = (".persona", ".png", ".json", ".charx")
 
 
+def thumbnail(portrait: Path) -> QIcon:
+    """The persona's portrait as a list icon (Qt decodes it; a missing one is no icon)."""
+    image = QPixmap(str(portrait))
+    return QIcon(image.scaled(96, 96, Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+                              Qt.TransformationMode.SmoothTransformation)) if not image.isNull(
+    ) else QIcon()
+
+
 class LibraryActions:
     """Methods of MainWindow (which inherits them); see there for the attributes used."""
+
+    def show_details(self) -> None:
+        """Who the persona is, who owns its likeness, what its license allows, and what was
+        left out of the card it came from; rename or remove it here."""
+        persona = self.persona
+        if persona is None:
+            return
+        from desktop.personas.cards import dropped_from_card
+
+        license_ = persona.license
+        lines = [
+            self._tr("Id: {id}").format(id=persona.id),
+            (self._tr("Verified: its likeness is licensed by {owner}") if persona.verified
+             else self._tr("Unverified: {owner}")).format(owner=persona.owner),
+            self._tr("Subject: {subject}").format(subject=license_.get("subject", "?")),
+            self._tr("Allowed: {modes}").format(modes=", ".join(license_.get("modes", []))
+                                                or self._tr("text")),
+            self._tr("Valid until: {date}").format(
+                date=str(license_.get("valid_until") or self._tr("no end date"))[:10]),
+        ]
+        dropped = dropped_from_card(persona.folder)
+        if dropped:
+            lines.append(self._tr("Left out of its character card (Hearth writes its own "
+                                  "instructions): {fields}").format(fields=", ".join(dropped)))
+        box = QMessageBox(QMessageBox.Icon.Information, persona.name(self.language),
+                          "\n".join(lines), QMessageBox.StandardButton.Close, self)
+        box.setIconPixmap(thumbnail(persona.portrait_path).pixmap(96, 96))
+        rename = remove = None
+        if persona.folder is not None:
+            if not persona.verified:
+                rename = box.addButton(self._tr("Rename…"), QMessageBox.ButtonRole.ActionRole)
+            remove = box.addButton(self._tr("Remove…"), QMessageBox.ButtonRole.DestructiveRole)
+        self.details_box = (box, rename, remove)
+
+        def chosen(button) -> None:
+            if button is rename:
+                self._rename(persona)
+            elif button is remove:
+                self._remove(persona)
+
+        box.buttonClicked.connect(chosen)
+        box.open()
+
+    def _rename(self, persona) -> None:
+        name, ok = QInputDialog.getText(self, self._tr("Rename"), self._tr("New name:"),
+                                        text=persona.name(self.language))
+        if not ok:
+            return
+        try:
+            self.hearth.rename_persona(persona.id, name)
+        except HearthError as error:
+            self.show_problems_text([str(error)])
+            return
+        self.populate_library(select=persona.id)
+
+    def _remove(self, persona) -> None:
+        answer = QMessageBox.question(
+            self, self._tr("Remove {name}?").format(name=persona.name(self.language)),
+            self._tr("It leaves your library. Your conversations with it are kept: export or "
+                     "forget them in Memory."))
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.remove_persona(persona.id)
+
+    def remove_persona(self, persona_id: str) -> None:
+        self._end_conversation()
+        try:
+            self.hearth.remove_persona(persona_id)
+        except HearthError as error:
+            self.show_problems_text([str(error)])
+            return
+        self.persona = None
+        self.populate_library()
 
     def _tr(self, text: str) -> str:
         # Qt's tr() takes its context from the instance's class (MainWindow), while lupdate

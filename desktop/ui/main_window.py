@@ -7,7 +7,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -43,7 +43,7 @@ from desktop.ui.banner import Banner
 from desktop.ui.bridge import EngineBridge
 from desktop.ui.call_control import CallControl
 from desktop.ui.creator_view import CreatorDialog
-from desktop.ui.library_actions import LibraryActions
+from desktop.ui.library_actions import LibraryActions, thumbnail
 from desktop.ui.memory_view import MemoryDialog
 from desktop.ui.models_watch import ModelsWatcher
 from desktop.ui.pages import CallPage, ChatPage, MessageInput, style_sheet
@@ -133,6 +133,9 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
         self.face_button.setToolTip(self.tr("Show Hearth where the eyes and mouth are in this "
                                             "persona's picture, so its face moves"))
         self.face_button.clicked.connect(self.place_face)
+        self.details_button = QPushButton(self.tr("About this persona…"))
+        self.details_button.clicked.connect(self.show_details)
+        self.library.setIconSize(QSize(48, 48))
 
     def _build_header(self) -> None:
         """The persona's name and license badge, and the page buttons."""
@@ -177,6 +180,7 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
         left.addWidget(self.trust_button)
         left.addWidget(self.region_button)
         left.addWidget(self.face_button)
+        left.addWidget(self.details_button)
         body.addLayout(left)
         body.addLayout(right, 1)
         self.setCentralWidget(root)
@@ -233,6 +237,7 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
             item = QListWidgetItem(f"{persona.name(self.language)}\n{status} · "
                                    f"{persona.owner}{extra}")
             item.setData(Qt.ItemDataRole.UserRole, persona.id)
+            item.setIcon(thumbnail(persona.portrait_path))
             self.library.addItem(item)
             if persona.id == select:
                 self.library.setCurrentItem(item)

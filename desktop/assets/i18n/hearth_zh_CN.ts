@@ -390,168 +390,239 @@
 <context>
     <name>LibraryActions</name>
     <message>
-        <location filename="../../ui/library_actions.py" line="35"/>
+        <location filename="../../ui/library_actions.py" line="117"/>
         <source>Trust a publisher?</source>
         <translation>信任这个发布者？</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="36"/>
+        <location filename="../../ui/library_actions.py" line="118"/>
         <source>A trusted publisher can vouch that a persona of a real person has that person&apos;s consent. Only add a publisher you know, with a key they gave you directly.</source>
         <translation>受信任的发布者可以担保真实人物的角色已获得本人同意。只添加你认识的发布者，并使用他们直接给你的密钥。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="43"/>
-        <location filename="../../ui/library_actions.py" line="46"/>
-        <location filename="../../ui/library_actions.py" line="54"/>
+        <location filename="../../ui/library_actions.py" line="125"/>
+        <location filename="../../ui/library_actions.py" line="128"/>
+        <location filename="../../ui/library_actions.py" line="136"/>
         <source>Publisher</source>
         <translation>发布者</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="43"/>
+        <location filename="../../ui/library_actions.py" line="125"/>
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="46"/>
+        <location filename="../../ui/library_actions.py" line="128"/>
         <source>Public key:</source>
         <translation>公钥：</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="51"/>
+        <location filename="../../ui/library_actions.py" line="133"/>
         <source>Hearth now trusts {name}.</source>
         <translation>Hearth 现在信任 {name}。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="61"/>
-        <location filename="../../ui/library_actions.py" line="69"/>
+        <location filename="../../ui/library_actions.py" line="143"/>
+        <location filename="../../ui/library_actions.py" line="151"/>
         <source>Country or region</source>
         <translation>国家或地区</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="62"/>
+        <location filename="../../ui/library_actions.py" line="144"/>
         <source>Your country or region (two letters, for example GB, US, CN):</source>
         <translation>您所在的国家或地区（两个字母，例如 GB、US、CN）：</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="82"/>
+        <location filename="../../ui/library_actions.py" line="164"/>
         <source>Choose one of your installed personas first.</source>
         <translation>请先选择一个你安装的角色。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="85"/>
+        <location filename="../../ui/library_actions.py" line="167"/>
         <source>Place the face</source>
         <translation>标出面部</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="94"/>
+        <location filename="../../ui/library_actions.py" line="176"/>
         <source>There is no face</source>
         <translation>图片里没有脸</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="97"/>
+        <location filename="../../ui/library_actions.py" line="179"/>
         <source>Drag the three points onto the eyes and the mouth.</source>
         <translation>把三个点拖到眼睛和嘴上。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="131"/>
+        <location filename="../../ui/library_actions.py" line="213"/>
         <source>Import a persona</source>
         <translation>导入角色</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="132"/>
+        <location filename="../../ui/library_actions.py" line="214"/>
         <source>Personas and character cards (*.persona *.png *.json *.charx)</source>
         <translation>角色包和角色卡 (*.persona *.png *.json *.charx)</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="159"/>
-        <location filename="../../ui/library_actions.py" line="233"/>
+        <location filename="../../ui/library_actions.py" line="241"/>
+        <location filename="../../ui/library_actions.py" line="315"/>
         <source>verified by {publisher}</source>
         <translation>由 {publisher} 验证</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="160"/>
-        <location filename="../../ui/library_actions.py" line="234"/>
+        <location filename="../../ui/library_actions.py" line="242"/>
+        <location filename="../../ui/library_actions.py" line="316"/>
         <source>unverified</source>
         <translation>未验证</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="161"/>
+        <location filename="../../ui/library_actions.py" line="243"/>
         <source> It replaces version {old}; your memories are kept.</source>
         <translation> 它将替换版本 {old}；你的记忆会保留。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="164"/>
+        <location filename="../../ui/library_actions.py" line="246"/>
         <source>{name} ({who}). Likeness owned by {owner}; subject: {subject}; allowed: {modes}; valid until: {until}.</source>
         <translation>{name}（{who}）。形象所有者：{owner}；对象：{subject}；允许：{modes}；有效期至：{until}。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="168"/>
-        <location filename="../../ui/library_actions.py" line="240"/>
+        <location filename="../../ui/library_actions.py" line="52"/>
+        <location filename="../../ui/library_actions.py" line="250"/>
+        <location filename="../../ui/library_actions.py" line="322"/>
         <source>no end date</source>
         <translation>无截止日期</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="169"/>
+        <location filename="../../ui/library_actions.py" line="45"/>
+        <source>Id: {id}</source>
+        <translation>编号：{id}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="46"/>
+        <source>Verified: its likeness is licensed by {owner}</source>
+        <translation>已验证：形象由 {owner} 授权</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="47"/>
+        <source>Unverified: {owner}</source>
+        <translation>未验证：{owner}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="48"/>
+        <source>Subject: {subject}</source>
+        <translation>对象：{subject}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="49"/>
+        <source>Allowed: {modes}</source>
+        <translation>允许：{modes}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="50"/>
+        <source>text</source>
+        <translation>文字</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="51"/>
+        <source>Valid until: {date}</source>
+        <translation>有效期至：{date}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="56"/>
+        <source>Left out of its character card (Hearth writes its own instructions): {fields}</source>
+        <translation>角色卡中未采用的内容（Hearth 使用自己的指令）：{fields}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="64"/>
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="65"/>
+        <source>Remove…</source>
+        <translation>移除…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="78"/>
+        <source>Rename</source>
+        <translation>重命名</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="78"/>
+        <source>New name:</source>
+        <translation>新名字：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="91"/>
+        <source>Remove {name}?</source>
+        <translation>移除 {name}？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="92"/>
+        <source>It leaves your library. Your conversations with it are kept: export or forget them in Memory.</source>
+        <translation>它会从你的角色库中移除。你们的对话会保留：可以在“记忆”中导出或忘记。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/library_actions.py" line="251"/>
         <source>Install this persona?</source>
         <translation>安装这个角色？</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="171"/>
+        <location filename="../../ui/library_actions.py" line="253"/>
         <source>Install</source>
         <translation>安装</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="188"/>
+        <location filename="../../ui/library_actions.py" line="270"/>
         <source>Already installed</source>
         <translation>已经安装</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="189"/>
+        <location filename="../../ui/library_actions.py" line="271"/>
         <source>{name} is already installed. Replace it with this card (your conversations with it stay), or keep both?</source>
         <translation>{name} 已经安装。要用这张卡替换它（你们的对话会保留），还是两个都保留？</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="192"/>
+        <location filename="../../ui/library_actions.py" line="274"/>
         <source>Replace</source>
         <translation>替换</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="193"/>
+        <location filename="../../ui/library_actions.py" line="275"/>
         <source>Keep both</source>
         <translation>都保留</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="215"/>
+        <location filename="../../ui/library_actions.py" line="297"/>
         <source>Hearth could not import this file: something went wrong inside Hearth, not in the file you chose. Your library is unchanged. Please report it, with Hearth&apos;s log.</source>
         <translation>Hearth 无法导入这个文件：问题出在 Hearth 内部，而不是你选择的文件。你的角色库没有任何改动。请附上 Hearth 的日志报告这个问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="218"/>
+        <location filename="../../ui/library_actions.py" line="300"/>
         <source>Not imported</source>
         <translation>未导入</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="223"/>
+        <location filename="../../ui/library_actions.py" line="305"/>
         <source>The revocation list is installed.</source>
         <translation>撤销列表已安装。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="225"/>
+        <location filename="../../ui/library_actions.py" line="307"/>
         <source>{name} is installed from a character card (unverified, fictional).</source>
         <translation>{name} 已从角色卡安装（未验证，虚构）。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="227"/>
+        <location filename="../../ui/library_actions.py" line="309"/>
         <source>Imported</source>
         <translation>已导入</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="236"/>
+        <location filename="../../ui/library_actions.py" line="318"/>
         <source>{name} is installed ({who}). Likeness owned by {owner}; subject: {subject}; allowed: {modes}; valid until: {until}.</source>
         <translation>{name} 已安装（{who}）。形象所有者：{owner}；对象：{subject}；允许：{modes}；有效期至：{until}。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="241"/>
+        <location filename="../../ui/library_actions.py" line="323"/>
         <source>Persona imported</source>
         <translation>角色已导入</translation>
     </message>
@@ -589,98 +660,103 @@
         <translation>告诉 Hearth 这个角色的图片里眼睛和嘴在哪里，让它的脸动起来</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="146"/>
+        <location filename="../../ui/main_window.py" line="136"/>
+        <source>About this persona…</source>
+        <translation>关于这个角色…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="149"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="147"/>
+        <location filename="../../ui/main_window.py" line="150"/>
         <source>Call view</source>
         <translation>通话视图</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="148"/>
+        <location filename="../../ui/main_window.py" line="151"/>
         <source>Memory</source>
         <translation>记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="150"/>
+        <location filename="../../ui/main_window.py" line="153"/>
         <source>Setup</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="151"/>
+        <location filename="../../ui/main_window.py" line="154"/>
         <source>Settings</source>
         <translation>偏好设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="227"/>
+        <location filename="../../ui/main_window.py" line="231"/>
         <source>Verified</source>
         <translation>已验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="227"/>
+        <location filename="../../ui/main_window.py" line="231"/>
         <source>Unverified</source>
         <translation>未验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="229"/>
-        <location filename="../../ui/main_window.py" line="263"/>
+        <location filename="../../ui/main_window.py" line="233"/>
+        <location filename="../../ui/main_window.py" line="268"/>
         <source> · until {date}</source>
         <translation> · 有效期至 {date}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="232"/>
+        <location filename="../../ui/main_window.py" line="236"/>
         <source>Not available: {why}</source>
         <translation>不可用：{why}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="261"/>
+        <location filename="../../ui/main_window.py" line="266"/>
         <source>Verified · likeness by {owner}</source>
         <translation>已验证 · 肖像授权方：{owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="262"/>
+        <location filename="../../ui/main_window.py" line="267"/>
         <source>Unverified · {owner}</source>
         <translation>未验证 · {owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="266"/>
+        <location filename="../../ui/main_window.py" line="271"/>
         <source>You are talking to an AI persona. {text}</source>
         <translation>你正在与 AI 角色交谈。{text}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="273"/>
+        <location filename="../../ui/main_window.py" line="278"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="285"/>
+        <location filename="../../ui/main_window.py" line="290"/>
         <source>Hearth could not open this persona: something went wrong inside Hearth. Please report it, with Hearth&apos;s log.</source>
         <translation>Hearth 无法打开这个角色：问题出在 Hearth 内部。请附上 Hearth 的日志报告这个问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="483"/>
+        <location filename="../../ui/main_window.py" line="465"/>
         <source>cut off</source>
         <translation>被打断</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="367"/>
+        <location filename="../../ui/main_window.py" line="372"/>
         <source>You are not alone</source>
         <translation>你并不孤单</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="482"/>
+        <location filename="../../ui/main_window.py" line="464"/>
         <source>Remembered:</source>
         <translation>记得：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="482"/>
+        <location filename="../../ui/main_window.py" line="464"/>
         <source>saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="480"/>
+        <location filename="../../ui/main_window.py" line="462"/>
         <source>You</source>
         <translation>你</translation>
     </message>
@@ -877,127 +953,127 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../ui/settings_view.py" line="46"/>
+        <location filename="../../ui/settings_view.py" line="48"/>
         <source>Settings</source>
         <translation>偏好设置</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="49"/>
+        <location filename="../../ui/settings_view.py" line="51"/>
         <source>How the persona should call you</source>
         <translation>角色该怎么称呼你</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="50"/>
+        <location filename="../../ui/settings_view.py" line="52"/>
         <source>Your name</source>
         <translation>你的名字</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="52"/>
+        <location filename="../../ui/settings_view.py" line="54"/>
         <source>Short</source>
         <translation>简短</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="52"/>
+        <location filename="../../ui/settings_view.py" line="54"/>
         <source>Normal</source>
         <translation>适中</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="53"/>
+        <location filename="../../ui/settings_view.py" line="55"/>
         <source>Long</source>
         <translation>详细</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="58"/>
+        <location filename="../../ui/settings_view.py" line="60"/>
         <source>Replies</source>
         <translation>回答长度</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="65"/>
+        <location filename="../../ui/settings_view.py" line="67"/>
         <source>Its own voice</source>
         <translation>它自己的声音</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="72"/>
+        <location filename="../../ui/settings_view.py" line="74"/>
         <source>Voice of {name}</source>
         <translation>{name} 的声音</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="73"/>
+        <location filename="../../ui/settings_view.py" line="75"/>
         <source>How fast {name} speaks</source>
         <translation>{name} 的语速</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="76"/>
+        <location filename="../../ui/settings_view.py" line="78"/>
         <source>Microphone</source>
         <translation>麦克风</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="77"/>
+        <location filename="../../ui/settings_view.py" line="79"/>
         <source>Speaker</source>
         <translation>扬声器</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="79"/>
+        <location filename="../../ui/settings_view.py" line="81"/>
         <source>Empty: the model on this computer</source>
         <translation>留空：使用这台电脑上的模型</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="80"/>
+        <location filename="../../ui/settings_view.py" line="82"/>
         <source>Server on your network</source>
         <translation>你网络中的服务器</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="82"/>
+        <location filename="../../ui/settings_view.py" line="84"/>
         <source>Two letters, e.g. GB; empty: from the system</source>
         <translation>两个字母，例如 CN；留空：跟随系统</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="84"/>
+        <location filename="../../ui/settings_view.py" line="86"/>
         <source>Country or region</source>
         <translation>国家或地区</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="89"/>
+        <location filename="../../ui/settings_view.py" line="91"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="91"/>
+        <location filename="../../ui/settings_view.py" line="93"/>
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="92"/>
+        <location filename="../../ui/settings_view.py" line="94"/>
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="94"/>
+        <location filename="../../ui/settings_view.py" line="96"/>
         <source>Theme</source>
         <translation>外观</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="98"/>
+        <location filename="../../ui/settings_view.py" line="100"/>
         <source>Text size</source>
         <translation>文字大小</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="101"/>
+        <location filename="../../ui/settings_view.py" line="103"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="105"/>
+        <location filename="../../ui/settings_view.py" line="107"/>
         <source>Your data</source>
         <translation>你的数据</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="121"/>
+        <location filename="../../ui/settings_view.py" line="123"/>
         <source>System default microphone</source>
         <translation>系统默认麦克风</translation>
     </message>
     <message>
-        <location filename="../../ui/settings_view.py" line="122"/>
+        <location filename="../../ui/settings_view.py" line="124"/>
         <source>System default speaker</source>
         <translation>系统默认扬声器</translation>
     </message>
