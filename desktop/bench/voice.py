@@ -256,7 +256,7 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
         time.sleep(0.3)
     false_barge_ins = call.stats.barge_ins - spoken_barge_ins
     heard_itself = call.stats.turns - spoken_turns  # its own voice taken for the user's
-    backchannels = conversation.backchannels_played
+    backchannels = conversation.speech.backchannels_played
     call.hang_up()
     conversation.close()
     output.close()
