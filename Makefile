@@ -52,6 +52,8 @@ screenshot: $(STAMP)
 	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m desktop.ui.screenshot docs/call-view.png
 	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m desktop.ui.screenshot docs/setup-screen.png setup
 	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m desktop.ui.screenshot docs/call-full-body-card.png card
+	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m desktop.ui.screenshot docs screens en
+	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m desktop.ui.screenshot docs screens zh
 
 # A call with a hearth-face-v2 persona: FACE is a face folder from hearth likeness build
 # (e.g. hearth likeness selftest --work /tmp/st --seconds 90 --steps 4000 --crop 128, then

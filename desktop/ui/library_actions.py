@@ -49,7 +49,8 @@ class LibraryActions:
             self._tr("Allowed: {modes}").format(modes=", ".join(license_.get("modes", []))
                                                 or self._tr("text")),
             self._tr("Valid until: {date}").format(
-                date=str(license_.get("valid_until") or self._tr("no end date"))[:10]),
+                date=str(license_["valid_until"])[:10] if license_.get("valid_until")
+                else self._tr("no end date")),
         ]
         dropped = dropped_from_card(persona.folder)
         if dropped:

@@ -136,6 +136,8 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
         self.details_button = QPushButton(self.tr("About this persona…"))
         self.details_button.clicked.connect(self.show_details)
         self.library.setIconSize(QSize(48, 48))
+        self.library.setWordWrap(True)  # long names and owners wrap instead of scrolling
+        self.library.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     def _build_header(self) -> None:
         """The persona's name and license badge, and the page buttons."""

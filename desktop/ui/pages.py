@@ -47,6 +47,7 @@ QPushButton:hover {{ background: {hover}; }}
 QPushButton:disabled {{ color: {disabled}; }}
 QPushButton#call {{ background: {call}; }}
 QPushButton#stop {{ background: {stop}; }}
+QPushButton#call:disabled, QPushButton#stop:disabled {{ background: {line}; }}
 QLabel#banner {{ background: {banner}; border-radius: 8px; padding: 10px; color: {banner_fg}; }}
 QLabel#caption {{ font-size: {big}px; padding: 8px; color: {caption}; }}
 QLabel#badge {{ color: {accent}; }}
@@ -98,8 +99,11 @@ class MessageInput(QPlainTextEdit):
         self.textEdited.emit(self.toPlainText())
 
     def _fit(self) -> None:
-        lines = min(6, max(1, self.document().blockCount()))
-        height = self.fontMetrics().lineSpacing() * lines + 22
+        blocks = self.document().blockCount()
+        lines = min(6, max(1, blocks))
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded if blocks > 6
+                                        else Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        height = self.fontMetrics().lineSpacing() * lines + 26
         self.setFixedHeight(height)
 
 

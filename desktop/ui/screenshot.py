@@ -6,6 +6,8 @@
         (a call with a hearth-face-v2 persona built by hearth likeness build, mid-greeting)
     xvfb-run -a python -m desktop.ui.screenshot docs/call-full-body-card.png card
         (a call with a full-body 2:3 character card, mid-greeting)
+    xvfb-run -a python -m desktop.ui.screenshot docs screens en|zh
+        (the chat mid-conversation, Settings, a persona's details)
 
 Uses the fixture models (built on the fly) in a temporary data folder.
 """
@@ -212,7 +214,87 @@ def main(target: str, scene: str = "call", face_dir: str | None = None) -> int:
     return 0
 
 
+def window_screens(folder: str, language: str = "en") -> int:
+    """The chat mid-conversation, the Settings screen and a persona's details, in
+    ``language``: FOLDER/chat-LANG.png, FOLDER/settings-LANG.png, FOLDER/persona-LANG.png."""
+    # Long: a scripted tour of three screens, one after another, each waited for on its state
+    home = Path(tempfile.mkdtemp(prefix="hearth-screens-"))
+    os.environ["HEARTH_HOME"] = str(home)
+    from desktop.app import Hearth
+    from desktop.fixtures.build import build_fixture_models
+    from desktop.paths import DataDirs
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.run import install_translator
+
+    pulse = None
+    try:  # a private null sink: the persona has a speaker, as on a user's machine
+        from desktop.fixtures.pulse import PulseServer
+
+        pulse = PulseServer().start()
+        pulse.apply_to_environment()
+    except RuntimeError:
+        pulse = None
+    dirs = DataDirs(home).ensure()
+    build_fixture_models(dirs.models)
+    app = QApplication(sys.argv)
+    used = install_translator(app, language)
+    hearth = Hearth(dirs).open()
+    card = hearth.import_file(full_body_card(home / "marin.png"))
+    window = MainWindow(hearth, language=used)
+    window.resize(1100, 760)
+    window.show()
+    out = Path(folder)
+
+    def chat() -> None:
+        if window.conversation is None or not window.chat.send.isEnabled():
+            QTimer.singleShot(200, chat)
+            return
+        window.chat.input.setText("你好，任！今天海边怎么样？" if used == "zh" else
+                                  "Hello Wren! How was the sea today?")
+        window.chat.send.click()
+        QTimer.singleShot(200, replied)
+
+    def replied() -> None:
+        history = window.conversation.history
+        if not history or history[-1].role != "assistant" or window.chat.stop.isEnabled():
+            QTimer.singleShot(200, replied)
+            return
+        window.grab().save(str(out / f"chat-{used}.png"))
+        window.settings_button.click()
+        QTimer.singleShot(500, settings)
+
+    def settings() -> None:
+        dialog = window.settings_dialog
+        dialog.user_name.setText("Sam")
+        dialog.grab().save(str(out / f"settings-{used}.png"))
+        dialog.reject()
+        window.populate_library(select=card)
+        QTimer.singleShot(300, details)
+
+    def details() -> None:
+        if window.persona is None or window.persona.id != card:
+            QTimer.singleShot(200, details)
+            return
+        window.details_button.click()
+        QTimer.singleShot(500, shoot_details)
+
+    def shoot_details() -> None:
+        box = window.details_box[0]
+        box.grab().save(str(out / f"persona-{used}.png"))
+        box.close()
+        app.quit()
+
+    QTimer.singleShot(300, chat)
+    app.exec()
+    hearth.close()
+    if pulse is not None:
+        pulse.stop()
+    return 0
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[2] == "screens":
+        raise SystemExit(window_screens(sys.argv[1], *sys.argv[3:4]))
     if len(sys.argv) > 2 and sys.argv[2] == "setup":
         raise SystemExit(setup_screen(sys.argv[1]))
     raise SystemExit(main(sys.argv[1] if len(sys.argv) > 1 else "call-view.png",
