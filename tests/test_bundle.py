@@ -297,7 +297,7 @@ def test_not_a_zip_is_refused(tmp_path: Path, library: Path) -> None:
     rejected(path, library, "not a persona bundle")
 
 
-def test_hearth_import_and_hearth_file_on_the_command_line(tmp_path: Path, empty_home) -> None:
+def test_hearth_import_on_the_command_line(tmp_path: Path, empty_home) -> None:
     env = {**os.environ, "HEARTH_HOME": str(empty_home.root)}
 
     def run(*args: str) -> subprocess.CompletedProcess:
@@ -308,7 +308,7 @@ def test_hearth_import_and_hearth_file_on_the_command_line(tmp_path: Path, empty
     assert done.returncode == 0, done.stderr
     assert "Installed Ada Byron" in done.stdout and "unverified" in done.stdout
     assert "Example Estate" in done.stdout
-    again = run(str(bundle(tmp_path, "ada3.persona", version=3)))  # hearth FILE.persona
+    again = run("import", str(bundle(tmp_path, "ada3.persona", version=3)))
     assert again.returncode == 0 and "replaces version 1" in again.stdout
     bad = tmp_path / "bad.persona"
     bad.write_bytes(b"nope")

@@ -280,3 +280,61 @@ def test_personas_are_managed_in_the_window(window, qtbot, tmp_path: Path, monke
     qtbot.waitUntil(lambda: not any("Nell" in window.library.item(i).text()
                                     for i in range(window.library.count())), timeout=10000)
     assert [t.text for t in window.hearth.store.turns(persona_id)] == ["keep this"]
+
+
+def test_a_double_clicked_persona_goes_to_the_running_window(window, qtbot,
+                                                             tmp_path: Path) -> None:
+    """`hearth FILE.persona` (what the desktop runs on a double-click) opens the window's
+    import preview; with Hearth already running, the file goes to that window, which comes
+    to the front, and the second launch ends at once."""
+    import os
+    import subprocess
+    import sys
+
+    from desktop.ui.instance import InstanceServer, server_name
+
+    received: list[list[str]] = []
+    server = InstanceServer(server_name(window.hearth.dirs.root))
+    server.files_received.connect(received.append)
+    server.files_received.connect(window.import_files)
+    path = bundle(tmp_path, "ada.persona")
+    env = {**os.environ, "HEARTH_HOME": str(window.hearth.dirs.root)}
+    second = subprocess.Popen([sys.executable, "-m", "desktop.cli", str(path)],
+                              cwd=Path(__file__).resolve().parent.parent, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    qtbot.waitUntil(lambda: second.poll() is not None, timeout=30000)
+    assert second.returncode == 0, second.stderr.read()
+    qtbot.waitUntil(lambda: bool(received), timeout=10000)
+    assert received == [[str(path.resolve())]]
+    qtbot.waitUntil(lambda: window.pending_import is not None, timeout=30000)  # the preview
+    box, _install = window.pending_import
+    assert "Ada Byron" in box.text()
+    box.close()
+
+
+def test_hearth_file_opens_the_windows_import_preview(qtbot, gui_hearth, pulse,
+                                                       tmp_path: Path) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.ui import run
+
+    path = bundle(tmp_path, "ada.persona")
+    app = QApplication.instance()
+    seen: dict = {}
+
+    def check() -> None:
+        windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow)
+                   and w.isVisible()]
+        if windows and windows[-1].pending_import is not None:
+            seen["text"] = windows[-1].pending_import[0].text()
+            windows[-1].pending_import[0].close()
+            windows[-1].close()
+            app.quit()
+            return
+        QTimer.singleShot(100, check)
+
+    QTimer.singleShot(100, check)
+    QTimer.singleShot(60000, app.quit)  # never hang the suite
+    assert run.run_gui(hearth=gui_hearth, open_files=[str(path)]) == 0
+    assert "Ada Byron" in seen.get("text", "")  # the preview, not a terminal import

@@ -28,8 +28,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    if len(argv) == 1 and argv[0].endswith(".persona"):
-        argv = ["import", *argv]  # `hearth FILE.persona`, as the installers register it
+    if len(argv) == 1 and argv[0].lower().endswith((".persona", ".charx")):
+        # `hearth FILE.persona`, as the desktop opens a double-clicked file: the window's
+        # import preview (Install / Cancel), in the running window if there is one.
+        from desktop.ui.run import run_gui
+
+        return run_gui(open_files=argv)
     args = parser.parse_args(argv)
     if not args.verbose:
         from desktop.logs import route_native_stderr

@@ -11,6 +11,7 @@ from desktop.app import Hearth
 from desktop.errors import HearthError
 from desktop.paths import DataDirs, asset_path
 from desktop.settings import Settings
+from desktop.ui.instance import InstanceServer, hand_over, server_name
 from desktop.ui.main_window import MainWindow
 
 
@@ -26,10 +27,17 @@ def install_translator(app: QApplication, language: str | None) -> str:
     return "en"
 
 
-def run_gui(language: str | None = None, hearth: Hearth | None = None) -> int:
+def run_gui(language: str | None = None, hearth: Hearth | None = None,
+            open_files: list[str] | None = None) -> int:
+    """The window. ``open_files`` (a .persona or card the desktop handed over) go to its
+    import preview; if a Hearth window already runs on this data folder, they go to that one,
+    which comes to the front, and this launch ends."""
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Hearth")
     dirs = DataDirs.default() if hearth is None else hearth.dirs
+    name = server_name(dirs.root)
+    if hearth is None and hand_over(name, list(open_files or [])):
+        return 0
     settings = Settings.load(dirs.root)
     used = install_translator(app, language or settings.language)
     if hearth is None:
@@ -41,6 +49,19 @@ def run_gui(language: str | None = None, hearth: Hearth | None = None) -> int:
             QMessageBox.critical(None, "Hearth", f"{error.problem}\n\n{error.fix}")
             return 1
     windows = [open_window(app, hearth, used)]
+    server = InstanceServer(name, app)
+
+    def received(files: list[str]) -> None:
+        window = windows[-1]
+        window.showNormal()
+        window.raise_()
+        window.activateWindow()
+        if files:
+            window.import_files(files)
+
+    server.files_received.connect(received)
+    if open_files:
+        windows[-1].import_files(list(open_files))
 
     def relanguage(code: str) -> None:
         # Every label is translated when a widget is made: the window is made again, in the
