@@ -312,29 +312,29 @@ def test_a_double_clicked_persona_goes_to_the_running_window(window, qtbot,
     box.close()
 
 
-def test_hearth_file_opens_the_windows_import_preview(qtbot, gui_hearth, pulse,
-                                                       tmp_path: Path) -> None:
-    from PySide6.QtCore import QTimer
+def test_hearth_file_opens_the_windows_import_preview_and_a_language_rebuilds_it(
+        qtbot, gui_hearth, pulse, tmp_path: Path) -> None:
+    from PySide6.QtCore import QTranslator
     from PySide6.QtWidgets import QApplication
 
-    from desktop.ui import run
+    from desktop.ui.instance import server_name
+    from desktop.ui.run import start_windows
 
     path = bundle(tmp_path, "ada.persona")
     app = QApplication.instance()
-    seen: dict = {}
-
-    def check() -> None:
-        windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow)
-                   and w.isVisible()]
-        if windows and windows[-1].pending_import is not None:
-            seen["text"] = windows[-1].pending_import[0].text()
-            windows[-1].pending_import[0].close()
-            windows[-1].close()
-            app.quit()
-            return
-        QTimer.singleShot(100, check)
-
-    QTimer.singleShot(100, check)
-    QTimer.singleShot(60000, app.quit)  # never hang the suite
-    assert run.run_gui(hearth=gui_hearth, open_files=[str(path)]) == 0
-    assert "Ada Byron" in seen.get("text", "")  # the preview, not a terminal import
+    windows = start_windows(app, gui_hearth, "en", server_name(gui_hearth.dirs.root),
+                            [str(path)])
+    try:
+        qtbot.waitUntil(lambda: windows[-1].pending_import is not None, timeout=30000)
+        box = windows[-1].pending_import[0]
+        assert "Ada Byron" in box.text()  # the preview, not a terminal import
+        box.close()
+        first = windows[-1]
+        first.language_changed.emit("zh")  # what Settings does on a new language
+        assert windows[-1] is not first and windows[-1].chat_button.text() == "聊天"
+        assert not first.isVisible()
+    finally:
+        for window in windows:
+            window.close()
+        for translator in app.findChildren(QTranslator):
+            app.removeTranslator(translator)

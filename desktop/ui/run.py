@@ -48,7 +48,19 @@ def run_gui(language: str | None = None, hearth: Hearth | None = None,
             # Nothing to show yet but this: say what is wrong and what to do, then exit.
             QMessageBox.critical(None, "Hearth", f"{error.problem}\n\n{error.fix}")
             return 1
-    windows = [open_window(app, hearth, used)]
+    windows = start_windows(app, hearth, used, name, open_files)
+    try:
+        return app.exec()
+    finally:
+        windows.clear()
+        hearth.close()
+
+
+def start_windows(app: QApplication, hearth: Hearth, language: str, name: str,
+                  open_files: list[str] | None = None) -> list[MainWindow]:
+    """The window, listening for later launches; returns the list that always ends with the
+    window shown now (a language change replaces it)."""
+    windows = [open_window(app, hearth, language)]
     server = InstanceServer(name, app)
 
     def received(files: list[str]) -> None:
@@ -74,10 +86,7 @@ def run_gui(language: str | None = None, hearth: Hearth | None = None,
         windows[-1].language_changed.connect(relanguage)
 
     windows[-1].language_changed.connect(relanguage)
-    try:
-        return app.exec()
-    finally:
-        hearth.close()
+    return windows
 
 
 def open_window(app: QApplication, hearth: Hearth, language: str) -> MainWindow:
