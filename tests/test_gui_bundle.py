@@ -329,6 +329,12 @@ def test_hearth_file_opens_the_windows_import_preview_and_a_language_rebuilds_it
         box = windows[-1].pending_import[0]
         assert "Ada Byron" in box.text()  # the preview, not a terminal import
         box.close()
+        windows[-1].pending_import = None
+        from PySide6.QtGui import QFileOpenEvent
+
+        QApplication.sendEvent(app, QFileOpenEvent(str(path)))  # how macOS hands a file over
+        qtbot.waitUntil(lambda: windows[-1].pending_import is not None, timeout=30000)
+        windows[-1].pending_import[0].close()
         first = windows[-1]
         first.language_changed.emit("zh")  # what Settings does on a new language
         assert windows[-1] is not first and windows[-1].chat_button.text() == "聊天"

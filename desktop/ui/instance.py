@@ -8,7 +8,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 HANDOVER_TIMEOUT_MS = 1500
@@ -32,6 +32,19 @@ def hand_over(name: str, files: list[str]) -> bool:
     socket.waitForBytesWritten(HANDOVER_TIMEOUT_MS)
     socket.disconnectFromServer()
     return True
+
+
+class FileOpenEvents(QObject):
+    """macOS hands a double-clicked file to the running app as a FileOpen event, not as an
+    argument: the same ``files_received`` as a second launch."""
+
+    files_received = Signal(list)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FileOpen:
+            self.files_received.emit([event.file()])
+            return True
+        return False
 
 
 class InstanceServer(QObject):

@@ -11,7 +11,7 @@ from desktop.app import Hearth
 from desktop.errors import HearthError
 from desktop.paths import DataDirs, asset_path
 from desktop.settings import Settings
-from desktop.ui.instance import InstanceServer, hand_over, server_name
+from desktop.ui.instance import FileOpenEvents, InstanceServer, hand_over, server_name
 from desktop.ui.main_window import MainWindow
 
 
@@ -72,6 +72,9 @@ def start_windows(app: QApplication, hearth: Hearth, language: str, name: str,
             window.import_files(files)
 
     server.files_received.connect(received)
+    opened = FileOpenEvents(app)
+    app.installEventFilter(opened)
+    opened.files_received.connect(received)
     if open_files:
         windows[-1].import_files(list(open_files))
 
