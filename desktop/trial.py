@@ -19,6 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from desktop.child import child_command
 from desktop.errors import HearthError
 
 # kind -> the module whose trial_load_child(path) loads it
@@ -71,7 +72,7 @@ def trial_load(kind: str, path: Path) -> None:
     memory = _weights_size(path) * 2 + (3 << 30)
     env = {**os.environ, "HEARTH_SIDELOAD_MEMORY": str(memory)}
     try:
-        done = subprocess.run([sys.executable, "-m", "desktop.trial", kind, str(path)],
+        done = subprocess.run(child_command("desktop.trial", kind, str(path)),
                               capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, env=env)
     except subprocess.TimeoutExpired as error:
         raise ModelRejected(f"{path.name} took longer than {CHILD_TIMEOUT_S} s to load.",

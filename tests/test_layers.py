@@ -16,7 +16,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "desktop"
 FOUNDATION = ("desktop.errors", "desktop.paths", "desktop.text", "desktop.timestamps",
-              "desktop.settings", "desktop.machine", "desktop.budget", "desktop.trial")
+              "desktop.settings", "desktop.machine", "desktop.budget", "desktop.trial",
+              "desktop.child", "desktop.logs")
 ENGINES = ("desktop.brain", "desktop.voice", "desktop.face", "desktop.memory", "desktop.call",
            "desktop.personas")
 ABOVE_ENGINES = ("desktop.app", "desktop.doctor", "desktop.models", "desktop.bench",

@@ -181,3 +181,33 @@ def test_a_lone_onnx_is_taken_for_what_its_graph_is(fixture_models: Path, empty_
     assert refused.returncode == 1 and "has no use for" in refused.stderr
     for leak in ("Unusable", "Error", "Traceback", ".."):
         assert leak not in refused.stderr, refused.stderr
+
+
+def test_child_processes_start_the_same_way_inside_a_frozen_app(fixture_models: Path,
+                                                                tmp_path: Path,
+                                                                monkeypatch) -> None:
+    """In a frozen app sys.executable is Hearth itself, and `-m desktop.trial` would launch
+    another Hearth: children go through Hearth's hidden `--child` instead."""
+    import stat
+
+    from desktop.child import child_command
+    from desktop.trial import trial_load
+
+    assert child_command("desktop.trial", "gguf", "x") == [sys.executable, "-m",
+                                                           "desktop.trial", "gguf", "x"]
+    frozen = tmp_path / "hearth"  # stands in for the frozen binary: `hearth ARGS`
+    frozen.write_text(f"#!/bin/sh\ncd {ROOT}\nexec {sys.executable} -m desktop.cli \"$@\"\n")
+    frozen.chmod(frozen.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(frozen))
+    assert child_command("desktop.trial", "gguf", "x")[:3] == [str(frozen), "--child",
+                                                              "desktop.trial"]
+    trial_load("gguf", fixture_models / "llm" / "hearth-tiny.gguf")  # loads, through --child
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"GGUF" + b"\0" * 64)
+    with pytest.raises(ModelRejected, match="rejected"):
+        trial_load("gguf", bad)
+    monkeypatch.undo()
+    refused = subprocess.run([sys.executable, "-m", "desktop.cli", "--child", "os"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "not one of Hearth's child processes" in refused.stderr

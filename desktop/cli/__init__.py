@@ -28,6 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--child"]:  # a child process of a frozen Hearth (desktop.trial)
+        from desktop.child import run_child
+
+        return run_child(argv[1:])
     if len(argv) == 1 and argv[0].lower().endswith((".persona", ".charx")):
         # `hearth FILE.persona`, as the desktop opens a double-clicked file: the window's
         # import preview (Install / Cancel), in the running window if there is one.

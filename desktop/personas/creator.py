@@ -11,13 +11,13 @@ import base64
 import json
 import os
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from desktop.child import child_command
 from desktop.face.contract import DEFAULT_RIG
 from desktop.personas.archive import BundleRejected
 from desktop.personas.bundle import build_bundle
@@ -114,7 +114,7 @@ def _portrait_png(photo: bytes) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "photo"
         path.write_bytes(photo)
-        done = subprocess.run([sys.executable, "-m", "desktop.personas.image_check", str(path)],
+        done = subprocess.run(child_command("desktop.personas.image_check", str(path)),
                               capture_output=True, text=True, timeout=60)
         if done.returncode != 0:
             reason = (done.stderr.strip().splitlines() or ["it could not be decoded"])[-1]

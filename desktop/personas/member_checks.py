@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from desktop.child import child_command
 from desktop.personas.archive import BundleRejected, check_name
 
 
@@ -128,9 +129,8 @@ def check_face(staging: Path, manifest: dict, listed: set[str]) -> None:
 def check_image(path: Path, name: str) -> None:
     """Decode an image in a child process with a pixel cap; it is re-encoded as PNG there."""
     import subprocess
-    import sys
 
-    done = subprocess.run([sys.executable, "-m", "desktop.personas.image_check", str(path)],
+    done = subprocess.run(child_command("desktop.personas.image_check", str(path)),
                           capture_output=True, text=True, timeout=60)
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or ["it could not be decoded"])[-1]
