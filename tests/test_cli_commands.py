@@ -122,3 +122,37 @@ def test_native_messages_go_to_the_log_and_hearths_own_to_the_terminal(tmp_path:
     assert "a message for the user" in done.stderr and "noise" not in done.stderr
     logged = (tmp_path / "native.log").read_text()
     assert "ALSA lib pcm.c: noise" in logged and "ggml: more noise" in logged
+
+
+def test_the_desktop_entry_registers_hearth_and_the_persona_file_type(tmp_path: Path) -> None:
+    """The portable tarball's `hearth --install-desktop-entry`: a menu entry, icons in the
+    hicolor sizes, and `*.persona` as application/x-hearth-persona opening in Hearth; the
+    uninstall removes exactly that."""
+    import configparser
+    import shutil
+
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "share")}
+    done = subprocess.run([sys.executable, "-m", "desktop.cli", "--install-desktop-entry"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    share = tmp_path / "share"
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.read(share / "applications" / "org.hearth.Hearth.desktop")
+    fields = entry["Desktop Entry"]
+    assert fields["Type"] == "Application" and fields["Name"] == "Hearth"
+    assert fields["Exec"].endswith(" %f") and fields["Icon"] == "org.hearth.Hearth"
+    assert fields["MimeType"] == "application/x-hearth-persona;"
+    for size in (16, 48, 256):
+        icon = share / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "org.hearth.Hearth.png"
+        assert icon.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        import cv2
+        assert cv2.imread(str(icon), cv2.IMREAD_UNCHANGED).shape[:2] == (size, size)
+    package = (share / "mime" / "packages" / "org.hearth.Hearth.xml").read_text()
+    assert 'type="application/x-hearth-persona"' in package and '"*.persona"' in package
+    if shutil.which("update-mime-database"):  # the desktop's own database knows the type now
+        globs = (share / "mime" / "globs2").read_text()
+        assert "application/x-hearth-persona:*.persona" in globs
+    removed = subprocess.run([sys.executable, "-m", "desktop.cli", "--uninstall-desktop-entry"],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert removed.returncode == 0 and "Removed 8 file(s)" in removed.stdout
+    assert not (share / "applications" / "org.hearth.Hearth.desktop").exists()

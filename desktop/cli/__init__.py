@@ -28,6 +28,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] in (["--install-desktop-entry"], ["--uninstall-desktop-entry"]):
+        from desktop.cli.desktop_entry import install_desktop_entry, uninstall_desktop_entry
+
+        if argv[0] == "--install-desktop-entry":
+            files = install_desktop_entry()
+            print(f"Hearth is in your desktop's menu, and .persona files open in it "
+                  f"({files[0]}).")
+        else:
+            files = uninstall_desktop_entry()
+            print(f"Removed {len(files)} file(s): Hearth's menu entry, icon and file type.")
+        return 0
     if argv[:1] == ["--child"]:  # a child process of a frozen Hearth (desktop.trial)
         from desktop.child import run_child
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from PySide6.QtCore import QLocale, QTranslator
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop.app import Hearth
@@ -34,6 +35,7 @@ def run_gui(language: str | None = None, hearth: Hearth | None = None,
     which comes to the front, and this launch ends."""
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Hearth")
+    app.setWindowIcon(app_icon())
     dirs = DataDirs.default() if hearth is None else hearth.dirs
     name = server_name(dirs.root)
     if hearth is None and hand_over(name, list(open_files or [])):
@@ -103,3 +105,14 @@ def switch_translator(app: QApplication, language: str | None) -> str:
         app.removeTranslator(translator)
         translator.deleteLater()
     return install_translator(app, language)
+
+
+def app_icon() -> QIcon:
+    from desktop.cli.desktop_entry import draw_icon
+
+    icon = QIcon()
+    for size in (32, 64, 256):
+        pixmap = QPixmap()
+        pixmap.loadFromData(draw_icon(size), "PNG")
+        icon.addPixmap(pixmap)
+    return icon
