@@ -348,8 +348,7 @@ def _copy_table(source: sqlite3.Connection, target: sqlite3.Connection, table: s
     if table == "turn_memories":  # WITHOUT ROWID, and small: all of it or what comes first
         try:
             for row in source.execute(f"SELECT {names} FROM {table}"):
-                target.execute(insert, row)
-                copied += 1
+                copied += target.execute(insert, row).rowcount
         except sqlite3.DatabaseError:
             holes += 1
         report.recovered[table] = copied
@@ -364,8 +363,12 @@ def _copy_table(source: sqlite3.Connection, target: sqlite3.Connection, table: s
             for row in source.execute(
                     f"SELECT rowid, {names} FROM {table} WHERE rowid > ? ORDER BY rowid",
                     (after,)):
-                target.execute(insert, row[1:])
-                copied += 1
+                if row[0] <= after:
+                    # Rowids only grow: a smaller one was read from a zeroed or damaged page
+                    # (rowid 0 from the padding of a truncated file). Not a row: a hole.
+                    raise sqlite3.DatabaseError("rowids out of order on a damaged page")
+                # Counted as copied only if it went in (a duplicate id is ignored).
+                copied += target.execute(insert, row[1:]).rowcount
                 after, step = row[0], 1
             break
         except sqlite3.DatabaseError:
