@@ -344,3 +344,14 @@ def test_hearth_file_opens_the_windows_import_preview_and_a_language_rebuilds_it
             window.close()
         for translator in app.findChildren(QTranslator):
             app.removeTranslator(translator)
+
+
+def test_the_creators_language_follows_the_window(window, qtbot) -> None:
+    from desktop.ui.creator_view import CreatorDialog
+
+    window.language = "zh"
+    creator = CreatorDialog(window.hearth, window)
+    qtbot.addWidget(creator)
+    assert creator.language.currentText() == "zh"
+    window.language = "en"
+    assert CreatorDialog(window.hearth, window).language.currentText() == "en"

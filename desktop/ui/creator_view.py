@@ -124,6 +124,8 @@ class CreatorDialog(QDialog):
         self.name = QLineEdit()
         self.language = QComboBox()
         self.language.addItems(["en", "zh"])
+        # A new persona speaks the user's language unless they choose otherwise.
+        self.language.setCurrentText("zh" if getattr(parent, "language", "en") == "zh" else "en")
         self.description = QPlainTextEdit()
         self.description.setPlaceholderText(self.tr("Who is this persona? About 200 characters."))
         self.counter = QLabel("0 / 200")
