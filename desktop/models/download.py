@@ -272,44 +272,60 @@ def network_problem(error: BaseException, url: str) -> DownloadError | None:
     name), when trying again at once cannot help: no network, a name that cannot be looked
     up, a server that refuses, a secure connection that fails. None for a connection that
     was made and dropped (worth resuming)."""
+    host = urlparse(url).hostname or url
+    kind = _unreachable_kind(error)
+    if kind is None:
+        return None
+    problem, fix = {
+        "lookup": (f"Hearth cannot find {host}: its name cannot be looked up, so this "
+                   "computer seems to be offline.", OFFLINE_FIX),
+        "offline": (f"This computer has no network connection to {host}.", OFFLINE_FIX),
+        "refused": (f"{host} refused the connection.", "The server may be down; try again "
+                    "later, or choose model files you already have."),
+        "certificate": (f"The secure connection to {host} failed: its certificate could not "
+                        "be checked.", TLS_FIX),
+        "tls": (f"The secure connection to {host} failed.", TLS_FIX),
+    }[kind]
+    return DownloadError(problem, fix)
+
+
+TLS_FIX = ("Check the computer's date and time, and the network (a hotel or office sign-in "
+           "page can cause this). Nothing was downloaded.")
+
+
+def _unreachable_kind(error: BaseException) -> str | None:
+    """The cause behind a transport error, from the exception chain, else from its words
+    (httpx sometimes keeps only those)."""
     import errno
     import socket
     import ssl
 
-    host = urlparse(url).hostname or url
     cause: BaseException | None = error
-    seen = 0
-    while cause is not None and seen < 10:
+    for _ in range(10):
+        if cause is None:
+            break
         if isinstance(cause, socket.gaierror):
-            return DownloadError(f"Hearth cannot find {host}: its name cannot be looked up, "
-                                 "so this computer seems to be offline.", OFFLINE_FIX)
+            return "lookup"
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return "certificate"
         if isinstance(cause, ssl.SSLError):
-            return DownloadError(
-                f"The secure connection to {host} failed: its certificate could not be "
-                "checked.", "Check the computer's date and time, and the network (a hotel or "
-                "office sign-in page can cause this). Nothing was downloaded.")
+            return "tls"
         if isinstance(cause, ConnectionRefusedError):
-            return DownloadError(f"{host} refused the connection.",
-                                 "The server may be down; try again later, or choose model "
-                                 "files you already have.")
+            return "refused"
         if isinstance(cause, OSError) and cause.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH,
                                                           errno.ENETDOWN):
-            return DownloadError(f"This computer has no network connection to {host}.",
-                                 OFFLINE_FIX)
-        cause, seen = cause.__cause__ or cause.__context__, seen + 1
-    text = str(error).lower()  # httpx may carry only the words of the cause
-    if "name or service not known" in text or "getaddrinfo" in text or (
-            "temporary failure in name resolution" in text):
-        return DownloadError(f"Hearth cannot find {host}: its name cannot be looked up, so "
-                             "this computer seems to be offline.", OFFLINE_FIX)
+            return "offline"
+        cause = cause.__cause__ or cause.__context__
+    text = str(error).lower()
+    if any(words in text for words in ("name or service not known", "getaddrinfo",
+                                       "temporary failure in name resolution")):
+        return "lookup"
     if "connection refused" in text:
-        return DownloadError(f"{host} refused the connection.",
-                             "The server may be down; try again later, or choose model files "
-                             "you already have.")
-    if "ssl" in text or "certificate" in text:
-        return DownloadError(f"The secure connection to {host} failed.",
-                             "Check the computer's date and time, and the network. Nothing was "
-                             "downloaded.")
+        return "refused"
+    if "certificate" in text:
+        return "certificate"
+    if "ssl" in text:
+        return "tls"
     return None
 
 
