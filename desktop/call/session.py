@@ -280,8 +280,8 @@ class Conversation:
             history = self.state.history
             if len(history) < 2 or history[-1].role != "assistant":
                 return 0
-            index = self.state.last_user_message(
-                next((m.text for m in reversed(history) if m.role == "user"), ""))
+            index = next((i for i in range(len(history) - 1, -1, -1)
+                          if history[i].role == "user"), None)
             if index is None:
                 return 0
             user_text = history[index].text

@@ -48,6 +48,28 @@ def setup_screen(target: str) -> int:
     return 0
 
 
+def private_sound_server(microphone: bool = False):
+    """A private PulseAudio server with a null sink, so the persona has a speaker even on a
+    machine without one (None if PulseAudio cannot start). ``microphone``: a second sink
+    whose monitor is the microphone, for a shot that 'speaks' into it."""
+    from desktop.fixtures.pulse import PulseServer
+
+    try:
+        pulse = PulseServer().start()
+    except RuntimeError:
+        return None
+    pulse.apply_to_environment()
+    if microphone:
+        try:
+            pulse.load_module("module-null-sink", "sink_name=hearth_mic", "rate=48000",
+                              "channels=1")
+            pulse.set_default_source("hearth_mic.monitor")
+        except RuntimeError:
+            pulse.stop()
+            return None
+    return pulse
+
+
 def full_body_card(path: Path) -> Path:
     """A drawn full-body character card (2:3 PNG with a chara chunk): our own artwork."""
     import base64
@@ -103,18 +125,7 @@ def main(target: str, scene: str = "call", face_dir: str | None = None) -> int:
     from desktop.paths import DataDirs
     from desktop.ui.main_window import MainWindow
 
-    pulse = None
-    try:  # a private null sink, so the call has a speaker even on a machine without one
-        from desktop.fixtures.pulse import PulseServer
-
-        pulse = PulseServer().start()
-        pulse.apply_to_environment()
-        # A second sink whose monitor is the microphone: the shot 'speaks' into it.
-        pulse.load_module("module-null-sink", "sink_name=hearth_mic", "rate=48000",
-                          "channels=1")
-        pulse.set_default_source("hearth_mic.monitor")
-    except RuntimeError:
-        pulse = None
+    pulse = private_sound_server(microphone=True)
     dirs = DataDirs(home).ensure()
     build_fixture_models(dirs.models)
     if scene == "card":
@@ -226,14 +237,7 @@ def window_screens(folder: str, language: str = "en") -> int:
     from desktop.ui.main_window import MainWindow
     from desktop.ui.run import install_translator
 
-    pulse = None
-    try:  # a private null sink: the persona has a speaker, as on a user's machine
-        from desktop.fixtures.pulse import PulseServer
-
-        pulse = PulseServer().start()
-        pulse.apply_to_environment()
-    except RuntimeError:
-        pulse = None
+    pulse = private_sound_server()
     dirs = DataDirs(home).ensure()
     build_fixture_models(dirs.models)
     app = QApplication(sys.argv)
