@@ -71,9 +71,7 @@ class Banner(QLabel):
         if not self.missing_models or self._details:
             links.append(self._link(folder, self.tr("Open the models folder")))
         if self.notices:
-            read = self.tr("I have read this")
-            links.insert(0, f"<a href='{DISMISS_NOTICES}' style='color:#ffe08a'>"
-                            f"{html.escape(read)}</a>")
+            links.insert(0, self._link(DISMISS_NOTICES, self.tr("I have read this")))
         self.setText(f"<b>{html.escape(title)}</b><ul>{items}</ul>" + " &nbsp; ".join(links))
         self.show()
 
