@@ -29,7 +29,8 @@ def v2_card(name: str = "Captain Mira") -> dict:
         "first_mes": "Ahoy, {{user}}! I'm {{char}}.",
         "mes_example": "<START>\n{{user}}: Hi\n{{char}}: Welcome aboard, friend.",
         "creator_notes": "keep", "system_prompt": "", "post_history_instructions": "",
-        "alternate_greetings": ["Hello sailor"], "tags": ["sea"], "creator": "Jo Maker",
+        "alternate_greetings": ["Hello sailor", "*{{char}} waves.* Over here, {{user}}!", 7],
+        "tags": ["sea"], "creator": "Jo Maker",
         "character_version": "1.2", "extensions": {"some.tool": {"keep": True}},
         "character_book": {"entries": [
             {"keys": ["ship", "Gull"], "content": "{{char}}'s ship is the Grey Gull.",
@@ -68,6 +69,8 @@ def test_a_v2_png_card_becomes_an_unverified_persona_that_can_chat(hearth, tmp_p
     assert persona.name() == "Captain Mira" and not persona.verified
     assert persona.license["subject"] == "fictional" and persona.owner == "Jo Maker"
     assert persona.greeting() == "Ahoy, you! I'm Captain Mira."
+    assert persona.greetings_in("en") == ["Ahoy, you! I'm Captain Mira.", "Hello sailor",
+                                          "*Captain Mira waves.* Over here, you!"]
     assert persona.sample_lines == ["Welcome aboard, friend."]
     assert [entry.text for entry in persona.lore] == ["Captain Mira's ship is the Grey Gull."]
     kept = json.loads((hearth.dirs.personas / persona_id / "card.json").read_text())
@@ -77,10 +80,17 @@ def test_a_v2_png_card_becomes_an_unverified_persona_that_can_chat(hearth, tmp_p
     conversation.sampling = Sampling(seed=1, max_tokens=8)
     conversation.start()
     try:
+        # The user swiped to another greeting and answered it: the chat begins with it.
+        conversation.greeting = persona.greetings_in("en")[2]
+        conversation.open_with_greeting()
         turn = conversation.say("Tell me about your ship")
         assert events.wait_for(ReplyFinished, turn_id=turn).full_text
+        assert conversation.history[0].text == "*Captain Mira waves.* Over here, you!"
     finally:
         conversation.close()
+    assert [(t.role, t.text) for t in hearth.store.turns(persona_id)][:2] == [
+        ("assistant", "*Captain Mira waves.* Over here, you!"),
+        ("user", "Tell me about your ship")]
     with pytest.raises(BundleRejected, match="already installed"):
         hearth.import_file(tmp_path / "mira.png")
 

@@ -75,7 +75,8 @@ def test_forget_everything_empties_the_view_and_the_open_conversation(window, qt
     window.chat.input.setText("Remember that I love kites.")
     window.chat.send.click()
     qtbot.waitUntil(lambda: window.conversation.history[-1].role == "assistant", timeout=30000)
-    qtbot.waitUntil(lambda: len(window.hearth.store.turns(WREN)) == 2, timeout=10000)
+    # The greeting it answered, the message and the reply.
+    qtbot.waitUntil(lambda: len(window.hearth.store.turns(WREN)) == 3, timeout=10000)
     window.memory_button.click()
     dialog = window.memory_dialog
     qtbot.waitUntil(lambda: dialog.fact_list.count() >= 2, timeout=10000)

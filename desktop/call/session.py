@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 from desktop.brain.engine import LanguageEngine, prompt_cache
@@ -43,6 +44,7 @@ from desktop.call.speech import SpeechStage
 from desktop.call.stages import StageThread
 from desktop.call.state import CallState, Reply
 from desktop.face.animator import FaceAnimator
+from desktop.memory.records import Turn
 from desktop.memory.store import Store
 from desktop.personas.library import Persona
 from desktop.voice.audio_out import AudioOutput
@@ -79,6 +81,9 @@ class Conversation:
         self.monitor = PlaybackMonitor(self.state, self.recorder)
         self.held = HeldTurns(self.state, self.speech, self.memory, self.animator)
         self._call_id = None  # Future of the current call's row id
+        # The opening the user chose among the persona's greetings (swiped in an empty chat):
+        # what a call greets with, and what a chat begins with.
+        self.greeting = persona.greeting(self.language)
 
     # The parts other code reads: one place each.
     @property
@@ -125,9 +130,7 @@ class Conversation:
     # -- lifecycle --------------------------------------------------------------
     def start(self) -> Conversation:
         if self.store is not None:
-            for turn in self.store.turns(self.persona.id, limit=40, this_chat=True):
-                if turn.text:
-                    self.state.history.append(Message(turn.role, turn.text))
+            self._load_history()
             if self.persona.lore:
                 self.store.sync_lore(self.persona.id,
                                      [(entry.keys, entry.text) for entry in self.persona.lore])
@@ -173,6 +176,15 @@ class Conversation:
         self.store.end_call(call_id)
         if summarize:
             self.memory.after_call(call_id)
+
+    def _load_history(self) -> list[Turn]:
+        """The context is this chat's newest turns, as the store keeps them (Hearth's own
+        instructions, such as a teen ceiling, stay after them). Returns those turns."""
+        turns = [t for t in self.store.turns(self.persona.id, limit=40, this_chat=True)
+                 if t.text]
+        ours = [m for m in self.state.history if m.role == "system"]
+        self.state.history[:] = [Message(turn.role, turn.text) for turn in turns] + ours
+        return turns
 
     def _settle(self) -> None:
         if self.llm is not None:
@@ -239,11 +251,45 @@ class Conversation:
             self.brain.draft = partial_text
             self._brain.put(Draft())
 
+    def open_with_greeting(self) -> None:
+        """The user answers the greeting an empty chat shows: it becomes the chat's first
+        message (in the context and the store), so the reply follows from the scene it set.
+        Its TurnSaved carries turn 0: the opening is no reply to a turn."""
+        with self.state.lock:
+            if not self.greeting or any(m.role in ("user", "assistant")
+                                        for m in self.state.history):
+                return
+            self.state.history.insert(0, Message("assistant", self.greeting))
+            self.recorder.save(0, "assistant", self.greeting)
+
+    def edit_message(self, row_id: int, text: str) -> None:
+        """The user rewrote a saved message (``row_id`` in the store). Waits for the commit
+        (call it off the Qt thread); the context is rebuilt from the store."""
+        self._change_message(self.store.edit_turn(row_id, text.strip()))
+
+    def delete_message(self, row_id: int) -> None:
+        """The user deleted a saved message: it leaves the store and the context. What was
+        remembered from it stays in the memory view, where it can be forgotten."""
+        self._change_message(self.store.delete_turn(row_id))
+
+    def _change_message(self, commit) -> None:
+        # No reply may be written while the history it reads is rebuilt; the window keeps
+        # its input disabled until this returns, so no new message comes in between.
+        self.stop_speaking()
+        commit.result(timeout=30)
+        with self.state.lock:
+            turns = self._load_history()
+            # "Again" rewrites the newest reply, which may now be another one.
+            newest = Future()
+            newest.set_result(turns[-1].id if turns and turns[-1].role == "assistant" else None)
+            self.recorder.last_reply_row = newest
+        self._settle()
+
     def greet(self) -> int:
         """Speak the persona's greeting (a call just connected), and say that it is an AI:
         every call starts with that, whatever the persona's text says."""
         notice = self.duties.ai_notice()
-        text = " ".join(part for part in (self.persona.greeting(self.language), notice) if part)
+        text = " ".join(part for part in (self.greeting, notice) if part)
         self.stop_speaking()
         with self.state.lock:
             turn_id = self.control.begin(time.monotonic())
@@ -294,8 +340,8 @@ class Conversation:
             self.state.replies[turn_id] = reply
         row, self.recorder.last_reply_row = self.recorder.last_reply_row, None
         if row is not None and self.store is not None:
-            row.add_done_callback(lambda f: None if f.exception() else self.store.delete_turn(
-                f.result()))
+            row.add_done_callback(lambda f: None if f.exception() or f.result() is None
+                                  else self.store.delete_turn(f.result()))
         self._brain.put(UserText(turn_id, user_text))
         return turn_id
 

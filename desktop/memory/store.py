@@ -326,6 +326,13 @@ class Store:
         return self.submit(lambda conn: edit_fact(conn, fact_id, text=text,
                                                   importance=importance, pinned=pinned))
 
+    def edit_turn(self, turn_id: int, text: str) -> Future:
+        """The user rewrote one message: what it says from now on (and what the persona's
+        context reads), kept as said, without the words it replaced."""
+        return self.submit(lambda conn: conn.execute(
+            "UPDATE turns SET text = ?, full_text = ? WHERE id = ?",
+            (text, text, turn_id)) and None)
+
     def delete_turn(self, turn_id: int) -> Future:
         """Delete one message (secure_delete zeroes its page; facts it gave keep their text
         and lose only the link to it)."""

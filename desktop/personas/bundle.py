@@ -352,7 +352,7 @@ def _installed_version(folder: Path) -> int | None:
 def _persona_json(manifest: dict) -> dict:
     """The library's persona.json, from the verified manifest."""
     keys = ("id", "version", "names", "languages", "description", "personality", "greetings",
-            "sample_lines", "portrait", "face_rig", "voice", "license", "lore", "renderer",
-            "expressions", "face")
+            "alternate_greetings", "sample_lines", "portrait", "face_rig", "voice", "license",
+            "lore", "renderer", "expressions", "face")
     return {"format": "hearth-persona-installed-1",
             **{k: manifest[k] for k in keys if k in manifest}}

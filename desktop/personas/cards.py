@@ -32,6 +32,7 @@ from desktop.personas.archive import (
     check_name,
     strict_json,
 )
+from desktop.personas.library import MAX_GREETINGS
 
 MAX_CARD_FILE = 32 << 20
 MAX_CARD_JSON = 2 << 20
@@ -158,6 +159,8 @@ def card_to_persona(card: dict) -> dict:
                for line in _text(data.get("mes_example"), 20000).splitlines()
                if line.lower().startswith("{{char}}:") and line.split(":", 1)[1].strip()][:12]
     book = data.get("character_book") if isinstance(data.get("character_book"), dict) else {}
+    alternates = data.get("alternate_greetings")
+    alternates = alternates if isinstance(alternates, list) else []
     lore = [{"keys": [str(k) for k in entry.get("keys", [])][:20],
              "text": _macros(_text(entry.get("content"), 2000), name)}
             for entry in (book.get("entries") or [])[:200]
@@ -177,6 +180,9 @@ def card_to_persona(card: dict) -> dict:
         "languages": [language], "description": description or name,
         "personality": _macros(_text(data.get("personality")), name),
         "greetings": {language: _macros(_text(data.get("first_mes"), 1000), name)},
+        "alternate_greetings": {language: [
+            _macros(_text(text, 1000), name) for text in alternates[:MAX_GREETINGS]
+            if isinstance(text, str) and text.strip()]},
         "sample_lines": samples, "portrait": "portrait.png", "face_rig": DEFAULT_RIG,
         "voice": {}, "lore": lore,
         "license": {"subject": "fictional",
@@ -288,7 +294,6 @@ def _free_id(personas_dir: Path, persona_id: str) -> str:
 DROPPED = {
     "system_prompt": "its own system prompt",
     "post_history_instructions": "instructions after the history",
-    "alternate_greetings": "alternate greetings",
     "creator_notes": "the creator's notes",
     "group_only_greetings": "greetings for group chats",
 }

@@ -48,6 +48,8 @@ class Persona:
     renderer: str | None = None  # a face renderer (ONNX, contract hearth-face-v1) it brings
     face: str | None = None  # a hearth-face-v2 folder (idle loop + mouth generator) it brings
     user_name: str = ""  # how the user wants to be addressed (the user's settings)
+    # Other openings the user may swipe to in an empty chat (a card's alternate greetings).
+    alternate_greetings: dict[str, list[str]] = field(default_factory=dict)
 
     def bundled_voice(self) -> Path | None:
         """A piper voice the persona brings in its bundle, for its first language that has
@@ -79,6 +81,14 @@ class Persona:
     def greeting(self, language: str = "en") -> str:
         return self.greetings.get(language) or self.greetings.get(self.languages[0], "")
 
+    def greetings_in(self, language: str = "en") -> list[str]:
+        """Every opening the persona has in ``language``: its greeting first, then the
+        alternates (of the same language as the greeting that was chosen)."""
+        first = self.greeting(language)
+        chosen = language if self.greetings.get(language) else self.languages[0]
+        others = [text for text in self.alternate_greetings.get(chosen, []) if text != first]
+        return [text for text in [first, *others] if text]
+
     @property
     def verified(self) -> bool:
         return self.builtin or self.signed
@@ -107,6 +117,9 @@ class Persona:
         )
 
 
+MAX_GREETINGS = 20  # alternates kept per language: more is a list nobody swipes through
+
+
 def load_persona(folder: Path | Traversable, builtin: bool = False) -> Persona:
     source = folder / "persona.json"
     installed = _install_info(folder)
@@ -118,6 +131,9 @@ def load_persona(folder: Path | Traversable, builtin: bool = False) -> Persona:
             languages=[str(x) for x in data["languages"]] or ["en"],
             description=str(data["description"]), personality=str(data["personality"]),
             greetings={str(k): str(v) for k, v in data.get("greetings", {}).items()},
+            alternate_greetings={str(k): [str(t) for t in v if str(t).strip()][:MAX_GREETINGS]
+                                 for k, v in data.get("alternate_greetings", {}).items()
+                                 if isinstance(v, list)},
             sample_lines=[str(x) for x in data.get("sample_lines", [])],
             portrait_path=Path(str(folder / _inside(data["portrait"]))),
             rig=FaceRig.from_dict(data["face_rig"]) if data.get("face_rig") else None,

@@ -42,6 +42,7 @@ from desktop.settings import Settings
 from desktop.ui.banner import Banner
 from desktop.ui.bridge import EngineBridge
 from desktop.ui.call_control import CallControl
+from desktop.ui.chat_messages import ChatMessages
 from desktop.ui.creator_view import CreatorDialog
 from desktop.ui.library_actions import LibraryActions, thumbnail
 from desktop.ui.memory_view import MemoryDialog
@@ -72,6 +73,7 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
         self.mailbox = FrameMailbox()
         self.face_loop: FaceLoop | None = None
         self.calls = CallControl(self)
+        self.messages = ChatMessages(self)
         self.transcript = Transcript()
         self.memory_dialog: MemoryDialog | None = None
         self._generation = 0
@@ -99,7 +101,7 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
         self.pages.addWidget(self.call)
         self._lay_out()
         self._connect_pages()
-        self._set_ready(False)
+        self.set_ready(False)
         # Models added while the window is open (hearth models add, a copy by hand) are
         # picked up without a restart.
         self._models_watch = ModelsWatcher(hearth.dirs.models, self)
@@ -194,6 +196,7 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
         self.chat.stop.clicked.connect(self.stop_reply)
         self.chat.new_chat.clicked.connect(self.new_chat)
         self.chat.regenerate.clicked.connect(self.regenerate)
+        self.chat.transcript.anchorClicked.connect(self.messages.clicked)
         self.call.start.clicked.connect(self.calls.start_call)
         self.call.stop.clicked.connect(self.stop_reply)
         self.call.hangup.clicked.connect(self.calls.hang_up)
@@ -275,8 +278,11 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
         )
         self.chat.transcript.clear()
         self.call.caption.setText("")
-        self.call.face.set_still(load_portrait(persona))
-        self._set_ready(False)
+        portrait = load_portrait(persona)
+        self.call.face.set_still(portrait)
+        self.messages.show_avatars(persona, portrait, Settings.load(self.hearth.dirs.root)
+                                   .user_name)
+        self.set_ready(False)
         loading = self.tr("Loading…")
         self.chat.transcript.setHtml(f"<p><i>{html.escape(loading)}</i></p>")
         # Loading a model takes seconds: never on the Qt thread.
@@ -332,11 +338,9 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
             self.face_loop.stop()
         self.face_loop = ready.face_loop
         self.transcript = Transcript(ready.lines)
-        if self.persona is not None:
-            self.transcript.greet(self.persona.greeting(self.language))
-        self.render_transcript()
+        self._greet()
         self.banner.show_problems(ready.problems)
-        self._set_ready(conversation.llm is not None)
+        self.set_ready(conversation.llm is not None)
         if conversation.llm is None and not self._setup_offered:
             self._setup_offered = True  # first run: offer setup once, never nag
             self.open_setup()
@@ -394,6 +398,8 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
         if not text or self.conversation is None or self.conversation.llm is None:
             return
         field.clear()
+        if self.transcript.greeting is not None:  # the user answers the greeting shown
+            self.conversation.open_with_greeting()
         # Events of the turn are handled on this thread, after this returns: the line is in
         # place before any of them.
         self.transcript.typed(text, self.conversation.say(text))
@@ -409,8 +415,14 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
             return
         self.conversation.new_chat()
         self.transcript = Transcript()
-        if self.persona is not None:
-            self.transcript.greet(self.persona.greeting(self.language))
+        self._greet()
+
+    def _greet(self) -> None:
+        """An empty chat shows the persona's greeting; the one shown is the one the chat
+        begins with, and a call greets with."""
+        if self.persona is not None and self.conversation is not None:
+            self.transcript.greet(self.persona.greetings_in(self.language))
+            self.conversation.greeting = self.transcript.greeting or self.conversation.greeting
         self.render_transcript()
 
     def regenerate(self) -> None:
@@ -426,7 +438,7 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
     def _end_conversation(self) -> None:
         """Hang up and close the conversation, whose threads use the model and the store."""
         self.calls.hang_up()
-        self._set_ready(False)
+        self.set_ready(False)
         if self.conversation is not None:
             self.conversation.close()
             self.conversation = None
@@ -447,7 +459,7 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
         super().closeEvent(event)
 
     # -- rendering helpers --------------------------------------------------------------------
-    def _set_ready(self, ready: bool) -> None:
+    def set_ready(self, ready: bool) -> None:
         # The license's permitted modes gate the controls, outside the prompt.
         persona = self.persona
         text_ok = persona is None or persona.allows("text")
@@ -457,17 +469,17 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
         for widget in (self.call.input, self.call.start):
             widget.setEnabled(ready and call_ok)
         self.call_button.setEnabled(call_ok)
-        if not ready:
-            self._replying(False)
+        self._replying(False)  # no reply under way whenever readiness changes
 
     def _labels(self) -> Labels:
         return Labels(you=self.tr("You"),
                       persona=self.persona.name(self.language) if self.persona else "",
                       remembered=self.tr("Remembered:"), saving=self.tr("saving…"),
-                      interrupted=self.tr("cut off"))
+                      interrupted=self.tr("cut off"), edit=self.tr("edit"),
+                      delete=self.tr("delete"), other_greeting=self.tr("Another greeting"))
 
     def render_transcript(self) -> None:
-        self.chat.transcript.setHtml(self.transcript.to_html(self._labels()))
+        self.chat.transcript.setHtml(self.transcript.to_html(self._labels(), editable=True))
         bar = self.chat.transcript.verticalScrollBar()
         bar.setValue(bar.maximum())
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -107,11 +108,27 @@ class MessageInput(QPlainTextEdit):
         self.setFixedHeight(height)
 
 
+class TranscriptView(QTextBrowser):
+    """The chat's messages. Its links are the chat's own actions (the window handles them),
+    never followed; the speakers' pictures come from ``avatars`` (``avatar:user``,
+    ``avatar:persona``), which survive every re-render."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setOpenExternalLinks(False)
+        self.setOpenLinks(False)
+        self.avatars: dict[str, QImage] = {}
+
+    def loadResource(self, kind: int, url: QUrl) -> object:
+        if url.scheme() == "avatar":
+            return self.avatars.get(url.path(), QImage())
+        return None  # nothing else is loaded: no file, no network
+
+
 class ChatPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.transcript = QTextBrowser()
-        self.transcript.setOpenExternalLinks(False)
+        self.transcript = TranscriptView()
         self.input = MessageInput()
         self.input.setPlaceholderText(self.tr("Write a message…"))
         self.send = QPushButton(self.tr("Send"))
