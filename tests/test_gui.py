@@ -120,6 +120,8 @@ def test_the_interface_is_translated_to_simplified_chinese(qtbot, empty_home) ->
         qtbot.waitUntil(lambda: win.conversation is not None, timeout=30000)
         assert win.conversation.language == "zh"  # greets and says it is an AI in Chinese
         assert "你好" in win.chat.transcript.toPlainText()
+        # The licensor's disclosure in the UI's language, not the English one beside it.
+        assert win.call.disclosure.text() == "你正在与 AI 角色交谈。任是一个 AI 角色。"
         from desktop.ui.setup_view import SetupDialog
 
         setup = SetupDialog(empty_home, ["zh"], win)

@@ -188,7 +188,9 @@ def card_to_persona(card: dict) -> dict:
         "license": {"subject": "fictional",
                     "licensor": _text(data.get("creator"), 120) or "unknown (character card)",
                     "modes": ["text", "voice_call", "video_call"],
-                    "disclosure": f"{name} is a fictional AI character from a character card."},
+                    "disclosure": {
+                        "en": f"{name} is a fictional AI character from a character card.",
+                        "zh": f"{name}是来自角色卡的虚构 AI 角色。"}},
     }
 
 

@@ -85,7 +85,7 @@ LICENSE_TYPES: dict[str, object] = {
     "licensor": str, "licensor_key": str, "subject": ("real_person", "fictional"),
     "consent": dict, "modes": ["text", "voice_call", "video_call"],
     "content_rating_max": ("general", "teen", "mature"), "forbidden_topics": [str],
-    "never_say": [str], "refusal": str, "disclosure": str, "valid_from": "date",
+    "never_say": [str], "refusal": str, "disclosure": "text", "valid_from": "date",
     "valid_until": "date", "revocation_id": str, "romance_allowed": bool,
     "attribution": str, "contact": str, "commercial_use": bool, "voice_use": str,
     "territories": [str],
@@ -113,6 +113,9 @@ def license_value_problem(license_: object, require_subject: bool = False) -> st
             good = isinstance(value, str) and bool(_DATE.match(value))
         elif expected is bool:
             good = isinstance(value, bool)
+        elif expected == "text":  # one text, or one per language
+            good = isinstance(value, str) or (isinstance(value, dict) and bool(value) and all(
+                isinstance(k, str) and isinstance(v, str) for k, v in value.items()))
         else:
             good = isinstance(value, expected) and not isinstance(value, bool)
         if not good:

@@ -191,7 +191,8 @@ def export_draft(draft: PersonaDraft, target: Path, signer: Signer,
     files["portrait.png"] = _portrait_png(portrait)
     license_ = {"licensor": draft.creator, "subject": "fictional",
                 "modes": ["text", "voice_call", "video_call"],
-                "disclosure": f"{draft.name} is an AI persona made by {draft.creator}."}
+                "disclosure": {"en": f"{draft.name} is an AI persona made by {draft.creator}.",
+                               "zh": f"{draft.name}是由{draft.creator}制作的 AI 角色。"}}
     if draft.likeness is not None:
         license_["subject"] = "real_person"
         license_["consent"] = {
@@ -200,8 +201,10 @@ def export_draft(draft: PersonaDraft, target: Path, signer: Signer,
                 "The face and voice are my own." if draft.likeness == "own" else
                 "The person shown gave me permission to make and use this likeness."),
             "evidence_sha256": list(draft.evidence_sha256)}
-        license_["disclosure"] = (f"{draft.name} is an AI persona of a real person, made by "
-                                  f"{draft.creator} with their consent.")
+        license_["disclosure"] = {
+            "en": f"{draft.name} is an AI persona of a real person, made by {draft.creator} "
+                  "with their consent.",
+            "zh": f"{draft.name}是一位真实人物的 AI 角色，由{draft.creator}在本人同意下制作。"}
     manifest = {
         "id": draft.persona_id, "version": draft.version, "names": {draft.language: draft.name},
         "languages": [draft.language], "description": draft.description.strip(),

@@ -89,6 +89,14 @@ class Persona:
         others = [text for text in self.alternate_greetings.get(chosen, []) if text != first]
         return [text for text in [first, *others] if text]
 
+    def disclosure(self, language: str = "en") -> str:
+        """What the licensor has the call view say the persona is, in ``language`` when the
+        license says it in several."""
+        text = self.license.get("disclosure", "")
+        if isinstance(text, dict):
+            return str(text.get(language) or text.get("en") or next(iter(text.values()), ""))
+        return str(text)
+
     @property
     def verified(self) -> bool:
         return self.builtin or self.signed

@@ -62,7 +62,7 @@ class ChatMessages(QObject):
             height, width = rgb.shape[:2]
             picture = QImage(rgb.tobytes(), width, height, 3 * width,
                              QImage.Format.Format_RGB888).copy()
-        you = user_name or window.tr("You")
+        you = user_name or self.tr("You")
         window.chat.transcript.avatars = {
             "persona": round_avatar(picture, persona.name(window.language), "#9fd8b5"),
             "user": round_avatar(None, you, "#8fb8ff")}

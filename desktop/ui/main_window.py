@@ -274,7 +274,7 @@ class MainWindow(LibraryActions, SettingsActions, QMainWindow):
         )
         self.call.disclosure.setText(
             self.tr("You are talking to an AI persona. {text}").format(
-                text=persona.license.get("disclosure", ""))
+                text=persona.disclosure(self.language))
         )
         self.chat.transcript.clear()
         self.call.caption.setText("")

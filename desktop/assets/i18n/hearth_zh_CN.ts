@@ -121,80 +121,132 @@
 <context>
     <name>CallPage</name>
     <message>
-        <location filename="../../ui/pages.py" line="154"/>
+        <location filename="../../ui/pages.py" line="175"/>
         <source>Say something (type it)…</source>
         <translation>说点什么（请输入）…</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="155"/>
+        <location filename="../../ui/pages.py" line="176"/>
         <source>Call</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="157"/>
+        <location filename="../../ui/pages.py" line="178"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="159"/>
+        <location filename="../../ui/pages.py" line="180"/>
         <source>Hang up</source>
         <translation>挂断</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="164"/>
+        <location filename="../../ui/pages.py" line="185"/>
         <source>Mute</source>
         <translation>静音</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="167"/>
+        <location filename="../../ui/pages.py" line="188"/>
         <source>Latency</source>
         <translation>延迟</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="172"/>
+        <location filename="../../ui/pages.py" line="193"/>
         <source>Microphone</source>
         <translation>麦克风</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="173"/>
+        <location filename="../../ui/pages.py" line="194"/>
         <source>Speaker</source>
         <translation>扬声器</translation>
     </message>
 </context>
 <context>
+    <name>ChatMessages</name>
+    <message>
+        <location filename="../../ui/chat_messages.py" line="65"/>
+        <source>You</source>
+        <translation>你</translation>
+    </message>
+    <message>
+        <location filename="../../ui/chat_messages.py" line="93"/>
+        <source>Edit message</source>
+        <translation>编辑消息</translation>
+    </message>
+    <message>
+        <location filename="../../ui/chat_messages.py" line="94"/>
+        <source>What the message says from now on (the persona reads it so in what follows):</source>
+        <translation>这条消息今后的内容（角色在之后的对话中会按此理解）：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/chat_messages.py" line="109"/>
+        <source>Delete message</source>
+        <translation>删除消息</translation>
+    </message>
+    <message>
+        <location filename="../../ui/chat_messages.py" line="111"/>
+        <source>Delete this message?
+
+“{text}”</source>
+        <translation>删除这条消息？
+
+“{text}”</translation>
+    </message>
+    <message>
+        <location filename="../../ui/chat_messages.py" line="112"/>
+        <source>The persona will no longer read it. What Hearth remembered from it stays in Memory, where you can forget it.</source>
+        <translation>角色将不再读到它。Hearth 从中记住的内容仍保留在“记忆”里，你可以在那里将其遗忘。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/chat_messages.py" line="115"/>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <location filename="../../ui/chat_messages.py" line="138"/>
+        <source>something went wrong inside Hearth. Please report it, with Hearth&apos;s log.</source>
+        <translation>Hearth 内部出了问题。请连同 Hearth 的日志一起报告。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/chat_messages.py" line="139"/>
+        <source>The message was not changed: {why}</source>
+        <translation>消息未被修改：{why}</translation>
+    </message>
+</context>
+<context>
     <name>ChatPage</name>
     <message>
-        <location filename="../../ui/pages.py" line="112"/>
+        <location filename="../../ui/pages.py" line="133"/>
         <source>Write a message…</source>
         <translation>写一条消息…</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="113"/>
+        <location filename="../../ui/pages.py" line="134"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="114"/>
+        <location filename="../../ui/pages.py" line="135"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="116"/>
+        <location filename="../../ui/pages.py" line="137"/>
         <source>Again</source>
         <translation>重写</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="117"/>
+        <location filename="../../ui/pages.py" line="138"/>
         <source>Write the last reply again</source>
         <translation>把上一条回答重新写一遍</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="119"/>
+        <location filename="../../ui/pages.py" line="140"/>
         <source>New chat</source>
         <translation>新对话</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="120"/>
+        <location filename="../../ui/pages.py" line="141"/>
         <source>Start afresh; what it remembers about you stays</source>
         <translation>重新开始；它记得的关于你的事会保留</translation>
     </message>
@@ -227,162 +279,162 @@
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="128"/>
+        <location filename="../../ui/creator_view.py" line="130"/>
         <source>Who is this persona? About 200 characters.</source>
         <translation>这个角色是谁？大约 200 字。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="131"/>
+        <location filename="../../ui/creator_view.py" line="133"/>
         <source>How it writes: one line each.</source>
         <translation>它的说话方式：每行一句。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="134"/>
+        <location filename="../../ui/creator_view.py" line="136"/>
         <source>(any voice in its language)</source>
         <translation>（该语言的任意语音）</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="139"/>
+        <location filename="../../ui/creator_view.py" line="141"/>
         <source>Choose…</source>
         <translation>请选择…</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="140"/>
+        <location filename="../../ui/creator_view.py" line="142"/>
         <source>My own face</source>
         <translation>我自己的脸</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="141"/>
+        <location filename="../../ui/creator_view.py" line="143"/>
         <source>Someone who gave me permission</source>
         <translation>已获本人许可的人</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="142"/>
+        <location filename="../../ui/creator_view.py" line="144"/>
         <source>Nobody real (a drawing, a character)</source>
         <translation>不是真人（画像、角色）</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="143"/>
+        <location filename="../../ui/creator_view.py" line="145"/>
         <source>Add evidence of permission…</source>
         <translation>添加许可证明…</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="145"/>
+        <location filename="../../ui/creator_view.py" line="147"/>
         <source>A signed release or a recording of them agreeing. Without it the persona stays on this computer: it can be installed, never exported.</source>
         <translation>签署的授权书或本人同意的录音。没有证明时，这个角色只留在本机：可以安装，不能导出。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="150"/>
+        <location filename="../../ui/creator_view.py" line="152"/>
         <source>Install</source>
         <translation>安装</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="151"/>
+        <location filename="../../ui/creator_view.py" line="153"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="154"/>
+        <location filename="../../ui/creator_view.py" line="156"/>
         <source>Name</source>
         <translation>名字</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="155"/>
+        <location filename="../../ui/creator_view.py" line="157"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="156"/>
+        <location filename="../../ui/creator_view.py" line="158"/>
         <source>Description</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="158"/>
+        <location filename="../../ui/creator_view.py" line="160"/>
         <source>Samples</source>
         <translation>示例</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="159"/>
+        <location filename="../../ui/creator_view.py" line="161"/>
         <source>Greeting</source>
         <translation>问候语</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="160"/>
+        <location filename="../../ui/creator_view.py" line="162"/>
         <source>Voice</source>
         <translation>语音</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="161"/>
+        <location filename="../../ui/creator_view.py" line="163"/>
         <source>Whose face?</source>
         <translation>这是谁的脸？</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="200"/>
+        <location filename="../../ui/creator_view.py" line="202"/>
         <source>Without evidence of their permission this persona stays on this computer: install it, it cannot be exported.</source>
         <translation>没有本人许可的证明，这个角色只留在本机：可以安装，不能导出。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="205"/>
+        <location filename="../../ui/creator_view.py" line="207"/>
         <source>Evidence of permission</source>
         <translation>许可证明</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="208"/>
+        <location filename="../../ui/creator_view.py" line="210"/>
         <source>Evidence added.</source>
         <translation>已添加证明。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="241"/>
+        <location filename="../../ui/creator_view.py" line="243"/>
         <source>Hearth found the face. Drag a point if it is off.</source>
         <translation>Hearth 已找到面部。如有偏差，请拖动对应的点。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="227"/>
+        <location filename="../../ui/creator_view.py" line="229"/>
         <source>That photo cannot be read; choose a PNG or JPEG.</source>
         <translation>无法读取这张照片；请选择 PNG 或 JPEG。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="244"/>
+        <location filename="../../ui/creator_view.py" line="246"/>
         <source>Drag the points onto the eyes and the mouth.</source>
         <translation>把这些点拖到眼睛和嘴上。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="249"/>
+        <location filename="../../ui/creator_view.py" line="251"/>
         <source>Choose a photo</source>
         <translation>选择照片</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="250"/>
+        <location filename="../../ui/creator_view.py" line="252"/>
         <source>Images (*.png *.jpg *.jpeg)</source>
         <translation>图片 (*.png *.jpg *.jpeg)</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="264"/>
+        <location filename="../../ui/creator_view.py" line="266"/>
         <source>No camera could be opened. Choose a photo instead.</source>
         <translation>无法打开摄像头。请改为选择照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="295"/>
+        <location filename="../../ui/creator_view.py" line="297"/>
         <source>Choose a photo first.</source>
         <translation>请先选择照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="343"/>
+        <location filename="../../ui/creator_view.py" line="345"/>
         <source>Installed.</source>
         <translation>已安装。</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="349"/>
+        <location filename="../../ui/creator_view.py" line="351"/>
         <source>Export the persona</source>
         <translation>导出角色</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="351"/>
+        <location filename="../../ui/creator_view.py" line="353"/>
         <source>Persona bundles (*.persona)</source>
         <translation>角色包 (*.persona)</translation>
     </message>
     <message>
-        <location filename="../../ui/creator_view.py" line="362"/>
+        <location filename="../../ui/creator_view.py" line="364"/>
         <source>Exported to {path}, signed with your key.</source>
         <translation>已导出到 {path}，并用你的密钥签名。</translation>
     </message>
@@ -390,104 +442,104 @@
 <context>
     <name>LibraryActions</name>
     <message>
-        <location filename="../../ui/library_actions.py" line="117"/>
+        <location filename="../../ui/library_actions.py" line="118"/>
         <source>Trust a publisher?</source>
         <translation>信任这个发布者？</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="118"/>
+        <location filename="../../ui/library_actions.py" line="119"/>
         <source>A trusted publisher can vouch that a persona of a real person has that person&apos;s consent. Only add a publisher you know, with a key they gave you directly.</source>
         <translation>受信任的发布者可以担保真实人物的角色已获得本人同意。只添加你认识的发布者，并使用他们直接给你的密钥。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="125"/>
-        <location filename="../../ui/library_actions.py" line="128"/>
-        <location filename="../../ui/library_actions.py" line="136"/>
+        <location filename="../../ui/library_actions.py" line="126"/>
+        <location filename="../../ui/library_actions.py" line="129"/>
+        <location filename="../../ui/library_actions.py" line="137"/>
         <source>Publisher</source>
         <translation>发布者</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="125"/>
+        <location filename="../../ui/library_actions.py" line="126"/>
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="128"/>
+        <location filename="../../ui/library_actions.py" line="129"/>
         <source>Public key:</source>
         <translation>公钥：</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="133"/>
+        <location filename="../../ui/library_actions.py" line="134"/>
         <source>Hearth now trusts {name}.</source>
         <translation>Hearth 现在信任 {name}。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="143"/>
-        <location filename="../../ui/library_actions.py" line="151"/>
+        <location filename="../../ui/library_actions.py" line="144"/>
+        <location filename="../../ui/library_actions.py" line="152"/>
         <source>Country or region</source>
         <translation>国家或地区</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="144"/>
+        <location filename="../../ui/library_actions.py" line="145"/>
         <source>Your country or region (two letters, for example GB, US, CN):</source>
         <translation>您所在的国家或地区（两个字母，例如 GB、US、CN）：</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="164"/>
+        <location filename="../../ui/library_actions.py" line="165"/>
         <source>Choose one of your installed personas first.</source>
         <translation>请先选择一个你安装的角色。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="167"/>
+        <location filename="../../ui/library_actions.py" line="168"/>
         <source>Place the face</source>
         <translation>标出面部</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="176"/>
+        <location filename="../../ui/library_actions.py" line="177"/>
         <source>There is no face</source>
         <translation>图片里没有脸</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="179"/>
+        <location filename="../../ui/library_actions.py" line="180"/>
         <source>Drag the three points onto the eyes and the mouth.</source>
         <translation>把三个点拖到眼睛和嘴上。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="213"/>
+        <location filename="../../ui/library_actions.py" line="214"/>
         <source>Import a persona</source>
         <translation>导入角色</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="214"/>
+        <location filename="../../ui/library_actions.py" line="215"/>
         <source>Personas and character cards (*.persona *.png *.json *.charx)</source>
         <translation>角色包和角色卡 (*.persona *.png *.json *.charx)</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="241"/>
-        <location filename="../../ui/library_actions.py" line="315"/>
+        <location filename="../../ui/library_actions.py" line="242"/>
+        <location filename="../../ui/library_actions.py" line="316"/>
         <source>verified by {publisher}</source>
         <translation>由 {publisher} 验证</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="242"/>
-        <location filename="../../ui/library_actions.py" line="316"/>
+        <location filename="../../ui/library_actions.py" line="243"/>
+        <location filename="../../ui/library_actions.py" line="317"/>
         <source>unverified</source>
         <translation>未验证</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="243"/>
+        <location filename="../../ui/library_actions.py" line="244"/>
         <source> It replaces version {old}; your memories are kept.</source>
         <translation> 它将替换版本 {old}；你的记忆会保留。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="246"/>
+        <location filename="../../ui/library_actions.py" line="247"/>
         <source>{name} ({who}). Likeness owned by {owner}; subject: {subject}; allowed: {modes}; valid until: {until}.</source>
         <translation>{name}（{who}）。形象所有者：{owner}；对象：{subject}；允许：{modes}；有效期至：{until}。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="52"/>
-        <location filename="../../ui/library_actions.py" line="250"/>
-        <location filename="../../ui/library_actions.py" line="322"/>
+        <location filename="../../ui/library_actions.py" line="53"/>
+        <location filename="../../ui/library_actions.py" line="251"/>
+        <location filename="../../ui/library_actions.py" line="323"/>
         <source>no end date</source>
         <translation>无截止日期</translation>
     </message>
@@ -527,102 +579,102 @@
         <translation>有效期至：{date}</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="56"/>
+        <location filename="../../ui/library_actions.py" line="57"/>
         <source>Left out of its character card (Hearth writes its own instructions): {fields}</source>
         <translation>角色卡中未采用的内容（Hearth 使用自己的指令）：{fields}</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="64"/>
+        <location filename="../../ui/library_actions.py" line="65"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="65"/>
+        <location filename="../../ui/library_actions.py" line="66"/>
         <source>Remove…</source>
         <translation>移除…</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="78"/>
+        <location filename="../../ui/library_actions.py" line="79"/>
         <source>Rename</source>
         <translation>重命名</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="78"/>
+        <location filename="../../ui/library_actions.py" line="79"/>
         <source>New name:</source>
         <translation>新名字：</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="91"/>
+        <location filename="../../ui/library_actions.py" line="92"/>
         <source>Remove {name}?</source>
         <translation>移除 {name}？</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="92"/>
+        <location filename="../../ui/library_actions.py" line="93"/>
         <source>It leaves your library. Your conversations with it are kept: export or forget them in Memory.</source>
         <translation>它会从你的角色库中移除。你们的对话会保留：可以在“记忆”中导出或忘记。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="251"/>
+        <location filename="../../ui/library_actions.py" line="252"/>
         <source>Install this persona?</source>
         <translation>安装这个角色？</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="253"/>
+        <location filename="../../ui/library_actions.py" line="254"/>
         <source>Install</source>
         <translation>安装</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="270"/>
+        <location filename="../../ui/library_actions.py" line="271"/>
         <source>Already installed</source>
         <translation>已经安装</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="271"/>
+        <location filename="../../ui/library_actions.py" line="272"/>
         <source>{name} is already installed. Replace it with this card (your conversations with it stay), or keep both?</source>
         <translation>{name} 已经安装。要用这张卡替换它（你们的对话会保留），还是两个都保留？</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="274"/>
+        <location filename="../../ui/library_actions.py" line="275"/>
         <source>Replace</source>
         <translation>替换</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="275"/>
+        <location filename="../../ui/library_actions.py" line="276"/>
         <source>Keep both</source>
         <translation>都保留</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="297"/>
+        <location filename="../../ui/library_actions.py" line="298"/>
         <source>Hearth could not import this file: something went wrong inside Hearth, not in the file you chose. Your library is unchanged. Please report it, with Hearth&apos;s log.</source>
         <translation>Hearth 无法导入这个文件：问题出在 Hearth 内部，而不是你选择的文件。你的角色库没有任何改动。请附上 Hearth 的日志报告这个问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="300"/>
+        <location filename="../../ui/library_actions.py" line="301"/>
         <source>Not imported</source>
         <translation>未导入</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="305"/>
+        <location filename="../../ui/library_actions.py" line="306"/>
         <source>The revocation list is installed.</source>
         <translation>撤销列表已安装。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="307"/>
+        <location filename="../../ui/library_actions.py" line="308"/>
         <source>{name} is installed from a character card (unverified, fictional).</source>
         <translation>{name} 已从角色卡安装（未验证，虚构）。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="309"/>
+        <location filename="../../ui/library_actions.py" line="310"/>
         <source>Imported</source>
         <translation>已导入</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="318"/>
+        <location filename="../../ui/library_actions.py" line="319"/>
         <source>{name} is installed ({who}). Likeness owned by {owner}; subject: {subject}; allowed: {modes}; valid until: {until}.</source>
         <translation>{name} 已安装（{who}）。形象所有者：{owner}；对象：{subject}；允许：{modes}；有效期至：{until}。</translation>
     </message>
     <message>
-        <location filename="../../ui/library_actions.py" line="323"/>
+        <location filename="../../ui/library_actions.py" line="324"/>
         <source>Persona imported</source>
         <translation>角色已导入</translation>
     </message>
@@ -630,133 +682,148 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="124"/>
+        <location filename="../../ui/main_window.py" line="126"/>
         <source>Import persona…</source>
         <translation>导入角色…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="126"/>
+        <location filename="../../ui/main_window.py" line="128"/>
         <source>Create persona…</source>
         <translation>创建角色…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="128"/>
+        <location filename="../../ui/main_window.py" line="130"/>
         <source>Trust a publisher…</source>
         <translation>信任发布者…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="130"/>
+        <location filename="../../ui/main_window.py" line="132"/>
         <source>Country or region…</source>
         <translation>国家或地区…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="132"/>
+        <location filename="../../ui/main_window.py" line="134"/>
         <source>Place the face…</source>
         <translation>标出面部…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="133"/>
+        <location filename="../../ui/main_window.py" line="135"/>
         <source>Show Hearth where the eyes and mouth are in this persona&apos;s picture, so its face moves</source>
         <translation>告诉 Hearth 这个角色的图片里眼睛和嘴在哪里，让它的脸动起来</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="136"/>
+        <location filename="../../ui/main_window.py" line="138"/>
         <source>About this persona…</source>
         <translation>关于这个角色…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="149"/>
+        <location filename="../../ui/main_window.py" line="153"/>
         <source>Chat</source>
         <translation>聊天</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="150"/>
+        <location filename="../../ui/main_window.py" line="154"/>
         <source>Call view</source>
         <translation>通话视图</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="151"/>
+        <location filename="../../ui/main_window.py" line="155"/>
         <source>Memory</source>
         <translation>记忆</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="153"/>
+        <location filename="../../ui/main_window.py" line="157"/>
         <source>Setup</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="154"/>
+        <location filename="../../ui/main_window.py" line="158"/>
         <source>Settings</source>
         <translation>偏好设置</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="231"/>
+        <location filename="../../ui/main_window.py" line="236"/>
         <source>Verified</source>
         <translation>已验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="231"/>
+        <location filename="../../ui/main_window.py" line="236"/>
         <source>Unverified</source>
         <translation>未验证</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="233"/>
-        <location filename="../../ui/main_window.py" line="268"/>
+        <location filename="../../ui/main_window.py" line="238"/>
+        <location filename="../../ui/main_window.py" line="273"/>
         <source> · until {date}</source>
         <translation> · 有效期至 {date}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="236"/>
+        <location filename="../../ui/main_window.py" line="241"/>
         <source>Not available: {why}</source>
         <translation>不可用：{why}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="266"/>
+        <location filename="../../ui/main_window.py" line="271"/>
         <source>Verified · likeness by {owner}</source>
         <translation>已验证 · 肖像授权方：{owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="267"/>
+        <location filename="../../ui/main_window.py" line="272"/>
         <source>Unverified · {owner}</source>
         <translation>未验证 · {owner}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="271"/>
+        <location filename="../../ui/main_window.py" line="276"/>
         <source>You are talking to an AI persona. {text}</source>
         <translation>你正在与 AI 角色交谈。{text}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="278"/>
+        <location filename="../../ui/main_window.py" line="286"/>
         <source>Loading…</source>
         <translation>正在加载…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="290"/>
+        <location filename="../../ui/main_window.py" line="298"/>
         <source>Hearth could not open this persona: something went wrong inside Hearth. Please report it, with Hearth&apos;s log.</source>
         <translation>Hearth 无法打开这个角色：问题出在 Hearth 内部。请附上 Hearth 的日志报告这个问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="465"/>
+        <location filename="../../ui/main_window.py" line="478"/>
         <source>cut off</source>
         <translation>被打断</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="372"/>
+        <location filename="../../ui/main_window.py" line="478"/>
+        <source>edit</source>
+        <translation>编辑</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="479"/>
+        <source>delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="479"/>
+        <source>Another greeting</source>
+        <translation>换一句问候</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="378"/>
         <source>You are not alone</source>
         <translation>你并不孤单</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="464"/>
+        <location filename="../../ui/main_window.py" line="477"/>
         <source>Remembered:</source>
         <translation>记得：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="464"/>
+        <location filename="../../ui/main_window.py" line="477"/>
         <source>saving…</source>
         <translation>保存中…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="462"/>
+        <location filename="../../ui/main_window.py" line="475"/>
         <source>You</source>
         <translation>你</translation>
     </message>
@@ -1332,7 +1399,7 @@ Your conversation text will leave this computer for it.</source>
 <context>
     <name>window</name>
     <message>
-        <location filename="../../ui/screenshot.py" line="161"/>
+        <location filename="../../ui/screenshot.py" line="174"/>
         <source>end of speech</source>
         <translation>说完</translation>
     </message>
