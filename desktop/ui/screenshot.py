@@ -226,8 +226,9 @@ def main(target: str, scene: str = "call", face_dir: str | None = None) -> int:
 
 
 def window_screens(folder: str, language: str = "en") -> int:
-    """The chat mid-conversation, the Settings screen and a persona's details, in
-    ``language``: FOLDER/chat-LANG.png, FOLDER/settings-LANG.png, FOLDER/persona-LANG.png."""
+    """The chat's greetings to swipe, the chat mid-conversation, the Settings screen and a
+    persona's details, in ``language``: FOLDER/chat-greeting-LANG.png, FOLDER/chat-LANG.png,
+    FOLDER/settings-LANG.png, FOLDER/persona-LANG.png."""
     # Long: a scripted tour of three screens, one after another, each waited for on its state
     home = Path(tempfile.mkdtemp(prefix="hearth-screens-"))
     os.environ["HEARTH_HOME"] = str(home)
@@ -253,6 +254,10 @@ def window_screens(folder: str, language: str = "en") -> int:
         if window.conversation is None or not window.chat.send.isEnabled():
             QTimer.singleShot(200, chat)
             return
+        from PySide6.QtCore import QUrl
+
+        window.chat.transcript.anchorClicked.emit(QUrl("hearth:greeting/1"))  # swiped once
+        window.grab().save(str(out / f"chat-greeting-{used}.png"))
         window.chat.input.setText("你好，任！今天海边怎么样？" if used == "zh" else
                                   "Hello Wren! How was the sea today?")
         window.chat.send.click()

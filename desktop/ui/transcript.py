@@ -200,12 +200,13 @@ class Transcript:
         actions = ""
         if editable and index == self._opening and len(self.greetings) > 1:
             title = html.escape(labels.other_greeting)
+            arrow = "color:#9fd8b5; font-size:20px; font-weight:bold; text-decoration:none"
             actions = (f" &nbsp;<a href='hearth:greeting/-1' title='{title}' "
-                       f"style='{quiet}; text-decoration:none'>‹</a>"
-                       f" <span style='{quiet}'>{self.greeting_index + 1}/"
+                       f"style='{arrow}'>&nbsp;‹&nbsp;</a>"
+                       f"<span style='{quiet}'>{self.greeting_index + 1}/"
                        f"{len(self.greetings)}</span>"
-                       f" <a href='hearth:greeting/1' title='{title}' "
-                       f"style='{quiet}; text-decoration:none'>›</a>")
+                       f"<a href='hearth:greeting/1' title='{title}' "
+                       f"style='{arrow}'>&nbsp;›&nbsp;</a>")
         elif editable and line.row is not None:
             actions = "".join(f" &nbsp;<a href='hearth:{verb}/{index}' style='{quiet}'>"
                               f"{html.escape(word)}</a>"
