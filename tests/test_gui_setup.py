@@ -96,3 +96,37 @@ def test_setup_takes_a_recognizer_folder(qtbot, empty_home, fixture_models: Path
     dialog.add_from_disk([folder])  # what "Choose a recognizer folder…" hands over
     qtbot.waitUntil(lambda: "installed" in dialog.progress_label.text(), timeout=120000)
     assert (empty_home.models / "asr" / folder.name / "tokens.txt").is_file()
+
+
+@pytest.mark.parametrize("language, text_size", [("en", 14), ("zh", 14), ("en", 20)])
+def test_nothing_on_the_setup_screen_is_clipped(qtbot, empty_home, language: str,
+                                                text_size: int) -> None:
+    """The label and the Download button were clipped in the dialog: every button and every
+    one-line label is at least as wide as its text needs, in both languages and with large
+    text."""
+    from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QRadioButton
+
+    from desktop.ui.pages import style_sheet
+    from desktop.ui.run import install_translator
+    from desktop.ui.setup_view import SetupDialog
+
+    app = QApplication.instance()
+    install_translator(app, "zh_CN" if language == "zh" else "en")
+    try:
+        dialog = SetupDialog(empty_home, [language])
+        dialog.setStyleSheet(style_sheet("dark", text_size))
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitUntil(lambda: len(dialog.tier_buttons) == 3, timeout=10000)
+        dialog.progress_label.setText(dialog.tr("Connecting…") + " " * 3 + "0 of 861 MB")
+        qtbot.wait(50)
+        widgets = [w for kind in (QPushButton, QRadioButton, QLabel)
+                   for w in dialog.findChildren(kind)]
+        wraps = [w for w in widgets if isinstance(w, QLabel) and w.wordWrap()]
+        clipped = [w.text() for w in widgets if w.isVisible() and w.text() and w not in wraps
+                   and w.width() < w.sizeHint().width()]
+        assert clipped == []
+        assert dialog.width() <= 1280  # and it still fits a small laptop screen
+    finally:
+        for translator in app.findChildren(__import__("PySide6.QtCore").QtCore.QTranslator):
+            app.removeTranslator(translator)
