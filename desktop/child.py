@@ -33,4 +33,4 @@ def run_child(argv: list[str]) -> int:
     return 0
 
 
-CHILD_MODULES = ("desktop.trial", "desktop.personas.image_check")
+CHILD_MODULES = ("desktop.trial", "desktop.personas.image_check", "desktop.selftest")

@@ -34,6 +34,13 @@ def add_parsers(sub) -> None:
     devices = sub.add_parser("devices", help="the microphones and speakers Hearth can use "
                                              "(for hearth call --input/--output)")
     devices.set_defaults(run=run_devices)
+    selftest = sub.add_parser("selftest", help="load every engine Hearth is made of on its "
+                                               "test models, speak a sentence, draw a face, "
+                                               "and say what is broken")
+    selftest.add_argument("--only", nargs="+", metavar="CHECK",
+                          choices=["llama", "voice", "speaker", "face", "recognizer", "echo",
+                                   "memory", "qt"], help="run only these checks")
+    selftest.set_defaults(run=run_selftest)
     doctor.set_defaults(run=run_doctor)
     models.set_defaults(run=run_models)
     remote.set_defaults(run=run_remote)
@@ -56,6 +63,21 @@ def run_devices(args: argparse.Namespace) -> int:
         if device["max_output_channels"] > 0:
             print(f"  {index:3d}  {device['name']}")
     print("Use the number or the name: hearth call --input N --output N")
+    return 0
+
+
+def run_selftest(args: argparse.Namespace) -> int:
+    from desktop.selftest import run_selftest as run_checks
+
+    frozen = " (installed app)" if getattr(sys, "frozen", False) else ""
+    print(f"Hearth self-test{frozen}: each engine in turn.", flush=True)
+    results = run_checks(report=lambda r: print(
+        f"  {'ok  ' if r.ok else 'FAIL'}  {r.name}: {r.detail}", flush=True), only=args.only)
+    broken = [r for r in results if not r.ok]
+    if broken:
+        print(f"{len(broken)} of {len(results)} checks failed: see above.")
+        return 1
+    print(f"All {len(results)} checks passed.")
     return 0
 
 

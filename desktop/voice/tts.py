@@ -80,12 +80,21 @@ class PiperTTS:
         self.speaking_rate = 1.0  # 1.0: as the voice was made; the user's setting
 
     @staticmethod
-    def load(onnx_path: Path, threads: int = 1) -> PiperTTS:
+    def load(onnx_path: Path, threads: int = 1, espeak_data: Path | None = None) -> PiperTTS:
+        """``espeak_data``: espeak-ng's data folder (default: the one piper ships)."""
         config = check_voice_files(onnx_path)
         piper = require("piper", "piper-tts", "Speech")
         ort = require("onnxruntime", "onnxruntime", "Speech")
         from piper.config import PiperConfig
         from piper.phonemize_espeak import ESPEAK_DATA_DIR
+
+        espeak_data = Path(espeak_data or ESPEAK_DATA_DIR)
+        # espeak-ng without its data ends the whole process, with no exception to catch (a
+        # frozen app that did not collect it): refuse before it is ever called.
+        if not (espeak_data / "phontab").is_file():
+            raise VoiceRejected(f"Hearth's speech data (espeak-ng) is missing from "
+                                f"{espeak_data}.", "Reinstall Hearth; replies appear as text "
+                                "until then.")
 
         # Our own session (inside the thread budget) on the alignment-patched model bytes,
         # instead of PiperVoice.load's default session that would use every core.
@@ -98,7 +107,7 @@ class PiperTTS:
         )
         voice = piper.PiperVoice(
             config=PiperConfig.from_dict(config), session=session,
-            espeak_data_dir=Path(ESPEAK_DATA_DIR), download_dir=onnx_path.parent,
+            espeak_data_dir=espeak_data, download_dir=onnx_path.parent,
         )
         return PiperTTS(voice, voice.config.sample_rate)
 
