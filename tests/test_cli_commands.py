@@ -147,6 +147,13 @@ def test_the_desktop_entry_registers_hearth_and_the_persona_file_type(tmp_path: 
         assert icon.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         import cv2
         assert cv2.imread(str(icon), cv2.IMREAD_UNCHANGED).shape[:2] == (size, size)
+    mime_icon = share / "icons" / "hicolor" / "48x48" / "mimetypes"
+    assert (mime_icon / "application-x-hearth-persona.png").is_file()  # the files' own icon
+    if shutil.which("desktop-file-validate"):
+        checked = subprocess.run(["desktop-file-validate", str(
+            share / "applications" / "org.hearth.Hearth.desktop")], capture_output=True,
+            text=True)
+        assert checked.returncode == 0 and "error" not in checked.stdout, checked.stdout
     package = (share / "mime" / "packages" / "org.hearth.Hearth.xml").read_text()
     assert 'type="application/x-hearth-persona"' in package and '"*.persona"' in package
     if shutil.which("update-mime-database"):  # the desktop's own database knows the type now
@@ -154,5 +161,5 @@ def test_the_desktop_entry_registers_hearth_and_the_persona_file_type(tmp_path: 
         assert "application/x-hearth-persona:*.persona" in globs
     removed = subprocess.run([sys.executable, "-m", "desktop.cli", "--uninstall-desktop-entry"],
                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert removed.returncode == 0 and "Removed 8 file(s)" in removed.stdout
+    assert removed.returncode == 0 and "Removed 14 file(s)" in removed.stdout
     assert not (share / "applications" / "org.hearth.Hearth.desktop").exists()

@@ -35,7 +35,6 @@ MIME_PACKAGE = """<?xml version="1.0" encoding="UTF-8"?>
     <comment>Hearth persona</comment>
     <sub-class-of type="application/zip"/>
     <glob pattern="*.persona"/>
-    <icon name="{app_id}"/>
   </mime-type>
 </mime-info>
 """
@@ -56,25 +55,35 @@ def hearth_command() -> str:
     return f"{shlex.quote(sys.executable)} -m desktop.cli"
 
 
+MIME_ICON = MIME_TYPE.replace("/", "-")  # the icon name the desktop looks up for the type
+
+
 def entry_files(root: Path) -> list[Path]:
-    """Every file the entry consists of, under ``root`` ($XDG_DATA_HOME)."""
+    """Every file the entry consists of, under ``root`` ($XDG_DATA_HOME, or a package's
+    /usr/share): the menu entry, the file type, the app's icons, the file type's icons."""
     return [root / "applications" / f"{APP_ID}.desktop",
             root / "mime" / "packages" / f"{APP_ID}.xml",
             *(root / "icons" / "hicolor" / f"{s}x{s}" / "apps" / f"{APP_ID}.png"
+              for s in ICON_SIZES),
+            *(root / "icons" / "hicolor" / f"{s}x{s}" / "mimetypes" / f"{MIME_ICON}.png"
               for s in ICON_SIZES)]
 
 
-def install_desktop_entry(root: Path | None = None) -> list[Path]:
+def install_desktop_entry(root: Path | None = None, command: str | None = None,
+                          refresh: bool = True) -> list[Path]:
+    """Write the entry under ``root``. ``command``: what the menu runs (default: this Hearth);
+    ``refresh``: tell the desktop now (a package's triggers do it on install instead)."""
     root = root or data_home()
     desktop, mime, *icons = entry_files(root)
     for path in entry_files(root):
         path.parent.mkdir(parents=True, exist_ok=True)
-    desktop.write_text(DESKTOP_ENTRY.format(exec=hearth_command(), app_id=APP_ID,
+    desktop.write_text(DESKTOP_ENTRY.format(exec=command or hearth_command(), app_id=APP_ID,
                                             mime=MIME_TYPE), encoding="utf-8")
     mime.write_text(MIME_PACKAGE.format(mime=MIME_TYPE, app_id=APP_ID), encoding="utf-8")
-    for size, path in zip(ICON_SIZES, icons, strict=True):
+    for size, path in zip(ICON_SIZES * 2, icons, strict=True):
         path.write_bytes(draw_icon(size))
-    _refresh(root)
+    if refresh:
+        _refresh(root)
     return entry_files(root)
 
 
