@@ -44,12 +44,12 @@ run: $(STAMP)
 	$(BIN)/python main.py
 
 test: $(STAMP)
-	$(BIN)/ruff check desktop tests main.py
+	$(BIN)/ruff check desktop tests main.py packaging
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest --ignore=tests/likeness --ignore=tests/package --durations=15
 
 # The pure tests only (logic, in-memory stores, stages with fakes): seconds, for the edit loop.
 test-fast: $(STAMP)
-	$(BIN)/ruff check desktop tests main.py
+	$(BIN)/ruff check desktop tests main.py packaging
 	$(BIN)/python -m pytest --ignore=tests/likeness --ignore=tests/package -m "not engines" -q --durations=5
 
 # The likeness builder's tests (torch, PyAV, scikit-image): a step of their own, after the
@@ -62,7 +62,7 @@ test-likeness: $(LIKENESS_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/likeness
 
 lint: $(STAMP)
-	$(BIN)/ruff check desktop tests main.py
+	$(BIN)/ruff check desktop tests main.py packaging
 
 # The benchmark builds its random-weight models with torch (the `bench` extra).
 $(BENCH_STAMP): $(STAMP) pyproject.toml
