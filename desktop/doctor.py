@@ -66,10 +66,25 @@ def check_machine() -> list[Check]:
     if ram and ram < 4e9:
         checks.append(Check("memory", WARN, f"only {_gb(ram)} of RAM",
                             "Use the 0.5B model; close other programs during calls."))
-    if platform.machine() in ("x86_64", "AMD64") and "avx2" not in flags:
-        checks.append(Check("cpu", WARN, "this CPU has no AVX2: the language model will be slow",
-                            "Use the 0.5B model, or a stronger computer as a remote engine."))
+    missing = _missing_for_llama(flags)
+    if missing:
+        checks.append(Check("cpu", FAIL, f"this processor lacks {', '.join(missing)}, which "
+                            "Hearth's language engine was built for",
+                            "Use another computer on your network as the engine (Setup), or "
+                            "build Hearth for this processor (docs/packaging.md)."))
     return checks
+
+
+def _missing_for_llama(flags: set[str]) -> list[str]:
+    """The instruction sets the installed llama.cpp was compiled for that this CPU lacks."""
+    from desktop.brain.llm import missing_cpu_features
+
+    try:
+        import llama_cpp
+    except ImportError:
+        return []  # the models check says it is missing
+    return missing_cpu_features(llama_cpp.llama_print_system_info().decode(errors="replace"),
+                                flags)
 
 
 def _tier_check(cores: int, ram: int | None, flags: set[str]) -> Check:

@@ -285,3 +285,20 @@ def test_a_stream_that_yields_nothing_ends_the_turn_cleanly(fixture_models: Path
     finally:
         conversation.close()
     assert not finished.interrupted and finished.full_text == ""
+
+
+def test_a_processor_without_the_builds_instruction_sets_is_refused_before_it_can_crash(
+        ) -> None:
+    """A llama.cpp compiled for AVX2 dies with "Illegal instruction" on a CPU without it:
+    the load refuses first, naming what is missing."""
+    from desktop.brain.llm import missing_cpu_features
+
+    portable = "CPU : SSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | OPENMP = 1 |"
+    laptop_2012 = {"sse3", "ssse3", "avx", "f16c"}
+    assert missing_cpu_features(portable, laptop_2012) == ["AVX2", "FMA", "BMI2"]
+    assert missing_cpu_features(portable, laptop_2012 | {"avx2", "fma", "bmi2"}) == []
+    native = portable + " AVX512 = 1 | AVX512_VNNI = 1 |"
+    assert missing_cpu_features(native, laptop_2012 | {"avx2", "fma", "bmi2"}) == [
+        "AVX512", "AVX512_VNNI"]
+    assert missing_cpu_features(portable, set()) == []  # flags unknown: nothing claimed
+    assert missing_cpu_features(portable, {"neon", "asimd"}) == []  # another architecture

@@ -26,6 +26,7 @@ from pathlib import Path
 from desktop.brain.prompt import CHAT_FORMATS, Message, PersonaPrompt
 from desktop.budget import ThreadShare
 from desktop.errors import HearthError, require
+from desktop.machine import cpu_flags
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,25 @@ class Sampling:
     seed: int | None = None
     # Token id -> bias; e.g. tests keep a reply going by forbidding the end-of-turn token.
     logit_bias: dict[int, float] | None = None
+
+
+# llama.cpp's names for the instruction sets it was compiled with -> the CPU's flags.
+CPU_FEATURE_FLAGS = {"AVX": "avx", "AVX2": "avx2", "FMA": "fma", "F16C": "f16c",
+                     "BMI2": "bmi2", "AVX512": "avx512f", "AVX512_VBMI": "avx512vbmi",
+                     "AVX512_VNNI": "avx512_vnni", "AVX512_BF16": "avx512_bf16",
+                     "AVX_VNNI": "avx_vnni"}
+
+
+def missing_cpu_features(system_info: str, flags: set[str]) -> list[str]:
+    """What this build of llama.cpp uses (``llama_print_system_info``: "AVX2 = 1 | ...")
+    that the CPU (its /proc/cpuinfo ``flags``) does not have. Nothing is said when the CPU's
+    flags are unknown (not Linux) or for another architecture's features."""
+    if not flags or "neon" in flags or "asimd" in flags:
+        return []
+    used = {part.split("=")[0].split(":")[-1].strip() for part in system_info.split("|")
+            if part.strip().endswith("= 1")}
+    return [name for name, flag in CPU_FEATURE_FLAGS.items() if name in used
+            and flag not in flags]
 
 
 class LocalLLM:
@@ -94,6 +114,15 @@ class LocalLLM:
             raise ModelRejected(f"{path.name} is not a GGUF model file.",
                                 "Download the model again or choose a .gguf file.")
         llama_cpp = require("llama_cpp", "llama-cpp-python", "The local language model")
+        missing = missing_cpu_features(llama_cpp.llama_print_system_info().decode(
+            errors="replace"), cpu_flags())
+        if missing:
+            # Running it would end the process with "Illegal instruction", mid-call.
+            raise ModelRejected(
+                f"This computer's processor lacks {', '.join(missing)}, which Hearth's "
+                "language engine was built for.",
+                "Use another computer on your network as the engine (Setup → Use a computer "
+                "on my network), or build Hearth for this processor (docs/packaging.md).")
         try:
             model = llama_cpp.Llama(
                 model_path=str(path), n_ctx=n_ctx, n_threads=threads.decode,
