@@ -87,8 +87,8 @@ screenshot-face: $(STAMP)
 	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m desktop.ui.screenshot docs/call-v2-face.png face $(FACE)
 
 translations: $(STAMP)
-	$(BIN)/pyside6-lupdate -tr-function-alias tr+=_tr desktop/ui/*.py -ts desktop/assets/i18n/hearth_zh_CN.ts
-	$(BIN)/pyside6-lrelease desktop/assets/i18n/hearth_zh_CN.ts -qm desktop/assets/i18n/hearth_zh_CN.qm
+	$(BIN)/pyside6-lupdate -no-obsolete -tr-function-alias tr+=_tr desktop/ui/*.py -ts assets/i18n/hearth_zh_CN.ts
+	$(BIN)/pyside6-lrelease assets/i18n/hearth_zh_CN.ts -qm assets/i18n/hearth_zh_CN.qm
 
 # The one-folder app, a .deb, a portable tar.gz, the source tarball and SHA256SUMS, in
 # build/dist (docs/packaging.md). Linux; the Windows and macOS builds run on their own OS.

@@ -30,7 +30,7 @@ from desktop.face.loading import load_face_source
 from desktop.memory.forget import ForgetReport
 from desktop.memory.store import Store
 from desktop.models.inventory import Inventory, Missing
-from desktop.paths import DataDirs
+from desktop.paths import DataDirs, shipped
 from desktop.personas.bundle import Imported, Inspection, import_bundle, inspect_bundle
 from desktop.personas.library import Persona, PersonaLibrary
 from desktop.personas.publishers import trusted_publishers
@@ -256,11 +256,10 @@ class Hearth:
         if path.suffix == ".json" and b"hearth-revocations-1" in path.read_bytes()[:4096]:
             version = self.import_revocations(path)
             return f"revocations:{version}"
-        from desktop.paths import asset
         from desktop.personas.cards import import_card
 
-        wren = json.loads(asset("personas", "wren", "persona.json").read_text(encoding="utf-8"))
-        placeholder = (asset("personas", "wren", "portrait.png").read_bytes(), wren["face_rig"])
+        wren = json.loads(shipped("personas", "wren", "persona.json").read_text(encoding="utf-8"))
+        placeholder = (shipped("personas", "wren", "portrait.png").read_bytes(), wren["face_rig"])
         finder = self.find_face if self.inventory.face_detector_file() is not None else None
         return import_card(path, self.dirs.personas, placeholder, finder, on_conflict)
 

@@ -1,4 +1,4 @@
-"""Where Hearth keeps things: user data via platformdirs, shipped assets via importlib.resources.
+"""Where Hearth keeps things: user data via platformdirs, what ships with it beside the code.
 
 Nothing here depends on the working directory, so the same code runs from a source checkout,
 an installed wheel and a frozen installer build.
@@ -7,9 +7,8 @@ an installed wheel and a frozen installer build.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
-from importlib import resources
-from importlib.abc import Traversable
 from pathlib import Path
 
 APP_NAME = "Hearth"
@@ -53,17 +52,22 @@ class DataDirs:
         return self
 
 
-def asset(*parts: str) -> Traversable:
-    """A file shipped inside the ``desktop.assets`` package."""
-    node: Traversable = resources.files("desktop.assets")
-    for part in parts:
-        node = node / part
-    return node
+def shipped(*parts: str) -> Path:
+    """A file that ships with Hearth, by its place in the checkout's top level: ``assets/``
+    (renderer graphs, catalog, keys, schemas, translations) or ``personas/`` (the personas
+    that come with the app). One lookup for every way Hearth runs: a checkout and an editable
+    install find the checkout; the frozen app (PyInstaller) its own folder, where
+    packaging/hearth.spec puts the same two folders."""
+    frozen = getattr(sys, "_MEIPASS", None)
+    root = Path(frozen) if frozen else Path(__file__).resolve().parent.parent
+    return root.joinpath(*parts)
+
+
+def asset(*parts: str) -> Path:
+    """A file in ``assets/`` (see ``shipped``)."""
+    return shipped("assets", *parts)
 
 
 def asset_path(*parts: str) -> Path:
-    """A real filesystem path to a shipped asset (engines such as onnxruntime need one).
-
-    Wheels and frozen builds unpack package data to disk, so the traversable is a path.
-    """
-    return Path(str(asset(*parts)))
+    """A real filesystem path to a shipped asset (engines such as onnxruntime need one)."""
+    return asset(*parts)

@@ -22,7 +22,7 @@ from pathlib import Path
 from desktop.child import child_command
 from desktop.errors import HearthError
 from desktop.fixtures.build import EN_VOICE, RECOGNIZER, TINY_LLM, VAD
-from desktop.paths import DataDirs, asset, asset_path
+from desktop.paths import DataDirs, asset_path, shipped
 
 CHECK_TIMEOUT_S = 120
 SENTENCE = "Hello, this is Hearth checking its voice."
@@ -100,7 +100,7 @@ def check_face(_models: Path) -> str:
     from desktop.face.renderer import FaceRenderer
     from desktop.personas.library import load_persona
 
-    wren = load_persona(asset("personas", "wren"), builtin=True)
+    wren = load_persona(shipped("personas", "wren"), builtin=True)
     renderer = FaceRenderer.load(asset_path("renderer", "builtin-warp.onnx"),
                                  load_portrait(wren), wren.rig)
     params = FaceParams()

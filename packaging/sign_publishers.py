@@ -25,7 +25,7 @@ from desktop.personas.publishers import (  # noqa: E402
     sign_publisher_list,
 )
 
-LIST = ROOT / "desktop" / "assets" / "keys" / "publishers.json"
+LIST = ROOT / "assets" / "keys" / "publishers.json"
 
 
 def main() -> int:

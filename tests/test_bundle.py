@@ -19,15 +19,15 @@ import pytest
 from desktop.app import Hearth
 from desktop.brain.llm import Sampling
 from desktop.call.events import ReplyFinished
-from desktop.paths import asset
+from desktop.paths import asset, shipped
 from desktop.personas.archive import BundleRejected, strict_json
 from desktop.personas.bundle import build_bundle, import_bundle
 from desktop.personas.signing import Signer
 from tests.test_first_call import Events
 
 ROOT = Path(__file__).resolve().parent.parent
-WREN = json.loads(asset("personas", "wren", "persona.json").read_text(encoding="utf-8"))
-PORTRAIT = asset("personas", "wren", "portrait.png").read_bytes()
+WREN = json.loads(shipped("personas", "wren", "persona.json").read_text(encoding="utf-8"))
+PORTRAIT = shipped("personas", "wren", "portrait.png").read_bytes()
 PUBLISHER = Signer.generate("Test Publisher")
 TRUSTED = {"Test Publisher": PUBLISHER.public_key}
 

@@ -15,11 +15,11 @@ import pytest
 from desktop.app import Hearth
 from desktop.brain.llm import Sampling
 from desktop.call.events import ReplyFinished
-from desktop.paths import asset
+from desktop.paths import shipped
 from desktop.personas.archive import BundleRejected
 from tests.test_first_call import Events
 
-PORTRAIT = asset("personas", "wren", "portrait.png").read_bytes()
+PORTRAIT = shipped("personas", "wren", "portrait.png").read_bytes()
 
 
 def v2_card(name: str = "Captain Mira") -> dict:

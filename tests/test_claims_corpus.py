@@ -19,7 +19,7 @@ from desktop.personas.archive import BundleRejected
 from desktop.personas.bundle import import_bundle
 from tests.test_bundle import PORTRAIT, TRUSTED, bundle
 
-ONNX = (Path(__file__).resolve().parent.parent / "desktop" / "assets" / "renderer"
+ONNX = (Path(__file__).resolve().parent.parent / "assets" / "renderer"
         / "builtin-warp.onnx").read_bytes()
 
 

@@ -14,14 +14,14 @@ import pytest
 
 from desktop.fixtures.face_v2 import write_face_folder
 from desktop.likeness.build import Consent, sha256_file
-from desktop.paths import DataDirs, asset
+from desktop.paths import DataDirs, shipped
 from desktop.personas.archive import BundleRejected
 from desktop.personas.creator import export_installed, user_signer
 from desktop.personas.library import PersonaLibrary
 from tests.test_face_v2 import SMALL
 
 ROOT = Path(__file__).resolve().parent.parent
-PHOTO = asset("personas", "wren", "portrait.png").read_bytes()
+PHOTO = shipped("personas", "wren", "portrait.png").read_bytes()
 
 
 def hearth(home: DataDirs, *args: str) -> subprocess.CompletedProcess:

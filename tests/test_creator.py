@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from desktop.paths import asset
+from desktop.paths import shipped
 from desktop.personas.archive import BundleRejected
 from desktop.personas.bundle import import_bundle
 from desktop.personas.creator import PersonaDraft, export_draft, export_installed, user_signer
 
 ROOT = Path(__file__).resolve().parent.parent
-PHOTO = asset("personas", "wren", "portrait.png").read_bytes()
+PHOTO = shipped("personas", "wren", "portrait.png").read_bytes()
 
 
 def draft(**changes) -> PersonaDraft:
@@ -83,7 +83,7 @@ def test_hearth_create_on_the_command_line(tmp_path: Path, empty_home) -> None:
 def test_three_points_give_a_whole_rig_in_a_faces_proportions() -> None:
     from desktop.face.contract import rig_from_points
 
-    wren = json.loads(asset("personas", "wren", "persona.json").read_text())["face_rig"]
+    wren = json.loads(shipped("personas", "wren", "persona.json").read_text())["face_rig"]
     rig = rig_from_points(tuple(wren["left_eye"]), tuple(wren["right_eye"]),
                           tuple(wren["mouth_center"]))
     for key in ("mouth_size", "face_center", "face_size"):

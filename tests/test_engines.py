@@ -14,7 +14,7 @@ from desktop.face.builtin_graph import build_renderer_graph
 from desktop.face.contract import FaceParams
 from desktop.face.loading import load_builtin_renderer, load_portrait
 from desktop.face.renderer import FaceRenderer, RendererRejected
-from desktop.paths import DataDirs, asset_path
+from desktop.paths import DataDirs, asset_path, shipped
 from desktop.personas.library import PersonaLibrary
 from desktop.voice.tts import PiperTTS, VoiceRejected
 
@@ -98,9 +98,8 @@ def test_a_persona_without_an_installed_voice_does_not_borrow_the_last_one(
     hearth_home: DataDirs, pulse,
 ) -> None:
     from desktop.app import Hearth
-    from desktop.paths import asset
 
-    source = asset("personas", "wren")
+    source = shipped("personas", "wren")
     folder = hearth_home.personas / "fr"
     folder.mkdir(parents=True)
     data = json.loads((source / "persona.json").read_text(encoding="utf-8"))

@@ -23,7 +23,7 @@ from desktop.face.manifest import FaceManifestInvalid, parse_face_manifest, read
 from desktop.face.neural import LoopClock, NeuralFace
 from desktop.face.source import FaceMoment
 from desktop.fixtures.face_v2 import write_face_folder
-from desktop.paths import asset
+from desktop.paths import asset, shipped
 
 SMALL = GeneratorShape(crop=64, width=8, levels=3)
 
@@ -182,7 +182,7 @@ def test_a_video_shorter_than_its_manifest_or_a_wrong_mask_is_refused(face_folde
     with pytest.raises(FaceManifestInvalid, match="30 frames or more; its manifest says 40"):
         NeuralFace.load(folder)
     folder = copy_of(face_folder, tmp_path / "b")
-    (folder / "blend.png").write_bytes((asset("personas", "wren", "portrait.png")).read_bytes())
+    (folder / "blend.png").write_bytes((shipped("personas", "wren", "portrait.png")).read_bytes())
     with pytest.raises(FaceManifestInvalid, match="must be a 64x64 grey image"):
         NeuralFace.load(folder)
 

@@ -69,11 +69,11 @@ def test_cancelling_the_confirmation_installs_nothing(window, qtbot, tmp_path: P
 
 
 def test_the_creator_makes_installs_and_previews_a_persona(window, qtbot) -> None:
-    from desktop.paths import asset
+    from desktop.paths import shipped
 
     window.create_button.click()
     creator = window.creator_dialog
-    creator.set_photo(asset("personas", "wren", "portrait.png").read_bytes())
+    creator.set_photo(shipped("personas", "wren", "portrait.png").read_bytes())
     qtbot.waitUntil(lambda: creator.editor.image is not None, timeout=10000)
     creator.editor.move_point("mouth", (0.0, 0.2))  # as if dragged onto the mouth
     creator.name.setText("Sam")
@@ -97,11 +97,11 @@ def test_the_creator_makes_installs_and_previews_a_persona(window, qtbot) -> Non
 
 def test_the_creator_keeps_someone_elses_likeness_without_evidence_private(window,
                                                                             qtbot) -> None:
-    from desktop.paths import asset
+    from desktop.paths import shipped
 
     window.create_button.click()
     creator = window.creator_dialog
-    creator.set_photo(asset("personas", "wren", "portrait.png").read_bytes())
+    creator.set_photo(shipped("personas", "wren", "portrait.png").read_bytes())
     qtbot.waitUntil(lambda: creator.editor.image is not None, timeout=10000)
     creator.name.setText("Kim")
     creator.description.setPlainText("Kim, my friend from school, who laughs at everything.")

@@ -5,7 +5,7 @@ sum of smooth Gaussian bumps placed by the face rig: the jaw and lower lip move 
 upper lip up, the lips spread or round, the upper eyelids slide down over the eyes, the brows
 lift, and the whole head turns, nods and tilts about the face centre. A soft ellipse darkens
 the open mouth. No learned weights: the graph is generated here and shipped as
-``desktop/assets/renderer/builtin-warp.onnx``; ``python -m desktop.face.builtin_graph``
+``assets/renderer/builtin-warp.onnx``; ``python -m desktop.face.builtin_graph``
 regenerates it.
 """
 

@@ -3,7 +3,7 @@
 The manifest, not the code, declares the crop size, the drive (its recipe and window), the
 generator's file and tensors, the idle loop video, its per-frame face boxes, the blend mask and
 the frame rate (docs/face.md; JSON Schema in
-``desktop/assets/schemas/face-manifest.schema.json``). Everything it says is a claim: this
+``assets/schemas/face-manifest.schema.json``). Everything it says is a claim: this
 module reads it with types and ranges checked, confines every path to the face folder, and
 says what is wrong in words; the runtime then checks the files against it (the generator's
 real tensor shapes, the video's real size and length).

@@ -1,6 +1,6 @@
 """Draws the bundled persona's portrait with OpenCV: original artwork made by code, no photo.
 
-``python -m desktop.face.portrait_art`` rewrites ``desktop/assets/personas/wren/portrait.png``
+``python -m desktop.face.portrait_art`` rewrites ``personas/wren/portrait.png``
 and prints the face rig (grid coordinates) that goes into the persona's ``persona.json``.
 """
 
@@ -114,6 +114,6 @@ def write_portrait(path: Path) -> dict:
 if __name__ == "__main__":
     import json
 
-    from desktop.paths import asset_path
+    from desktop.paths import shipped
 
-    print(json.dumps(write_portrait(asset_path("personas", "wren", "portrait.png"))))
+    print(json.dumps(write_portrait(shipped("personas", "wren", "portrait.png"))))

@@ -6,7 +6,7 @@ Layout of ``<data>/models``:
     asr/<folder>/model(.int8).onnx + tokens.txt   speech recognizers (SenseVoice, sherpa-onnx)
     vad/silero_vad.onnx             voice activity detection for hands-free calls
     face/*.onnx                     the face detector (YuNet) the persona creator uses
-The face renderer is built in (``desktop/assets/renderer``); a persona may bring its own.
+The face renderer is built in (``assets/renderer``); a persona may bring its own.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from pathlib import Path
 from desktop.brain.prompt import PersonaPrompt
 from desktop.errors import HearthError
 from desktop.face.contract import FaceRig
-from desktop.paths import DataDirs, asset
+from desktop.paths import DataDirs, shipped
 
 
 class PersonaInvalid(HearthError):
@@ -198,7 +198,7 @@ class PersonaLibrary:
         self.problems: list[str] = []
 
     def list(self) -> list[Persona]:
-        personas = [load_persona(asset("personas", "wren"), builtin=True)]
+        personas = [load_persona(shipped("personas", "wren"), builtin=True)]
         self.problems = []
         if self.dirs.personas.is_dir():
             for folder in sorted(self.dirs.personas.iterdir()):

@@ -11,7 +11,7 @@ def check_qt() -> str:
     from PySide6.QtWidgets import QApplication, QLabel
 
     from desktop.errors import HearthError
-    from desktop.paths import asset_path
+    from desktop.paths import asset_path, shipped
 
     app = QApplication.instance() or QApplication(["hearth-selftest"])
     label = QLabel("Hearth · 你好")
@@ -21,7 +21,7 @@ def check_qt() -> str:
         raise HearthError("Qt drew nothing.", "Reinstall Hearth.")
     formats = {bytes(name).decode() for name in QImageReader.supportedImageFormats()}
     missing = {"png", "jpeg"} - formats
-    portrait = QImage(str(asset_path("personas", "wren", "portrait.png")))
+    portrait = QImage(str(shipped("personas", "wren", "portrait.png")))
     if missing or portrait.isNull():
         raise HearthError(f"Qt cannot read {', '.join(sorted(missing)) or 'PNG'} images.",
                           "Reinstall Hearth: its image plugins are missing.")
