@@ -48,7 +48,7 @@ class Call:
         self.brain = BrainStage(self.state, llm, self.memory, self.duties, self.recorder,
                                 self.to_speech.append, Sampling(), None, None)
         self.speech = SpeechStage(self.state, SilentVoice(), FaceAnimator())
-        self.monitor = PlaybackMonitor(self.state, self.recorder)
+        self.monitor = PlaybackMonitor(self.state, self.recorder, self.speech)
 
     def _settle(self) -> None:
         self.settled += 1
@@ -245,3 +245,47 @@ def test_narration_is_shown_but_not_spoken_or_captioned(tmp_path: Path) -> None:
     transcript.apply(ReplyToken(9, "*She smiles.* Hi & bye"), Labels())
     shown = transcript.to_html(Labels())
     assert "<i style='color:#b9b4c7'>She smiles.</i> Hi &amp; bye" in shown
+
+
+@pytest.mark.parametrize("waited_s, filler", [(0.2, False), (1.2, True)])
+def test_a_filler_is_said_only_when_the_replys_own_words_are_slow(tmp_path: Path,
+                                                                  waited_s: float,
+                                                                  filler: bool) -> None:
+    """Issue "Answers, not backchannels": "Mm," played on every turn. Now a reply whose words
+    come within a human turn gap starts with them; only a long wait gets the filler, and
+    the filler is then the start of the reply (its first audio, not its first words)."""
+    import time
+
+    from desktop.call.frames import PrepareBackchannels
+
+    call = Call(tmp_path, ScriptedLLM(["Sure."]))
+    run_frames(call.speech, [PrepareBackchannels()])
+    frame = call.user_turn("well")
+    times = call.state.control.times[frame.turn_id]
+    times.speech_ended = time.monotonic() - waited_s
+    call.monitor.tick()
+    assert call.speech.backchannels_played == int(filler)
+    assert (times.first_audio_queued is not None) == filler
+    assert len(call.output.queued) == int(filler)
+    run_frames(call.brain, [frame])
+    run_frames(call.speech, call.to_speech)
+    call.monitor.tick()  # never a second filler for the same reply
+    assert call.speech.backchannels_played == int(filler)
+    reply = call.state.replies[frame.turn_id]
+    assert (-1 in reply.tracker.spans) == filler  # the filler is heard first, as the reply's
+    own = reply.tracker.spans[max(reply.tracker.spans)]
+    assert own == (call.output.queued[-1].start, call.output.queued[-1].end)
+
+
+def test_a_held_reply_gets_no_filler_before_it_is_released(tmp_path: Path) -> None:
+    import time
+
+    from desktop.call.frames import PrepareBackchannels
+
+    call = Call(tmp_path, ScriptedLLM(["Sure."]))
+    run_frames(call.speech, [PrepareBackchannels()])
+    frame = call.user_turn("maybe")
+    call.state.replies[frame.turn_id].released.clear()  # the user only paused
+    call.state.control.times[frame.turn_id].speech_ended = time.monotonic() - 5
+    call.monitor.tick()
+    assert call.speech.backchannels_played == 0 and call.output.queued == []

@@ -9,7 +9,10 @@ sample for sample (both at 48 kHz, so the server mixes without resampling), whic
 app's output alone, and:
 
 - voice_to_first_audio_ms: from the last voiced 10 ms of the user's question to the first
-  non-silent 10 ms of the app's output after it;
+  non-silent 10 ms of the app's output after it (a backchannel counts: it is sound);
+- voice_to_first_words_ms: to the reply's own first words (backchannels excluded), and
+  transcript_ready_after_speech_ms, from the call's clock (stream time of the end of speech);
+  backchannel_share: fillers played per spoken turn;
 - barge_in_stop_ms: from the first voiced 10 ms of the user talking over a reply to the
   start of the silence (at least 400 ms long) that follows in the app's output;
 - false_barge_ins per 100 replies: replies (typed turns, nobody talking) that the app
@@ -246,6 +249,7 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
         time.sleep(0.8)
     spoken_barge_ins = call.stats.barge_ins
     spoken_turns = call.stats.turns
+    spoken_backchannels = conversation.speech.backchannels_played
     interrupted = 0
     completed = 0
     for index in range(replies):
@@ -269,6 +273,14 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
         "voice_to_first_audio_ms_p50": percentile(first_audio, 50),
         "voice_to_first_audio_ms_p90": percentile(first_audio, 90),
         "voice_turns_measured": len(first_audio),
+        # The reply's own first words (a backchannel such as "Mm," is not counted), from the
+        # end of the user's speech on the call's stream clock.
+        "voice_to_first_words_ms_p50": percentile(meter["first_words_played"], 50),
+        "voice_to_first_words_ms_p90": percentile(meter["first_words_played"], 90),
+        "transcript_ready_after_speech_ms_p50": percentile(meter["transcribed"], 50),
+        "transcript_ready_after_speech_ms_p90": percentile(meter["transcribed"], 90),
+        # How often a filler played before the reply's own words, per spoken turn.
+        "backchannel_share": round(spoken_backchannels / max(1, spoken_turns), 2),
         "barge_in_stop_ms_p50": percentile(stops, 50),
         "barge_in_stop_ms_p90": percentile(stops, 90),
         "barge_ins_measured": len(stops),

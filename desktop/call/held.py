@@ -1,22 +1,19 @@
 """Held turns: a reply started the moment the user paused (``say(held=True)``), generated and
 synthesized while we wait to see whether they go on, but neither heard, shown nor saved until
 the pause turns out to be the end of their turn. Released, it plays (with a filler first if
-its own words are not ready); withdrawn, it leaves no trace: not in the history, the memory
+its own words are slow in coming); withdrawn, it leaves no trace: not in the history, the memory
 notes, the store, the speaker or the mouth."""
 
 from __future__ import annotations
 
 from desktop.call.memory_duty import MemoryDuty
-from desktop.call.speech import SpeechStage
 from desktop.call.state import CallState, Reply
 from desktop.face.animator import FaceAnimator
 
 
 class HeldTurns:
-    def __init__(self, state: CallState, speech: SpeechStage, memory: MemoryDuty,
-                 animator: FaceAnimator) -> None:
+    def __init__(self, state: CallState, memory: MemoryDuty, animator: FaceAnimator) -> None:
         self.state = state
-        self.speech = speech
         self.memory = memory
         self.animator = animator
 
@@ -31,9 +28,8 @@ class HeldTurns:
                 return None
             if transcribed is not None:
                 control.times[turn_id].transcribed = transcribed
-            if (reply.spoken and control.times[turn_id].first_sentence is None
-                    and not reply.chunk_ready):
-                self.speech.backchannel(reply)  # the reply is slow: fill the gap
+            # A reply whose words are slow gets its filler from the playback monitor, once
+            # the wait is long (desktop.call.playback.FILLER_AFTER_S), not at every release.
             return reply
 
     def withdraw(self, turn_id: int) -> None:

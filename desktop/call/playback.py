@@ -1,6 +1,11 @@
 """The playback monitor: follows the speaker's clock for the current spoken reply. It marks
 when the first audio (and the reply's own first words, after a backchannel) was heard,
-captions what has been heard so far, and ends the turn once everything queued has played."""
+captions what has been heard so far, and ends the turn once everything queued has played.
+
+It also decides when a backchannel ("Mm,") fills the wait: only when the reply's own words
+have not begun FILLER_AFTER_S after the user stopped talking. A reply that is ready in a
+human turn gap starts with its own words; the filler is for the long waits, not every
+turn."""
 
 from __future__ import annotations
 
@@ -9,15 +14,21 @@ import time
 
 from desktop.call.events import Caption
 from desktop.call.recorder import TurnRecorder
+from desktop.call.speech import SpeechStage
 from desktop.call.state import CallState
 
 TICK_S = 0.005
+# People answer within ~200 ms, and a pause of a second reads as "not heard": past this,
+# since the end of the user's speech (or the typed message), a filler is said first.
+FILLER_AFTER_S = 0.8
 
 
 class PlaybackMonitor:
-    def __init__(self, state: CallState, recorder: TurnRecorder) -> None:
+    def __init__(self, state: CallState, recorder: TurnRecorder,
+                 speech: SpeechStage | None = None) -> None:
         self.state = state
         self.recorder = recorder
+        self.speech = speech  # says the filler; None: never one
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -45,6 +56,11 @@ class PlaybackMonitor:
             output = state.output
             played = output.played_frames()
             times = state.control.times[reply.turn_id]
+            if (self.speech is not None and times.first_audio_queued is None
+                    and reply.released.is_set() and not reply.withdrawn
+                    and time.monotonic() - (times.speech_ended or times.submitted)
+                    >= FILLER_AFTER_S):
+                self.speech.backchannel(reply)  # the reply is slow: fill the gap
             spans = reply.tracker.spans
             if spans and times.first_audio_played is None:
                 first = min(start for start, _ in spans.values())

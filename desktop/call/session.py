@@ -78,8 +78,8 @@ class Conversation:
                                 self._speech.put, sampling, budget, cache_dir)
         self._brain = StageThread("brain", self.brain, idle_s=MEMORY_IDLE_S)
         self.brain.newer_work = lambda: not self._brain.empty()
-        self.monitor = PlaybackMonitor(self.state, self.recorder)
-        self.held = HeldTurns(self.state, self.speech, self.memory, self.animator)
+        self.monitor = PlaybackMonitor(self.state, self.recorder, self.speech)
+        self.held = HeldTurns(self.state, self.memory, self.animator)
         self._call_id = None  # Future of the current call's row id
         # The opening the user chose among the persona's greetings (swiped in an empty chat):
         # what a call greets with, and what a chat begins with.
