@@ -259,3 +259,33 @@ def test_a_device_stream_that_dies_mid_call_is_reopened(hearth_home, pulse, micr
         assert reply.heard_text
     finally:
         call.close()
+
+
+def test_the_utterance_is_decoded_in_segments_while_the_user_speaks(hearth_home, pulse,
+                                                                     microphone) -> None:
+    """Issue "Answers, not backchannels": the final transcript waited for a decode of the
+    whole utterance after the user stopped. Now each piece is decoded once while they talk
+    (cut between words), and the final decode is only the tail since the last cut."""
+    call = Call(hearth_home)
+    real = call.call.recognizer
+    decoded: list[float] = []
+
+    class Spy:  # the real recognizer, its inputs noted
+        def transcribe(self, samples):
+            decoded.append(len(samples) / 16000)
+            return real.transcribe(samples)
+
+    call.call.recognizer = Spy()
+    try:
+        speak(pulse, "user-en.wav")
+        call.reply_to_user()
+        stats = call.call.stats
+        finals = [h.text for h in call.events.of(Hearing) if h.final and h.text]
+    finally:
+        call.close()
+    spoken_s = len(read_wav(DATA / "user-en.wav")[0]) / 16000
+    assert stats.segments >= 1
+    assert max(decoded) < 0.75 * spoken_s  # nothing decoded the whole sentence again
+    # Every segment's words are in the final transcript: the fixture writes one word per
+    # stretch of speech, so the final has more than a tail alone would give.
+    assert finals and len(" ".join(finals).split()) >= 2

@@ -7,10 +7,12 @@ Two worker threads, so that decoding never delays the decisions that must be fas
             runs the VAD window by window, feeds TurnTaker and acts on its events at once
             (a barge-in flushes playback from this thread, within one VAD window of being
             sure).
-    asr:    decodes what the listen thread hands it, in order: partial captions while the
-            user talks (only the newest is worth decoding), a speculative final transcript
+    asr:    decodes what the listen thread hands it, in order: the utterance's segments as
+            the user talks (desktop.call.segments: each once, cut between words), partial
+            captions (only the newest is worth decoding), a speculative final transcript
             the moment the user pauses, and at end-of-turn the reply request, which finds
-            that transcript usually already done.
+            that transcript usually already done. Partials and finals decode only the tail
+            since the last segment, so their cost does not grow with the utterance.
 
 Overlap that hides latency: partial transcripts prefill the LLM while the user is still
 talking (``Conversation.typing``); the moment they pause, the final transcript is decoded
@@ -40,9 +42,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from desktop.call.device_recovery import DeviceRecovery
 from desktop.call.echo_judge import EchoJudge, ring_tone
 from desktop.call.events import Hearing, Listener, ListeningState, Notice
 from desktop.call.frames import Stop
+from desktop.call.segments import AsrJob, Segmenter, StableText
 from desktop.call.session import Conversation
 from desktop.call.turns import (
     BargeIn,
@@ -55,7 +59,7 @@ from desktop.call.turns import (
 from desktop.voice.asr import Transcript
 from desktop.voice.audio_in import AudioInput
 from desktop.voice.audio_out import AudioOutput, AudioUnavailable
-from desktop.voice.devices import DeviceSnapshot, describe_change
+from desktop.voice.devices import DeviceSnapshot
 from desktop.voice.echo import EchoCanceller
 from desktop.voice.engines import Recognizer
 from desktop.voice.vad import WINDOW, SileroVAD
@@ -71,12 +75,10 @@ PARTIAL_EVERY_S = 0.4
 # core): space them so the recognizer is idle at least two thirds of the time, and the final
 # decode at the user's pause rarely waits behind one.
 PARTIAL_DUTY = 3.0
-REOPEN_EVERY_S = 1.0
 KEEP_S = 30.0  # audio kept for the utterance being heard; longer turns keep their last 30 s
 # Speech this soon after the user's previous turn ended is that turn going on (a thinking
 # pause, not the end): the reply to the first half is dropped, even if it had begun.
 CONTINUATION_GAP_S = 0.8
-DEVICE_POLL_S = 1.5
 
 
 @dataclass
@@ -89,6 +91,7 @@ class ListeningStats:
     # not finished, so the reply was dropped and the end-of-turn wait lengthened.
     continuations: int = 0
     partials: int = 0
+    segments: int = 0  # pieces of utterances decoded while the user was still talking
     empty_turns: int = 0  # speech the recognizer found no words in
     speculative_hits: int = 0  # replies started at the pause and released at end of turn
     stop_ms: list[float] = field(default_factory=list)  # barge-in: onset -> playback flushed
@@ -96,17 +99,7 @@ class ListeningStats:
     final_wait_ms: list[float] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Job:
-    kind: str  # partial | final | end
-    utterance: int
-    version: int
-    audio: np.ndarray
-    speech_ended: float = 0.0  # monotonic, for "end"
-    posted: float = 0.0  # monotonic
-
-
-class HandsFreeCall:
+class HandsFreeCall(DeviceRecovery):
     def __init__(
         self,
         conversation: Conversation,
@@ -147,6 +140,8 @@ class HandsFreeCall:
         self._utterance = 0
         self._version = 0
         self._utterance_start = 0
+        self._segmenter = Segmenter()  # listen thread: where the next segment begins
+        self._stable = StableText()  # asr thread: the segments' text
         self._last_partial = 0.0
         self._partial_cost_s = 0.0
         self._last_probability = 0.0  # the newest VAD window's
@@ -275,6 +270,14 @@ class HandsFreeCall:
             self._last_probability = probability
             if read_at < self._deaf_until:
                 continue
+            if self.turns.state in ("speaking", "paused"):
+                # Before the window's turn events: a pause it starts then decodes only what
+                # follows the cut (the segment before it is decoded first, in order).
+                segment = self._segmenter.close_at(probability, round(end_s * RATE),
+                                                   self.turns.config.threshold)
+                if segment is not None:
+                    self._jobs.put(AsrJob("segment", self._utterance, self._version,
+                                          self._audio_between(*segment), 0.0, self.clock()))
             for event in self.turns.update(probability, end_s, audible):
                 self._on_turn_event(event, replying, heard)
         every = max(PARTIAL_EVERY_S, PARTIAL_DUTY * self._partial_cost_s)
@@ -301,12 +304,17 @@ class HandsFreeCall:
     def _monotonic(self, stream_s: float) -> float:
         return self._read_at - (self._position - stream_s * RATE) / RATE
 
-    def _utterance_audio(self) -> np.ndarray:
-        return self._audio[max(0, self._utterance_start - self._audio_start):].copy()
+    def _audio_between(self, start: int, end: int | None = None) -> np.ndarray:
+        """Audio of the stream from sample ``start`` to ``end`` (default: the newest)."""
+        begin = max(0, start - self._audio_start)
+        return self._audio[begin:None if end is None else max(begin, end - self._audio_start)
+                           ].copy()
 
     def _post(self, kind: str, speech_ended: float = 0.0) -> None:
-        self._jobs.put(_Job(kind, self._utterance, self._version, self._utterance_audio(),
-                            speech_ended, self.clock()))
+        """A decode of the utterance's tail (since its last segment)."""
+        tail = self._audio_between(max(self._utterance_start, self._segmenter.cut))
+        self._jobs.put(AsrJob(kind, self._utterance, self._version, tail, speech_ended,
+                              self.clock()))
 
     def _on_turn_event(self, event: object, replying: bool, heard: bool) -> None:
         if isinstance(event, BargeIn):
@@ -324,6 +332,7 @@ class HandsFreeCall:
             self._version += 1
             self._utterance_start = max(self._audio_start,
                                         int((event.at - PREROLL_S) * RATE))
+            self._segmenter.start(self._utterance_start)
             self._last_partial = self.clock()
             self.conversation.animator.set_listening(self.clock())
             self.listener(ListeningState("hearing"))
@@ -351,62 +360,6 @@ class HandsFreeCall:
         self.stats.continuations += 1
         self.turns.turn_was_not_over()
 
-    # -- devices ------------------------------------------------------------------------
-    def _devices_loop(self) -> None:
-        """Tell the user when the sound server moved the call to other devices (hot-plug)."""
-        before = self.read_devices()
-        while self._running:
-            time.sleep(DEVICE_POLL_S)
-            after = self.read_devices()
-            if before is not None and after is not None:
-                for level, text in describe_change(before, after):
-                    self.listener(Notice(level, text))
-            before = after if after is not None else before
-
-    def _watch_devices(self) -> None:
-        now = self.clock()
-        microphone = self.microphone
-        if microphone is not None and microphone.lost:
-            microphone.close()
-            self.microphone = None
-            self.turns.reset()
-            self.conversation.animator.set_listening(None)
-            self.listener(Notice("warning", "The microphone stopped (was it unplugged?). "
-                                            "The call goes on: type to talk. Listening resumes "
-                                            "when a microphone is back."))
-            self.listener(ListeningState("no-microphone"))
-            self._last_mic_try = now
-        elif microphone is None and now - self._last_mic_try >= REOPEN_EVERY_S:
-            self._last_mic_try = now
-            try:
-                self.microphone = self.open_microphone()
-            except AudioUnavailable:
-                return
-            self.vad.reset()
-            if self.raw_vad is not None:
-                self.raw_vad.reset()
-            self._vad_base, self._windows = self._position, 0
-            self.listener(Notice("info", "Microphone connected: Hearth is listening again."))
-            self.listener(ListeningState("muted" if self.muted else "listening"))
-        output = self.conversation.output
-        if output is not None and output.error and not self._speaker_lost:
-            self._speaker_lost = True
-            self._last_speaker_try = now
-            self.conversation.replace_output(None)
-            output.close()
-            self.listener(Notice("warning", "The speaker stopped (was it unplugged?). Replies "
-                                            "appear as text until a speaker is back."))
-        elif self._speaker_lost and self.open_speaker is not None and (
-                now - self._last_speaker_try >= REOPEN_EVERY_S):
-            self._last_speaker_try = now
-            try:
-                speaker = self.open_speaker()
-            except AudioUnavailable:
-                return
-            self._speaker_lost = False
-            self.conversation.replace_output(speaker)
-            self.listener(Notice("info", "Speaker connected: replies are spoken again."))
-
     # -- the asr thread -------------------------------------------------------------------
     def _asr_loop(self) -> None:
         while self._running:
@@ -420,11 +373,19 @@ class HandsFreeCall:
                 self.listener(Notice("warning", f"Speech recognition failed ({error}); you "
                                                 "can type instead."))
 
-    def _decode(self, job: _Job) -> None:
+    def _transcribe(self, job: AsrJob) -> Transcript:
+        """The utterance up to this job: its decoded segments, and the tail decoded now."""
+        return self._stable.with_tail(job.utterance, self.recognizer.transcribe(job.audio))
+
+    def _decode(self, job: AsrJob) -> None:
+        if job.kind == "segment":  # never skipped: its words are in no other decode
+            self._stable.add(job.utterance, self.recognizer.transcribe(job.audio))
+            self.stats.segments += 1
+            return
         if job.kind == "partial":
             if not self._jobs.empty() or job.utterance != self._utterance:
                 return  # newer audio is waiting: decode that instead
-            transcript = self.recognizer.transcribe(job.audio)
+            transcript = self._transcribe(job)
             self._partial_cost_s = transcript.decode_ms / 1000.0
             if transcript.text and job.utterance == self._utterance and (
                     self.turns.state != "silent"):
@@ -434,7 +395,7 @@ class HandsFreeCall:
             return
         if job.kind == "final":
             self.stats.final_wait_ms.append((self.clock() - job.posted) * 1000.0)
-            transcript = self.recognizer.transcribe(job.audio)
+            transcript = self._transcribe(job)
             self._final = (job.version, transcript, self.clock())
             self._speculate(job, transcript)
             return
@@ -442,7 +403,7 @@ class HandsFreeCall:
         if final is not None and final[0] == job.version:
             _version, transcript, transcribed = final
         else:
-            transcript = self.recognizer.transcribe(job.audio)
+            transcript = self._transcribe(job)
             transcribed = self.clock()
         self._final = None
         with self._speculation_lock:
@@ -463,7 +424,7 @@ class HandsFreeCall:
         self.conversation.say(transcript.text, speech_ended=job.speech_ended,
                               transcribed=transcribed)
 
-    def _speculate(self, job: _Job, transcript: Transcript) -> None:
+    def _speculate(self, job: AsrJob, transcript: Transcript) -> None:
         """Start the reply to what the user said before this pause, held until the pause
         is confirmed as the end of their turn."""
         if not transcript.text or job.version != self._version:

@@ -1,0 +1,99 @@
+"""Recognition while the user speaks: the utterance is decoded in segments as it goes, each
+segment once, cut at the quiet moments between words; the final transcript then needs only the
+audio since the last cut (the tail), so it is ready one short decode after the user stops,
+however long they talked.
+
+SenseVoice is not a streaming model, and decoding the whole utterance again at its end cost
+time in proportion to its length (893 ms after a sentence on a slow 2-core machine). A cut
+never falls inside a word: only at a VAD window below the speech threshold (a gap between
+words), once at least MIN_SEGMENT_S is waiting, or, for speech with no gap at all, after
+MAX_SEGMENT_S. Each segment keeps its own text; the stable text of an utterance is theirs,
+joined, and the caption, the draft prefill and the final transcript are that plus the tail.
+
+The listen thread cuts (Segmenter), the recognizer thread decodes in order and keeps the text
+(StableText): jobs are handled one at a time in the order posted, so when the final job runs,
+every segment before it has been decoded."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from desktop.voice.asr import Transcript
+
+RATE = 16000
+MIN_SEGMENT_S = 1.0
+MAX_SEGMENT_S = 6.0
+_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+@dataclass(frozen=True)
+class AsrJob:
+    """Work for the recognizer thread, in order."""
+
+    kind: str  # segment | partial | final | end
+    utterance: int
+    version: int
+    audio: np.ndarray
+    speech_ended: float = 0.0  # monotonic, for "final" and "end"
+    posted: float = 0.0  # monotonic
+
+
+class Segmenter:
+    """Where the current utterance's next segment begins (absolute sample of the stream)."""
+
+    def __init__(self) -> None:
+        self.cut = 0
+
+    def start(self, at_sample: int) -> None:
+        """A new utterance, from ``at_sample`` (its pre-roll included)."""
+        self.cut = at_sample
+
+    def close_at(self, probability: float, end_sample: int, threshold: float
+                 ) -> tuple[int, int] | None:
+        """The window ending at ``end_sample`` had ``probability`` of speech: the segment
+        (from, to) it closes, or None."""
+        waiting = end_sample - self.cut
+        if (probability < threshold and waiting >= MIN_SEGMENT_S * RATE) or (
+                waiting >= MAX_SEGMENT_S * RATE):
+            segment = (self.cut, end_sample)
+            self.cut = end_sample
+            return segment
+        return None
+
+
+class StableText:
+    """The decoded segments of the utterance being heard (the recognizer thread's)."""
+
+    def __init__(self) -> None:
+        self.utterance = -1
+        self.parts: list[Transcript] = []
+
+    def add(self, utterance: int, transcript: Transcript) -> None:
+        if utterance != self.utterance:
+            self.utterance, self.parts = utterance, []
+        if transcript.text.strip():
+            self.parts.append(transcript)
+
+    def with_tail(self, utterance: int, tail: Transcript) -> Transcript:
+        """The utterance so far: its segments, then the ``tail`` decoded just now. Its
+        language is the one most of the speech was in (a short tail of breath or silence
+        can be tagged anything)."""
+        pieces = [*(self.parts if utterance == self.utterance else []), tail]
+        spoken = [p for p in pieces if p.text.strip()] or [tail]
+        language = max(spoken, key=lambda p: p.audio_s).language
+        return replace(tail, text=join_words([p.text.strip() for p in pieces]),
+                       language=language, audio_s=sum(p.audio_s for p in pieces))
+
+
+def join_words(parts: list[str]) -> str:
+    """Pieces of one utterance as one text: a space between words, none between Chinese
+    characters."""
+    text = ""
+    for part in (p for p in parts if p):
+        if text and not (_CJK.match(part[0]) and _CJK.match(text[-1])):
+            text += " "
+        text += part
+    return text
