@@ -27,6 +27,7 @@ from desktop.call.video import FaceLoop, FrameMailbox
 from desktop.errors import HearthError
 from desktop.face.animator import FaceAnimator
 from desktop.face.loading import load_face_source
+from desktop.machine import OtherLoad
 from desktop.memory.forget import ForgetReport
 from desktop.memory.store import Store
 from desktop.models.inventory import Inventory, Missing
@@ -365,7 +366,7 @@ class Hearth:
             persona, self.store, None if blocked else engines.llm, listener, tts=engines.tts,
             output=engines.output, animator=animator, cache_dir=self.dirs.cache,
             budget=self.budget, sampling=Sampling(max_tokens=settings.max_tokens()),
-            language=language if language in persona.languages else None,
+            language=language if language in persona.languages else None, load=OtherLoad(),
         )
 
     def find_face(self, bgr_square: np.ndarray) -> dict[str, tuple[float, float]] | None:

@@ -38,6 +38,16 @@ class CpuBudget:
         return cls(cores=cores, llm=ThreadShare(decode=decode, prefill=cores),
                    tts_threads=1, render_threads=1)
 
+    def under_load(self, other_cores: float) -> CpuBudget:
+        """The budget when other programs keep ``other_cores`` busy: Hearth plans on the
+        cores left (at least one), so no llama.cpp thread waits at a barrier for a core that
+        another program holds."""
+        free = max(1, self.cores - int(other_cores + 0.5))
+        if free >= self.cores:
+            return self
+        return CpuBudget(cores=free, llm=ThreadShare(decode=max(1, free - 1), prefill=free),
+                         tts_threads=1, render_threads=1)
+
     def llm_alone(self) -> ThreadShare:
         """The share while nothing else runs: prefill and the first clause of a reply."""
         return ThreadShare(decode=self.cores, prefill=self.cores)

@@ -289,3 +289,52 @@ def test_a_held_reply_gets_no_filler_before_it_is_released(tmp_path: Path) -> No
     call.state.control.times[frame.turn_id].speech_ended = time.monotonic() - 5
     call.monitor.tick()
     assert call.speech.backchannels_played == 0 and call.output.queued == []
+
+
+def test_other_programs_load_is_measured_and_the_threads_rebudgeted(tmp_path: Path) -> None:
+    """Issue "Answers, not backchannels": beside one busy core, typed turns went from 0.6 s
+    to 6 s (two llama.cpp threads, one core free). The reply plans on the free cores, and
+    its times say how busy the computer was."""
+    from desktop.budget import CpuBudget
+    from desktop.machine import OtherLoad
+
+    ticks = {"busy": 0, "total": 0, "own": 0}
+    load = OtherLoad(lambda: (ticks["busy"], ticks["total"], 2), lambda: ticks["own"])
+    call = Call(tmp_path, ScriptedLLM(["Sure."]))
+    budget = CpuBudget.for_machine(2)
+    call.brain.budget = call.brain.base_budget = budget
+    call.brain.load = load
+    load.cores()  # the count starts
+    # One second on two CPUs: 200 ticks; 130 busy, 30 of them Hearth's own.
+    ticks.update(busy=130, total=200, own=30)
+    frame = call.user_turn("hello", spoken=False)
+    run_frames(call.brain, [frame])
+    times = call.state.control.times[frame.turn_id]
+    assert times.others_busy_cores == 1.0
+    assert call.brain.budget.cores == 1 and call.brain.budget.llm.prefill == 1
+    assert "computer busy (1.0 core" in times.latency_line()
+    # The other program stopped: every core again.
+    ticks.update(busy=160, total=400, own=60)
+    frame = call.user_turn("again", spoken=False)
+    run_frames(call.brain, [frame])
+    assert call.brain.budget == budget
+    assert "busy" not in call.state.control.times[frame.turn_id].latency_line()
+
+
+def test_a_real_busy_core_is_seen_as_other_programs_load() -> None:
+    import subprocess
+    import sys
+    import time
+
+    from desktop.machine import OtherLoad
+
+    load = OtherLoad()
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        load.cores()
+        time.sleep(1.0)
+        busy = load.cores()
+    finally:
+        spinner.kill()
+        spinner.wait()
+    assert busy >= 0.6  # the spinner's core (and whatever else runs), never Hearth's own

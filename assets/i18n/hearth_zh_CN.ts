@@ -37,85 +37,90 @@
 <context>
     <name>CallControl</name>
     <message>
-        <location filename="../../desktop/ui/call_control.py" line="43"/>
+        <location filename="../../desktop/ui/call_control.py" line="44"/>
         <source>Call started</source>
         <translation>通话开始</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/call_control.py" line="49"/>
+        <location filename="../../desktop/ui/call_control.py" line="50"/>
         <source>No voice or speaker: replies appear as captions.</source>
         <translation>没有语音或扬声器：回复将以字幕显示。</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/call_control.py" line="52"/>
+        <location filename="../../desktop/ui/call_control.py" line="53"/>
         <source>Connecting…</source>
         <translation>正在接通…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/call_control.py" line="71"/>
+        <location filename="../../desktop/ui/call_control.py" line="72"/>
         <source>Type to talk.</source>
         <translation>请打字交谈。</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/call_control.py" line="81"/>
-        <location filename="../../desktop/ui/call_control.py" line="94"/>
+        <location filename="../../desktop/ui/call_control.py" line="82"/>
+        <location filename="../../desktop/ui/call_control.py" line="95"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/call_control.py" line="92"/>
+        <location filename="../../desktop/ui/call_control.py" line="93"/>
         <source>Listening…</source>
         <translation>正在听…</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/call_control.py" line="92"/>
+        <location filename="../../desktop/ui/call_control.py" line="93"/>
         <source>Muted</source>
         <translation>已静音</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/call_control.py" line="93"/>
+        <location filename="../../desktop/ui/call_control.py" line="94"/>
         <source>No microphone: type to talk.</source>
         <translation>没有麦克风：请打字交谈。</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/call_control.py" line="106"/>
+        <location filename="../../desktop/ui/call_control.py" line="107"/>
         <source>System default microphone</source>
         <translation>系统默认麦克风</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/call_control.py" line="107"/>
+        <location filename="../../desktop/ui/call_control.py" line="108"/>
         <source>System default speaker</source>
         <translation>系统默认扬声器</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/call_control.py" line="169"/>
+        <location filename="../../desktop/ui/call_control.py" line="170"/>
         <source>Call ended · {length}</source>
         <translation>通话结束 · {length}</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/call_control.py" line="186"/>
+        <location filename="../../desktop/ui/call_control.py" line="187"/>
         <source>transcript</source>
         <translation>识别</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/call_control.py" line="186"/>
+        <location filename="../../desktop/ui/call_control.py" line="187"/>
         <source>first word</source>
         <translation>首个词</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/call_control.py" line="187"/>
+        <location filename="../../desktop/ui/call_control.py" line="188"/>
         <source>first sound</source>
         <translation>首个声音</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/call_control.py" line="188"/>
+        <location filename="../../desktop/ui/call_control.py" line="189"/>
         <source>end of speech</source>
         <translation>说完</translation>
     </message>
     <message>
-        <location filename="../../desktop/ui/call_control.py" line="188"/>
+        <location filename="../../desktop/ui/call_control.py" line="189"/>
         <source>sent</source>
         <translation>发送</translation>
+    </message>
+    <message>
+        <location filename="../../desktop/ui/call_control.py" line="198"/>
+        <source>this computer is busy with other programs ({cores:.1f} cores)</source>
+        <translation>这台电脑正忙于其他程序（占用 {cores:.1f} 个核心）</translation>
     </message>
 </context>
 <context>

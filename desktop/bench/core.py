@@ -17,6 +17,7 @@ from desktop.bench.common import USER_LINES, median, percentile, speakable_bias
 from desktop.brain.llm import LocalLLM, Sampling
 from desktop.brain.prompt import Message
 from desktop.budget import CpuBudget
+from desktop.machine import OtherLoad
 from desktop.paths import DataDirs
 
 
@@ -149,7 +150,8 @@ def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budge
     conversation = Conversation(persona, None, llm, events.append, tts=tts, output=output,
                                 animator=animator, cache_dir=hearth_dirs.cache, budget=budget,
                                 sampling=Sampling(max_tokens=48,
-                                                  logit_bias=speakable_bias(llm)))
+                                                  logit_bias=speakable_bias(llm)),
+                                load=OtherLoad())  # as the app re-budgets under load
     conversation.start()
     conversation.set_spoken(True)
     from desktop.face.loading import load_builtin_renderer

@@ -38,6 +38,7 @@ from desktop.bench.common import USER_LINES, percentile, speakable_bias
 from desktop.brain.llm import LocalLLM, Sampling
 from desktop.budget import CpuBudget
 from desktop.fixtures.pulse import window_rms
+from desktop.machine import OtherLoad
 from desktop.paths import DataDirs
 
 RATE = 48000
@@ -180,7 +181,8 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
     conversation = Conversation(persona, None, llm, events.append, tts=tts, output=output,
                                 cache_dir=dirs.cache, budget=budget,
                                 sampling=Sampling(max_tokens=24,
-                                                  logit_bias=speakable_bias(llm)))
+                                                  logit_bias=speakable_bias(llm)),
+                                load=OtherLoad())  # as the app re-budgets under load
     conversation.start()
     conversation.set_spoken(True)
     llm.warm(persona.prompt(), dirs.cache)

@@ -22,6 +22,7 @@ from desktop.call.memory_duty import CONTEXT_MARGIN_TOKENS, MemoryDuty
 from desktop.call.recorder import TurnRecorder
 from desktop.call.sentences import SentenceSplitter
 from desktop.call.state import CallState, Reply
+from desktop.machine import OtherLoad
 
 log = logging.getLogger(__name__)
 # Memory work waits until the conversation has been idle this long.
@@ -39,7 +40,8 @@ class BrainStage:
     def __init__(self, state: CallState, llm: LanguageEngine | None, memory: MemoryDuty,
                  duties: SafetyDuties, recorder: TurnRecorder,
                  speak: Callable[[Frame], None], sampling: Sampling,
-                 budget: CpuBudget | None, cache_dir: Path | None) -> None:
+                 budget: CpuBudget | None, cache_dir: Path | None,
+                 load: OtherLoad | None = None) -> None:
         self.state = state
         self.llm = llm
         self.cache = prompt_cache(llm)  # None for an engine that keeps its own (remote)
@@ -49,6 +51,8 @@ class BrainStage:
         self.speak = speak  # the speech stage's inbox
         self.sampling = sampling
         self.budget = budget
+        self.base_budget = budget  # the machine's; ``budget`` is what other work leaves
+        self.load = load  # how busy other programs keep the machine (None: not watched)
         self.cache_dir = cache_dir
         self.draft = ""  # only the newest draft is kept
         self.hands_free = False  # a hands-free call: the recognizer shares the cores
@@ -109,6 +113,7 @@ class BrainStage:
         waits for it: newer work in the inbox (the user's message, a newer draft) stops it
         between chunks. In a hands-free call the recognizer decodes at the same time, so the
         LLM leaves it a core."""
+        self._rebudget()
         beside_listening = self.hands_free and self.budget is not None
         if beside_listening:
             self.cache.set_threads(self.budget.llm_beside_listening())
@@ -122,10 +127,27 @@ class BrainStage:
             if beside_listening:
                 self.cache.set_threads(self.budget.llm)
 
+    def _rebudget(self) -> float | None:
+        """Plan on the cores other programs leave (desktop.budget.CpuBudget.under_load), so
+        no llama.cpp thread waits at a barrier for a core that is not free. Returns the
+        other programs' load, or None when it is not watched."""
+        if self.load is None or self.base_budget is None:
+            return None
+        busy = self.load.cores()
+        budget = self.base_budget.under_load(busy)
+        if budget != self.budget:
+            log.info("Other programs keep %.1f cores busy: the LLM now plans on %d",
+                     busy, budget.cores)
+            self.budget = budget
+            if self.cache is not None:
+                self.cache.set_threads(budget.llm)
+        return busy
+
     # -- a reply --------------------------------------------------------------------------------
     def _reply_to(self, frame: UserText) -> None:
         turn_id = frame.turn_id
         reply = self.state.replies[turn_id]
+        self.state.control.times[turn_id].others_busy_cores = self._rebudget()
         self.state.emit(turn_id, ReplyStarted(turn_id, reply.spoken))
         if self.llm is None:
             raise RuntimeError("no language model is installed")

@@ -55,6 +55,9 @@ class PrepareBackchannels(Control):
     """Synthesize this call's fillers ("Mm,") on the speech stage, which owns the voice."""
 
 
+BUSY_CORES = 0.5  # other programs' load that the meter mentions
+
+
 @dataclass
 class TurnTimes:
     """Monotonic timestamps (seconds) of one turn's milestones, for the latency meter."""
@@ -72,6 +75,9 @@ class TurnTimes:
     # The reply's own first words (later than first_audio_played when a backchannel such as
     # "Mm," filled the wait).
     first_words_played: float | None = None
+    # Cores other programs kept busy when the reply began (desktop.machine.OtherLoad): the
+    # meter says when the computer, not the persona, is slow.
+    others_busy_cores: float | None = None
 
     def ms(self, name: str) -> float | None:
         value = getattr(self, name)
@@ -90,7 +96,7 @@ class TurnTimes:
 
         if self.speech_ended is None:
             return " -> ".join(["sent", part("first token", "first_token"),
-                                part("first audio", "first_audio_played")])
+                                part("first audio", "first_audio_played")]) + self.busy_note()
         line = " -> ".join(["end of speech", part("transcript", "transcribed"),
                             part("first token", "first_token"),
                             part("first audio", "first_audio_played")])
@@ -98,7 +104,13 @@ class TurnTimes:
         first = self.since_speech_ms("first_audio_played")
         if words is not None and first is not None and words - first > 1:
             line += f" (words {words:.0f} ms)"
-        return line
+        return line + self.busy_note()
+
+    def busy_note(self) -> str:
+        """ "· computer busy (1.0 core in other programs)" when other work slowed the turn."""
+        busy = self.others_busy_cores
+        return (f" · computer busy ({busy:.1f} core in other programs)"
+                if busy is not None and busy >= BUSY_CORES else "")
 
 
 class TurnControl:

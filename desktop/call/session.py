@@ -44,6 +44,7 @@ from desktop.call.speech import SpeechStage
 from desktop.call.stages import StageThread
 from desktop.call.state import CallState, Reply
 from desktop.face.animator import FaceAnimator
+from desktop.machine import OtherLoad
 from desktop.memory.records import Turn
 from desktop.memory.store import Store
 from desktop.personas.library import Persona
@@ -58,7 +59,8 @@ class Conversation:
                  listener: Listener, *, tts: SpeechEngine | None = None,
                  output: AudioOutput | None = None, animator: FaceAnimator | None = None,
                  cache_dir: Path | None = None, sampling: Sampling | None = None,
-                 language: str | None = None, budget: CpuBudget | None = None) -> None:
+                 language: str | None = None, budget: CpuBudget | None = None,
+                 load: OtherLoad | None = None) -> None:
         self.persona = persona
         self.store = store
         self.llm = llm
@@ -75,7 +77,7 @@ class Conversation:
         self._speech = StageThread("tts", self.speech)
         self.recorder = TurnRecorder(self.state, store, self.memory, self._settle)
         self.brain = BrainStage(self.state, llm, self.memory, self.duties, self.recorder,
-                                self._speech.put, sampling, budget, cache_dir)
+                                self._speech.put, sampling, budget, cache_dir, load)
         self._brain = StageThread("brain", self.brain, idle_s=MEMORY_IDLE_S)
         self.brain.newer_work = lambda: not self._brain.empty()
         self.monitor = PlaybackMonitor(self.state, self.recorder, self.speech)

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QMainWindow
 
 from desktop.call.events import Hearing, ReplyFinished
+from desktop.call.frames import BUSY_CORES
 from desktop.call.session import Conversation
 from desktop.errors import HearthError
 
@@ -191,5 +192,10 @@ class CallControl(QObject):
             value = times.since_speech_ms(key)
             if value is not None:
                 parts.append(f"{label} {value:.0f} ms")
+        busy = times.others_busy_cores
+        note = ""
+        if busy is not None and busy >= BUSY_CORES:  # the machine, not the persona, is slow
+            note = " · " + self.tr("this computer is busy with other programs ({cores:.1f} "
+                                   "cores)").format(cores=busy)
         if len(parts) > 1:
-            self.window.call.meter.setText(" → ".join(parts))
+            self.window.call.meter.setText(" → ".join(parts) + note)
