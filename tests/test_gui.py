@@ -328,5 +328,7 @@ def test_the_last_reply_can_be_written_again(window, qtbot) -> None:
                     and window.chat.regenerate.isEnabled(), timeout=30000)
     qtbot.waitUntil(lambda: [t.role for t in store.turns(persona.id)] == roles
                     and store.turns(persona.id)[-1].text != first, timeout=10000)
-    assert [m.role for m in window.conversation.history] == roles
+    # The history is written before the store's commit returns, from the brain's thread.
+    qtbot.waitUntil(lambda: [m.role for m in window.conversation.history] == roles,
+                    timeout=10000)
     assert [line.who for line in window.transcript.lines] == ["persona", "user", "persona"]
