@@ -117,6 +117,22 @@ def gui_hearth(hearth_home: DataDirs):
     hearth.close()
 
 
+@pytest.fixture(autouse=True)
+def garbage_on_the_qt_thread(request: pytest.FixtureRequest):
+    """As the app does (desktop/ui/garbage.py): once a test has made Qt objects, cycles are
+    collected on the Qt thread only, never on an engine's worker thread; and after each
+    test, here."""
+    import gc
+
+    if "qapp" in request.fixturenames or "qtbot" in request.fixturenames:
+        from desktop.ui.garbage import collect_on_qt_thread
+
+        collect_on_qt_thread(request.getfixturevalue("qapp"))
+    yield
+    if not gc.isenabled():
+        gc.collect()
+
+
 @pytest.fixture
 def window(qtbot, gui_hearth, pulse):
     """The real main window, offscreen, with its conversation loaded."""

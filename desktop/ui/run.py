@@ -12,6 +12,7 @@ from desktop.app import Hearth
 from desktop.errors import HearthError
 from desktop.paths import DataDirs, asset_path
 from desktop.settings import Settings
+from desktop.ui.garbage import collect_on_qt_thread
 from desktop.ui.instance import FileOpenEvents, InstanceServer, hand_over, server_name
 from desktop.ui.main_window import MainWindow
 
@@ -34,6 +35,7 @@ def run_gui(language: str | None = None, hearth: Hearth | None = None,
     import preview; if a Hearth window already runs on this data folder, they go to that one,
     which comes to the front, and this launch ends."""
     app = QApplication.instance() or QApplication(sys.argv)
+    collect_on_qt_thread(app)  # never on a worker thread: Qt objects die where they live
     app.setApplicationName("Hearth")
     app.setWindowIcon(app_icon())
     dirs = DataDirs.default() if hearth is None else hearth.dirs
