@@ -122,15 +122,17 @@ def garbage_on_the_qt_thread(request: pytest.FixtureRequest):
     """As the app does (desktop/ui/garbage.py): once a test has made Qt objects, cycles are
     collected on the Qt thread only, never on an engine's worker thread; and after each
     test, here."""
-    import gc
-
+    collector = None
     if "qapp" in request.fixturenames or "qtbot" in request.fixturenames:
         from desktop.ui.garbage import collect_on_qt_thread
 
-        collect_on_qt_thread(request.getfixturevalue("qapp"))
+        collector = collect_on_qt_thread(request.getfixturevalue("qapp"))
     yield
-    if not gc.isenabled():
-        gc.collect()
+    from desktop.ui.garbage import installed
+
+    collector = collector or installed()
+    if collector is not None:  # what the timer would do, for tests that spin no event loop
+        collector.collect()
 
 
 @pytest.fixture

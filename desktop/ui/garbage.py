@@ -41,5 +41,12 @@ class QtThreadGarbageCollector(QObject):
 
 def collect_on_qt_thread(app: QObject) -> QtThreadGarbageCollector:
     """Install it once per application (it is the application's child)."""
-    existing = app.findChild(QtThreadGarbageCollector)
-    return existing if existing is not None else QtThreadGarbageCollector(app)
+    return installed() or QtThreadGarbageCollector(app)
+
+
+def installed() -> QtThreadGarbageCollector | None:
+    """The application's collector, if one was installed."""
+    from PySide6.QtCore import QCoreApplication
+
+    app = QCoreApplication.instance()
+    return None if app is None else app.findChild(QtThreadGarbageCollector)
