@@ -49,17 +49,15 @@ def fixture_models() -> Path:
 def check_llama(models: Path) -> str:
     import llama_cpp
 
-    from desktop.brain.llm import LocalLLM, Sampling
+    from desktop.brain.llm import LocalLLM, Sampling, cpu_features_in_use
     from desktop.brain.prompt import Message, PersonaPrompt
 
     llm = LocalLLM.load(models / TINY_LLM)
     persona = PersonaPrompt("org.hearth.selftest", "Sam", "A test persona.", "Warm.", ())
     pieces = list(llm.stream(persona, [Message("user", "Hello")],
                              sampling=Sampling(max_tokens=4, seed=1)))
-    # "CPU : SSE3 = 1 | AVX2 = 1 | ...": what this build of llama.cpp uses on this CPU.
-    features = llama_cpp.llama_print_system_info().decode(errors="replace")
-    on = sorted({part.split("=")[0].split(":")[-1].strip() for part in features.split("|")
-                 if part.strip().endswith("= 1")})
+    on = sorted(cpu_features_in_use(llama_cpp.llama_print_system_info().decode(
+        errors="replace")))
     return (f"llama.cpp {llama_cpp.__version__} wrote {len(pieces)} pieces; CPU features "
             f"in use: {', '.join(on) or 'none reported'}")
 

@@ -68,14 +68,20 @@ CPU_FEATURE_FLAGS = {"AVX": "avx", "AVX2": "avx2", "FMA": "fma", "F16C": "f16c",
                      "AVX_VNNI": "avx_vnni"}
 
 
+def cpu_features_in_use(system_info: str) -> set[str]:
+    """The instruction sets this build of llama.cpp uses, from ``llama_print_system_info``
+    ("CPU : SSE3 = 1 | AVX2 = 1 | ...")."""
+    return {part.split("=")[0].split(":")[-1].strip() for part in system_info.split("|")
+            if part.strip().endswith("= 1")}
+
+
 def missing_cpu_features(system_info: str, flags: set[str]) -> list[str]:
-    """What this build of llama.cpp uses (``llama_print_system_info``: "AVX2 = 1 | ...")
-    that the CPU (its /proc/cpuinfo ``flags``) does not have. Nothing is said when the CPU's
-    flags are unknown (not Linux) or for another architecture's features."""
+    """What this build of llama.cpp uses that the CPU (its /proc/cpuinfo ``flags``) does not
+    have. Nothing is said when the CPU's flags are unknown (not Linux) or for another
+    architecture's features."""
     if not flags or "neon" in flags or "asimd" in flags:
         return []
-    used = {part.split("=")[0].split(":")[-1].strip() for part in system_info.split("|")
-            if part.strip().endswith("= 1")}
+    used = cpu_features_in_use(system_info)
     return [name for name, flag in CPU_FEATURE_FLAGS.items() if name in used
             and flag not in flags]
 

@@ -312,7 +312,7 @@ class HandsFreeCall(DeviceRecovery):
 
     def _post(self, kind: str, speech_ended: float = 0.0) -> None:
         """A decode of the utterance's tail (since its last segment)."""
-        tail = self._audio_between(max(self._utterance_start, self._segmenter.cut))
+        tail = self._audio_between(self._segmenter.cut)  # the cut starts at the utterance
         self._jobs.put(AsrJob(kind, self._utterance, self._version, tail, speech_ended,
                               self.clock()))
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from desktop.voice.asr import SAMPLE_RATE as RATE
 from desktop.voice.asr import Transcript
 
-RATE = 16000
 MIN_SEGMENT_S = 1.0
 MAX_SEGMENT_S = 6.0
 _CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")

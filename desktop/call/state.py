@@ -46,7 +46,6 @@ class Reply:
     released: threading.Event = field(default_factory=threading.Event)
     held_events: list = field(default_factory=list)
     withdrawn: bool = False
-    chunk_ready: bool = False  # its first audio is synthesized and waiting for release
 
 
 class CallState:

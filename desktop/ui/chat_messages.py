@@ -8,11 +8,13 @@ so no message is sent into a context being rebuilt."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QObject, QRectF, Qt, QUrl
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath
 from PySide6.QtWidgets import QInputDialog, QMainWindow, QMessageBox
 
 from desktop.errors import HearthError
+from desktop.ui.face_widget import to_qimage
 
 AVATAR_PIXELS = 64  # drawn at twice the shown size: sharp on a high-density screen
 
@@ -57,11 +59,7 @@ class ChatMessages(QObject):
         """The persona's portrait (``rgb``, an array as desktop.face.loading reads it) and
         the user's initial, for the transcript's messages."""
         window = self.window
-        picture = None
-        if rgb is not None:
-            height, width = rgb.shape[:2]
-            picture = QImage(rgb.tobytes(), width, height, 3 * width,
-                             QImage.Format.Format_RGB888).copy()
+        picture = to_qimage(np.ascontiguousarray(rgb))
         you = user_name or self.tr("You")
         window.chat.transcript.avatars = {
             "persona": round_avatar(picture, persona.name(window.language), "#9fd8b5"),

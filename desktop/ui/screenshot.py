@@ -217,7 +217,12 @@ def main(target: str, scene: str = "call", face_dir: str | None = None) -> int:
         (best["shot"] or window.grab()).save(target)
         app.quit()
 
-    QTimer.singleShot(300, start)
+    return _tour(app, hearth, pulse, start)
+
+
+def _tour(app: QApplication, hearth, pulse, first_step) -> int:
+    """Run a scripted tour from ``first_step`` until it quits the app, then close up."""
+    QTimer.singleShot(300, first_step)
     app.exec()
     hearth.close()
     if pulse is not None:
@@ -293,12 +298,7 @@ def window_screens(folder: str, language: str = "en") -> int:
         box.close()
         app.quit()
 
-    QTimer.singleShot(300, chat)
-    app.exec()
-    hearth.close()
-    if pulse is not None:
-        pulse.stop()
-    return 0
+    return _tour(app, hearth, pulse, chat)
 
 
 if __name__ == "__main__":
