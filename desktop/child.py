@@ -33,4 +33,5 @@ def run_child(argv: list[str]) -> int:
     return 0
 
 
-CHILD_MODULES = ("desktop.trial", "desktop.personas.image_check", "desktop.selftest")
+CHILD_MODULES = ("desktop.trial", "desktop.personas.image_check", "desktop.selftest",
+                 "desktop.bench.machine_load")

@@ -1,6 +1,7 @@
 """What every benchmark shares: the user lines of a turn, percentiles, a logit bias that keeps
 random-weight models speaking words, the benchmark models (built once into the cache), the
-machine's own llama.cpp prefill and decode rates, and the CPU's name."""
+machine's own llama.cpp prefill and decode rates, the CPU's name, and how figures measured
+beside a busy core are named."""
 
 from __future__ import annotations
 
@@ -111,3 +112,21 @@ def llama_rates(path: Path, budget: CpuBudget) -> dict:
     return {"llama_pp128_tok_s": round(statistics.median(prefill), 1),
             "llama_tg32_tok_s": round(statistics.median(decode), 1),
             "threads": {"prefill": budget.llm.prefill, "decode": budget.llm.decode}}
+
+
+def loaded_figures(idle: dict, loaded: dict, keys: tuple[str, ...]) -> dict:
+    """The ``keys`` of a pass measured beside a busy core, named as issue 14 names them
+    (``text_to_first_audio_ms_p50`` -> ``text_to_first_audio_loaded_ms_p50``,
+    ``backchannel_share`` -> ``backchannel_share_loaded``), and for each p50 the ratio to the
+    idle pass of the same run (``text_to_first_audio_loaded_ratio``)."""
+    out: dict = {}
+    for key in keys:
+        if key not in loaded:
+            continue
+        if "_ms_" in key:
+            out[key.replace("_ms_", "_loaded_ms_", 1)] = loaded[key]
+        else:
+            out[f"{key}_loaded"] = loaded[key]
+        if key.endswith("_ms_p50") and idle.get(key) and loaded[key] is not None:
+            out[key.replace("_ms_p50", "_loaded_ratio")] = round(loaded[key] / idle[key], 2)
+    return out

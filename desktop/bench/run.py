@@ -6,13 +6,26 @@ import json
 import os
 import platform
 
-from desktop.bench.common import bench_models, bench_voice, cpu_name
+from desktop.bench.common import bench_models, bench_voice, cpu_name, loaded_figures
 from desktop.bench.core import measure_llm, measure_render, measure_tts, measure_turns
+from desktop.bench.machine_load import BusyCore, SlowerCpu
 from desktop.budget import CpuBudget
 from desktop.paths import DataDirs
 
+TURN_FIGURES = ("text_to_first_audio_ms_p50", "text_to_first_audio_ms_p90")
+VOICE_FIGURES = ("voice_to_first_words_ms_p50", "voice_to_first_words_ms_p90",
+                 "voice_to_first_audio_ms_p50", "voice_to_first_audio_ms_p90",
+                 "transcript_ready_after_speech_ms_p50", "transcript_ready_after_speech_ms_p90",
+                 "backchannel_share", "barge_in_stop_ms_p90")
+
 
 def run_bench(args) -> int:
+    """The bench, on a CPU ``--cpu-share`` times as fast as this one (1: this one)."""
+    with SlowerCpu(args.cpu_share):
+        return _run_bench(args)
+
+
+def _run_bench(args) -> int:
     # Long: the bench's one command: which parts run and where their figures go, in the order of the
     # JSON it prints
     dirs = DataDirs.default().ensure()
@@ -33,11 +46,19 @@ def run_bench(args) -> int:
     persona = PersonaLibrary(dirs).list()[0]
     parts = set(args.parts)
     models = bench_models(cache, args.models)
+    # Typed and spoken turns are measured twice: as the machine is, then beside one busy core.
+    loaded = not args.no_loaded and bool(parts & {"turns", "voice"})
     result: dict = {
         "machine": {"cores": budget.cores, "cpu": cpu_name(), "python": platform.python_version(),
                     "llm_threads": {"decode": budget.llm.decode, "prefill": budget.llm.prefill},
-                    "tts_threads": budget.tts_threads, "render_threads": budget.render_threads},
+                    "tts_threads": budget.tts_threads, "render_threads": budget.render_threads,
+                    "cpu_share": args.cpu_share},
     }
+    if args.cpu_share < 1.0:
+        result["machine"]["emulated"] = (
+            f"every thread of the bench ran {args.cpu_share:g} of the time (desktop/bench/"
+            "machine_load.py): a CPU about {:.1f}x slower; llama rates below are measured so"
+            .format(1 / args.cpu_share))
     if parts - {"tts", "memory"}:
         # The machine's own llama.cpp speed, to read every latency figure against.
         from desktop.bench.common import llama_rates
@@ -45,6 +66,11 @@ def run_bench(args) -> int:
         result["machine"]["llama"] = {
             f"qwen2.5-{name}-instruct-q4_k_m": llama_rates(path, budget)
             for name, path in models.items()}
+        if loaded:
+            with BusyCore():
+                result["machine"]["llama_loaded"] = {
+                    f"qwen2.5-{name}-instruct-q4_k_m": llama_rates(path, budget)
+                    for name, path in models.items()}
     if parts & {"tts", "turns"}:
         voice = bench_voice(cache)
         result["voice"] = "piper medium architecture, random weights, 22.05 kHz"
@@ -69,8 +95,13 @@ def run_bench(args) -> int:
         if "llm" in parts:
             figures.update(measure_llm(path, budget, persona.prompt(), cache, args.quick))
         if "turns" in parts:
-            figures.update(measure_turns(dirs, path, voice, budget,
-                                         3 if args.quick else args.turns))
+            idle = measure_turns(dirs, path, voice, budget, 3 if args.quick else args.turns)
+            figures.update(idle)
+            if loaded:
+                with BusyCore():
+                    busy = measure_turns(dirs, path, voice, budget,
+                                         3 if args.quick else args.turns)
+                figures.update(loaded_figures(idle, busy, TURN_FIGURES))
         result["models"][f"qwen2.5-{name}-instruct-q4_k_m (random weights)"] = figures
     if "selftest" in parts:
         # What the first-run screen measures and concludes, on the same real-shape models.
@@ -94,14 +125,19 @@ def run_bench(args) -> int:
             from desktop.bench.voice import measure_voice
 
             voice_path = bench_voice(cache)
+            turns = 3 if args.quick else args.voice_turns
             for name, path in models.items():
                 # False barge-ins depend on the audio path, not the model: counted once.
                 replies = args.voice_replies if name == next(iter(models)) else 0
-                result.setdefault("models", {}).setdefault(
-                    f"qwen2.5-{name}-instruct-q4_k_m (random weights)", {}).update(
-                    measure_voice(dirs, path, voice_path, budget, pulse,
-                                  3 if args.quick else args.voice_turns,
-                                  5 if args.quick else replies))
+                figures = result.setdefault("models", {}).setdefault(
+                    f"qwen2.5-{name}-instruct-q4_k_m (random weights)", {})
+                idle = measure_voice(dirs, path, voice_path, budget, pulse, turns,
+                                     5 if args.quick else replies)
+                figures.update(idle)
+                if loaded:
+                    with BusyCore():
+                        busy = measure_voice(dirs, path, voice_path, budget, pulse, turns, 0)
+                    figures.update(loaded_figures(idle, busy, VOICE_FIGURES))
     if pulse is not None:
         pulse.stop()
     print(json.dumps(result, indent=None if args.json else 2))

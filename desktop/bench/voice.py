@@ -71,6 +71,12 @@ def _voiced_extent(audio: np.ndarray) -> tuple[int, int]:
     return int(loud[0]) * WINDOW, int(loud[-1] + 1) * WINDOW
 
 
+def _voiced_seconds(clip: np.ndarray) -> float:
+    """How long the speech in ``clip`` lasts, from its first voiced 10 ms to its last."""
+    start, end = _voiced_extent(clip)
+    return (end - start) / RATE
+
+
 def _locate(recording: np.ndarray, clip: np.ndarray, guess: int, span: int) -> int:
     """Where ``clip`` starts in ``recording``, searched around ``guess``."""
     start = max(0, guess - span)
@@ -124,24 +130,41 @@ def analyse(recording: np.ndarray, plays: list[tuple[str, float, np.ndarray]],
 class _ScriptedRecognizer:
     """The SenseVoice-Small-shaped recognizer's real decoding cost, with the words the user
     actually said: a random-weight model writes noise ("w10599 w22842 ..."), three times as
-    many tokens as the sentence, and the LLM would pay to prefill noise. Partial results get
-    the words spoken so far (by the share of the sentence's audio heard)."""
+    many tokens as the sentence, and the LLM would pay to prefill noise.
+
+    The call decodes an utterance in pieces (desktop/call/segments.py): segments, each once and
+    in order, and tails that start where the last segment ended. Each piece gets the words
+    spoken in its stretch of the sentence (by its share of the sentence's audio), so the
+    segments and the tail join to the sentence, no word twice. Where a piece starts is known
+    from its first samples: a piece that starts where an earlier one did is at that offset; a
+    new start follows the piece decoded just before it (the segment that ended there)."""
 
     def __init__(self, recognizer) -> None:
         self.recognizer = recognizer
         self.words: list[str] = []
         self.seconds = 1.0
+        self._starts: dict[bytes, float] = {}  # first samples of a piece -> its offset (s)
+        self._last: tuple[float, float] = (0.0, 0.0)  # offset and length of the last piece
 
     def say(self, text: str, seconds: float) -> None:
         self.words, self.seconds = text.split(), seconds
+        self._starts, self._last = {}, (0.0, 0.0)
+
+    def _words_between(self, start_s: float, end_s: float) -> str:
+        count = len(self.words)
+        first = min(count, round(start_s / self.seconds * count))
+        last = count if end_s >= self.seconds else round(end_s / self.seconds * count)
+        return " ".join(self.words[first:max(first, last)])
 
     def transcribe(self, samples: np.ndarray):
         from dataclasses import replace
 
         heard = self.recognizer.transcribe(samples)  # the cost is real
-        share = min(1.0, heard.audio_s / self.seconds)
-        return replace(heard, text=" ".join(self.words[: max(1, round(share * len(
-            self.words)))]), language="en")
+        key = np.asarray(samples[:160], dtype=np.float32).tobytes()
+        start = self._starts.setdefault(key, sum(self._last))
+        self._last = (start, heard.audio_s)
+        return replace(heard, text=self._words_between(start, start + heard.audio_s),
+                       language="en")
 
 
 def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuBudget,
@@ -222,7 +245,7 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
                                      "first_words_played": []}
     for _ in range(turns):
         before = conversation.control.current
-        recognizer.say("Tell me about the lighthouse", len(question) / RATE)
+        recognizer.say("Tell me about the lighthouse", _voiced_seconds(question))
         plays.append(("question", time.monotonic(), question))
         pulse.play(question_file, "hearth_out").wait(timeout=30)
         if not wait(lambda b=before: conversation.control.current > b and conversation.control
@@ -236,7 +259,7 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
         time.sleep(0.6)
         if finished(asked) is not None:
             continue  # it was over already: nothing to talk over
-        recognizer.say("Wait, stop, I have a question.", len(interrupt) / RATE)
+        recognizer.say("Wait, stop, I have a question.", _voiced_seconds(interrupt))
         plays.append(("interrupt", time.monotonic(), interrupt))
         pulse.play(interrupt_file, "hearth_out").wait(timeout=30)
         wait(lambda a=asked: finished(a) is not None, 10)

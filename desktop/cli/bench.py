@@ -23,6 +23,12 @@ def add_parsers(sub) -> None:
     bench.add_argument("--voice-replies", type=int, default=100,
                        help="replies played with their echo in the microphone, counting "
                             "false barge-ins")
+    bench.add_argument("--no-loaded", action="store_true",
+                       help="measure typed and spoken turns only as the machine is, not again "
+                            "beside one busy core")
+    bench.add_argument("--cpu-share", type=float, default=1.0,
+                       help="run the bench on a slower CPU: every thread runs this share of "
+                            "the time (0.45 stands for a CPU about twice as slow)")
     bench.set_defaults(run=run)
 
 

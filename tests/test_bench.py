@@ -1,0 +1,115 @@
+"""The benchmark's own logic: the scripted recognizer's words per piece, the loaded figures'
+names and ratios, and the processes that stand for a busy or a slower machine."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from desktop.bench.common import loaded_figures
+from desktop.bench.machine_load import BusyCore, SlowerCpu, pace
+from desktop.bench.voice import _ScriptedRecognizer
+from desktop.call.segments import StableText
+from desktop.voice.asr import SAMPLE_RATE, Transcript
+
+
+@dataclass
+class _CostOnly:
+    """Stands for the real recognizer's cost; only its audio length is read."""
+
+    def transcribe(self, samples: np.ndarray) -> Transcript:
+        return Transcript("w1 w2", "ko", len(samples) / SAMPLE_RATE, 1.0)
+
+
+def _audio(seconds: float, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal(int(seconds * SAMPLE_RATE)).astype(
+        np.float32)
+
+
+def test_segments_and_tail_join_to_the_sentence_with_no_word_twice() -> None:
+    recognizer = _ScriptedRecognizer(_CostOnly())
+    words = "one two three four five six seven eight"
+    recognizer.say(words, 4.0)
+    utterance = _audio(4.2, 0)  # a little longer than the speech: pre-roll and hangover
+    stable = StableText()
+    cuts = [0, int(1.5 * SAMPLE_RATE), int(3.0 * SAMPLE_RATE), len(utterance)]
+    # As the call posts them: partial tails from a cut, the segment that closes there, ...
+    recognizer.transcribe(utterance[cuts[0]:int(1.0 * SAMPLE_RATE)])
+    stable.add(0, recognizer.transcribe(utterance[cuts[0]:cuts[1]]))
+    partial = recognizer.transcribe(utterance[cuts[1]:int(2.2 * SAMPLE_RATE)])
+    assert stable.with_tail(0, partial).text == "one two three four"
+    stable.add(0, recognizer.transcribe(utterance[cuts[1]:cuts[2]]))
+    final = stable.with_tail(0, recognizer.transcribe(utterance[cuts[2]:cuts[3]]))
+    assert final.text == words
+    assert final.language == "en"
+
+
+def test_a_new_sentence_starts_the_words_again() -> None:
+    recognizer = _ScriptedRecognizer(_CostOnly())
+    recognizer.say("a b", 1.0)
+    assert recognizer.transcribe(_audio(1.2, 1)).text == "a b"
+    recognizer.say("c d e", 1.0)
+    assert recognizer.transcribe(_audio(1.2, 2)).text == "c d e"
+
+
+def test_loaded_figures_are_named_as_the_issue_names_them_with_the_ratio_to_idle() -> None:
+    idle = {"text_to_first_audio_ms_p50": 200.0, "text_to_first_audio_ms_p90": 300.0,
+            "backchannel_share": 0.0}
+    busy = {"text_to_first_audio_ms_p50": 260.0, "text_to_first_audio_ms_p90": 390.0,
+            "backchannel_share": 0.25}
+    out = loaded_figures(idle, busy, ("text_to_first_audio_ms_p50",
+                                      "text_to_first_audio_ms_p90", "backchannel_share",
+                                      "missing_ms_p50"))
+    assert out == {"text_to_first_audio_loaded_ms_p50": 260.0,
+                   "text_to_first_audio_loaded_ratio": 1.3,
+                   "text_to_first_audio_loaded_ms_p90": 390.0,
+                   "backchannel_share_loaded": 0.25}
+
+
+def _state(pid: int) -> str:
+    with open(f"/proc/{pid}/stat") as handle:
+        return handle.read().rsplit(")", 1)[1].split()[0]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads process states in /proc")
+def test_a_busy_core_is_another_process_that_spins_until_the_block_ends() -> None:
+    with BusyCore() as busy:
+        process = busy._process
+        assert process is not None and process.poll() is None
+        assert _state(process.pid) == "R"
+    assert process.poll() is not None
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads process states in /proc")
+def test_the_pacer_stops_and_continues_and_always_leaves_the_process_running() -> None:
+    with BusyCore() as busy:
+        pid = busy._process.pid
+        pacer_pid = os.fork()
+        if pacer_pid == 0:  # the pacer, as its own process would run it
+            pace(pid, 0.3)
+            os._exit(0)
+        seen = {_state(pid) for _ in range(400) if time.sleep(0.001) is None}
+        os.kill(pacer_pid, signal.SIGTERM)
+        os.waitpid(pacer_pid, 0)
+        assert {"T", "R"} <= seen  # stopped and running, in turns
+        assert _state(pid) == "R"
+
+
+def test_a_slower_cpu_paces_this_process_only_inside_the_block() -> None:
+    with SlowerCpu(1.0) as same:
+        assert same._pacer is None  # this CPU as it is: nothing to pace
+    with SlowerCpu(0.5) as slower:
+        pacer = slower._pacer
+        assert pacer is not None and pacer.poll() is None
+        list(range(200_000))  # work goes on, only slower
+    assert pacer.poll() is not None  # ended with the block
+
+
+def test_a_share_outside_what_can_be_paced_is_refused_with_what_to_give() -> None:
+    with pytest.raises(ValueError, match=r"between 0\.05 and 1"):
+        SlowerCpu(2.0)
