@@ -55,14 +55,20 @@ def check_folder(dirs: DataDirs) -> list[Check]:
     return checks
 
 
-def check_machine() -> list[Check]:
+def check_machine(root: Path | None = None) -> list[Check]:
+    """The machine, the tier Setup recommends for it and, from the data folder at ``root``,
+    the last self-test's measurement (the one Setup's recommendation also reads)."""
+    from desktop.models.setup import last_self_test
+
     cores = usable_cores()
     ram = ram_bytes()
     flags = cpu_flags()
     wanted = [f for f in ("avx2", "fma", "avx512f", "neon", "asimd") if f in flags]
     found = (f"{cores} cores, {_gb(ram) if ram else 'unknown'} RAM, "
              f"{platform.machine()}, CPU features: {', '.join(wanted) or 'none of AVX2/NEON'}")
-    checks = [Check("machine", OK, found), _tier_check(cores, ram, flags)]
+    measured = last_self_test(root) if root is not None else None
+    checks = [Check("machine", OK, found), _tier_check(cores, ram, flags, measured),
+              _speed_check(measured)]
     if ram and ram < 4e9:
         checks.append(Check("memory", WARN, f"only {_gb(ram)} of RAM",
                             "Use the 0.5B model; close other programs during calls."))
@@ -87,14 +93,32 @@ def _missing_for_llama(flags: set[str]) -> list[str]:
                                 flags)
 
 
-def _tier_check(cores: int, ram: int | None, flags: set[str]) -> Check:
-    """The model tier Setup recommends here: the same decision (models.setup.recommend)."""
+def _tier_check(cores: int, ram: int | None, flags: set[str], measured) -> Check:
+    """The model tier Setup recommends here: the same decision (models.setup.recommend) on
+    the same saved self-test."""
     from desktop.machine import Machine
     from desktop.models.setup import recommend, tiers_for
 
     tier = recommend(tiers_for(load_catalog(), ["en"]),
-                     Machine(cores, ram, 0, frozenset(flags)))
+                     Machine(cores, ram, 0, frozenset(flags)), measured)
     return Check("tier", OK, f"{tier.name} suits this machine: {tier.feel}")
+
+
+def _speed_check(measured) -> Check:
+    """What the last self-test measured, in the bench's terms (llama.cpp's pp128 / tg32)."""
+    if measured is None:
+        return Check("speed", OK, "not measured yet",
+                     "Setup > Test this computer measures how soon a persona answers here.")
+    rates = (f"llama.cpp prefill {measured.llama_pp128_tok_s} tok/s, decode "
+             f"{measured.llama_tg32_tok_s} tok/s" if measured.llama_pp128_tok_s else
+             f"decode {measured.tokens_per_s} tok/s")
+    found = (f"{measured.model_file} measured {measured.measured_at or 'earlier'}: {rates}; "
+             f"the persona starts speaking about "
+             f"{measured.estimated_first_audio_ms / 1000:.1f} s after you finish")
+    if measured.fast_enough:
+        return Check("speed", OK, found)
+    return Check("speed", WARN, found, "Choose the lighter tier in Setup, or use a stronger "
+                 "computer on your network as the engine.")
 
 
 def check_audio(load: Callable | None = None) -> list[Check]:
@@ -316,7 +340,7 @@ def _count(conn: sqlite3.Connection, table: str) -> int:
 
 def run_checks(dirs: DataDirs, verify_hashes: bool = True,
                catalog_path: Path | None = None) -> list[Check]:
-    return [*check_folder(dirs), *check_machine(), *check_audio(),
+    return [*check_folder(dirs), *check_machine(dirs.root), *check_audio(),
             *check_models(dirs, verify_hashes, catalog_path), *check_database(dirs),
             *check_kept_copies(dirs),
             *check_publishers(), *check_revocations(dirs)]

@@ -64,6 +64,12 @@ def test_first_run_setup_downloads_a_tier_tests_it_and_the_chat_works(
         shown = dialog.verdict.text()
         assert "talks" in shown and "face" in shown  # in words, not units
         assert "ms" not in shown and "fps" not in shown and "/s" not in shown
+        # Kept for hearth doctor and the recommendation, which read the same measurement.
+        from desktop.models.setup import last_self_test
+
+        saved = last_self_test(empty_home.root)
+        assert saved is not None and saved.model_file == "light.gguf"
+        assert saved.llama_pp128_tok_s > 0
         assert (empty_home.models / "llm" / "light.gguf").read_bytes() == gguf
         assert (empty_home.models / "voices" / "en_US-lessac-medium.onnx.json").is_file()
         assert dialog.start_button.isEnabled()

@@ -8,7 +8,17 @@ import threading
 from pathlib import Path
 
 from desktop.models.inventory import CatalogEntry, Inventory, load_catalog
-from desktop.models.setup import DownloadQueue, Machine, QueueState, recommend, self_test, tiers_for
+from desktop.models.setup import (
+    DownloadQueue,
+    Machine,
+    QueueState,
+    SelfTest,
+    last_self_test,
+    recommend,
+    save_self_test,
+    self_test,
+    tiers_for,
+)
 from desktop.paths import DataDirs
 from tests.helpers.http_server import Behaviour, FileServer
 
@@ -120,6 +130,60 @@ def test_the_self_test_measures_the_chosen_models(fixture_models: Path) -> None:
     assert result.estimated_first_audio_ms > result.first_token_ms
     assert ("natural" in result.verdict) == result.fast_enough
     assert "s " in result.verdict  # says how long the wait will be
+    # llama.cpp's rates as the bench measures them, and what was measured when
+    assert result.llama_pp128_tok_s > 0 and result.llama_tg32_tok_s > 0
+    assert result.model_file == "hearth-tiny.gguf" and result.measured_at[:2] == "20"
+
+
+def _measured(model_file: str, fast: bool) -> SelfTest:
+    return SelfTest(900.0, 12.0, 150.0, 0.2, 25.0, 1900.0, "slow", fast, 40.0, 12.0,
+                    model_file, "2026-12-01T19:00:00")
+
+
+def test_a_slow_self_test_moves_the_recommendation_down_one_tier() -> None:
+    tiers = tiers_for(load_catalog(), ["en"])
+    strong = machine(32, 16)
+    rich_file = tiers[2].entries[0].file
+    assert recommend(tiers, strong, _measured(rich_file, fast=True)).name == "Rich"
+    assert recommend(tiers, strong, _measured(rich_file, fast=False)).name == "Standard"
+    # A slow measurement of another tier's model says nothing about this one.
+    other = tiers[0].entries[0].file
+    assert recommend(tiers, strong, _measured(other, fast=False)).name == "Rich"
+    # Nothing lighter than the lightest.
+    assert recommend(tiers, machine(2, 2), _measured(other, fast=False)).name == "Light"
+
+
+def test_the_saved_self_test_is_read_back_and_a_file_that_is_not_one_is_ignored(
+        tmp_path: Path) -> None:
+    assert last_self_test(tmp_path) is None
+    saved = _measured("model.gguf", fast=False)
+    save_self_test(tmp_path, saved)
+    assert last_self_test(tmp_path) == saved
+    path = tmp_path / "selftest.json"
+    for text in ("{", "[1, 2]", '{"first_token_ms": "fast"}', '{"unknown": 1}',
+                 path.read_text().replace("false", '"no"')):
+        path.write_text(text)
+        assert last_self_test(tmp_path) is None
+
+
+def test_doctor_reports_the_self_tests_measurement_and_the_same_tier(monkeypatch,
+                                                                     tmp_path: Path) -> None:
+    import desktop.doctor as doctor
+
+    tiers = tiers_for(load_catalog(), ["en"])
+    monkeypatch.setattr(doctor, "usable_cores", lambda: 4)
+    monkeypatch.setattr(doctor, "ram_bytes", lambda: int(8e9))
+    monkeypatch.setattr(doctor, "cpu_flags", lambda: {"avx2"})
+    checks = {c.area: c for c in doctor.check_machine(tmp_path)}
+    assert checks["speed"].found == "not measured yet" and "Setup" in checks["speed"].fix
+    assert checks["tier"].found.startswith("Standard suits")
+    save_self_test(tmp_path, _measured(tiers[1].entries[0].file, fast=False))
+    checks = {c.area: c for c in doctor.check_machine(tmp_path)}
+    assert checks["speed"].status == doctor.WARN
+    assert "prefill 40.0 tok/s, decode 12.0 tok/s" in checks["speed"].found
+    assert "1.9 s" in checks["speed"].found
+    setup = recommend(tiers, machine(8, 4), last_self_test(tmp_path))
+    assert setup.name == "Light" and checks["tier"].found.startswith("Light suits")
 
 
 def test_installed_models_are_listed_with_sizes_and_can_be_removed(fixture_models: Path,

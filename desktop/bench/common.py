@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import platform
 import statistics
-import time
 from pathlib import Path
 
 import numpy as np
@@ -91,27 +90,10 @@ def cpu_name() -> str:
 
 
 def llama_rates(path: Path, budget: CpuBudget) -> dict:
-    """llama.cpp's prefill of 128 tokens and decode of 32, as llama-bench's pp128/tg32 do
-    (random token ids; the rate does not depend on which)."""
-    llm = LocalLLM.load(path, budget.llm)
-    model = llm.model
-    rng = np.random.default_rng(0)
-    vocab = model.n_vocab()
-    prompt = [int(t) for t in rng.integers(100, vocab - 100, size=128)]
-    prefill, decode = [], []
-    for _ in range(3):
-        model.reset()
-        model._ctx.kv_cache_clear()
-        started = time.perf_counter()
-        model.eval(prompt)
-        prefill.append(128 / (time.perf_counter() - started))
-        started = time.perf_counter()
-        for token in prompt[:32]:
-            model.eval([token])
-        decode.append(32 / (time.perf_counter() - started))
-    return {"llama_pp128_tok_s": round(statistics.median(prefill), 1),
-            "llama_tg32_tok_s": round(statistics.median(decode), 1),
-            "threads": {"prefill": budget.llm.prefill, "decode": budget.llm.decode}}
+    """llama.cpp's pp128 and tg32 on this machine (desktop.brain.speed, as the self-test)."""
+    from desktop.brain.speed import measure_rates
+
+    return measure_rates(LocalLLM.load(path, budget.llm), budget.llm).as_json()
 
 
 def loaded_figures(idle: dict, loaded: dict, keys: tuple[str, ...]) -> dict:

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from desktop.errors import HearthError
@@ -68,16 +69,24 @@ def tiers_for(catalog: list[CatalogEntry], languages: list[str]) -> list[Tier]:
     return tiers
 
 
-def recommend(tiers: list[Tier], machine: Machine) -> Tier:
+def recommend(tiers: list[Tier], machine: Machine, measured: SelfTest | None = None) -> Tier:
     """The richest tier this machine has the memory and cores for (else the lightest). An x86
-    CPU without AVX2 runs llama.cpp several times slower: the lightest. The one tier decision:
-    Setup, the self-test and ``hearth doctor`` all ask this."""
+    CPU without AVX2 runs llama.cpp several times slower: the lightest. A label is not a
+    measurement: when the last self-test (``measured``) found the chosen tier's model slow on
+    this machine, the tier below it. The one tier decision: Setup, the self-test and
+    ``hearth doctor`` all ask this, with the same saved self-test."""
     ram_mb = (machine.ram_bytes or 0) / 1e6
     x86 = not machine.features & {"neon", "asimd"}
     if x86 and machine.features and "avx2" not in machine.features:
         return tiers[0]
     fitting = [t for t in tiers if ram_mb >= t.min_ram_mb and machine.cores >= t.min_cores]
-    return fitting[-1] if fitting else tiers[0]
+    best = fitting[-1] if fitting else tiers[0]
+    index = tiers.index(best)
+    model_file = best.entries[0].file if best.entries else None
+    if (measured is not None and not measured.fast_enough and index > 0
+            and measured.model_file == model_file):
+        return tiers[index - 1]
+    return best
 
 
 @dataclass
@@ -186,6 +195,47 @@ class SelfTest:
     estimated_first_audio_ms: float
     verdict: str
     fast_enough: bool
+    # llama.cpp's own rates, measured as the bench measures them (desktop.brain.speed)
+    llama_pp128_tok_s: float | None = None
+    llama_tg32_tok_s: float | None = None
+    model_file: str = ""  # the language model measured
+    measured_at: str = ""  # ISO date and time
+
+
+SELF_TEST_FILE = "selftest.json"
+
+
+def save_self_test(root: Path, result: SelfTest) -> None:
+    """Keep the last self-test, for ``hearth doctor`` and the tier Setup recommends."""
+    import json
+    import os
+    from dataclasses import asdict
+
+    path = root / SELF_TEST_FILE
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(json.dumps(asdict(result), indent=2), encoding="utf-8")
+    os.replace(partial, path)
+
+
+def last_self_test(root: Path) -> SelfTest | None:
+    """The saved self-test, or None when there is none or the file is not one (a file says
+    what it holds; its fields are checked, not trusted)."""
+    import json
+    from dataclasses import fields
+
+    try:
+        data = json.loads((root / SELF_TEST_FILE).read_text(encoding="utf-8"))
+        known = {f.name: f for f in fields(SelfTest)}
+        if not isinstance(data, dict) or not set(data) <= set(known):
+            return None
+        result = SelfTest(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+    numbers = (result.first_token_ms, result.tokens_per_s, result.estimated_first_audio_ms)
+    if not all(isinstance(n, int | float) and not isinstance(n, bool) for n in numbers) or (
+            not isinstance(result.fast_enough, bool) or not isinstance(result.model_file, str)):
+        return None
+    return result
 
 
 def self_test(llm_path: Path, voice_path: Path | None, budget=None,
@@ -205,7 +255,10 @@ def self_test(llm_path: Path, voice_path: Path | None, budget=None,
     budget = budget or CpuBudget.for_machine()
     persona = PersonaPrompt("org.hearth.selftest", "Sam", "A friendly test persona.", "Warm.",
                             ("Hello there!",))
+    from desktop.brain.speed import measure_rates
+
     llm = LocalLLM.load(llm_path, budget.llm, n_ctx=1024)
+    llama = measure_rates(llm, budget.llm, repeats=2)
     llm.warm(persona, None)
     deadline = time.monotonic() + seconds * 0.7
     firsts, rates = [], []
@@ -264,7 +317,9 @@ def self_test(llm_path: Path, voice_path: Path | None, budget=None,
                    "computer on your network as a remote engine.")
     return SelfTest(round(first_token, 1), round(rate, 1),
                     None if tts_first is None else round(tts_first, 1),
-                    rtf, face_fps, round(estimate, 1), verdict, fast)
+                    rtf, face_fps, round(estimate, 1), verdict, fast,
+                    llama.prefill_tok_s, llama.decode_tok_s, llm_path.name,
+                    datetime.now().isoformat(timespec="seconds"))
 
 
 @dataclass(frozen=True)

@@ -34,10 +34,13 @@ from desktop.models.setup import (
     Installed,
     Machine,
     QueueState,
+    SelfTest,
     Tier,
     installed_models,
+    last_self_test,
     recommend,
     remove_model,
+    save_self_test,
     self_test,
     tiers_for,
 )
@@ -176,12 +179,21 @@ class SetupDialog(QDialog):
             "{cores} cores, {ram} of memory, {disk} free on disk; CPU features: {features}")
             .format(cores=machine.cores, ram=ram, disk=f"{machine.free_disk_bytes / 1e9:.0f} GB",
                     features=features or "-"))
-        best = recommend(self.tiers, machine)
+        self.machine = machine
+        self._mark_recommended(select=True)
+        self._refresh_buttons()
+
+    def _mark_recommended(self, select: bool = False) -> None:
+        """Mark the tier recommend() picks for this machine and its last self-test (the same
+        decision ``hearth doctor`` reports); ``select`` it too on first showing only, never
+        over the user's own choice."""
+        if self.machine is None:
+            return
+        best = recommend(self.tiers, self.machine, last_self_test(self.dirs.root))
         for tier, button in zip(self.tiers, self.tier_buttons, strict=True):
             button.setText(self._tier_text(tier, tier is best))
-            if tier is best:
+            if tier is best and select:
                 button.setChecked(True)
-        self._refresh_buttons()
 
     def chosen_tier(self) -> Tier | None:
         index = self.tier_group.checkedId()
@@ -345,8 +357,13 @@ class SetupDialog(QDialog):
         self.verdict.setText(self.tr("Testing this computer (about 20 seconds)…"))
         self.test_button.setEnabled(False)
         persona = self._persona()
-        self._background(lambda: self_test(llm, voice, seconds=self.self_test_seconds,
-                                           face_persona=persona), self._show_verdict)
+        def measure() -> SelfTest:
+            result = self_test(llm, voice, seconds=self.self_test_seconds,
+                               face_persona=persona)
+            save_self_test(self.dirs.root, result)  # for doctor and the recommendation
+            return result
+
+        self._background(measure, self._show_verdict)
 
     def _persona(self):
         from desktop.personas.library import PersonaLibrary
@@ -356,6 +373,7 @@ class SetupDialog(QDialog):
 
     self_test_seconds = 20.0
     _testing = False
+    machine: Machine | None = None
 
     def _plain_words(self, result) -> str:
         """The self-test in words a user reads once: how soon the persona answers, whether it
@@ -381,4 +399,5 @@ class SetupDialog(QDialog):
         self._testing = False
         self.verdict.setText(self._plain_words(result))
         self.verdict.setAlignment(Qt.AlignmentFlag.AlignLeft)
+        self._mark_recommended()  # a slow measurement moves the recommendation down a tier
         self._refresh_buttons()
