@@ -338,3 +338,38 @@ def test_a_real_busy_core_is_seen_as_other_programs_load() -> None:
         spinner.kill()
         spinner.wait()
     assert busy >= 0.6  # the spinner's core (and whatever else runs), never Hearth's own
+
+
+def test_the_users_message_does_not_cut_a_prefill_it_goes_on_from(tmp_path: Path) -> None:
+    """A draft's prefill cut mid-batch by the message that repeats it threw its work away and
+    the reply did it again (about 250 ms on a slow CPU): only a prefill of something else is
+    cut; the settling history serves every next turn."""
+    from desktop.call.frames import Draft
+
+    class Cached(ScriptedLLM):  # with the whole prompt-cache protocol
+        def clear_context(self) -> None:
+            pass
+
+    llm = Cached(["Yes."])
+    call = Call(tmp_path, llm)
+    seen: list[tuple[str | None, bool, bool, bool]] = []
+
+    def prefill(prompt, history, should_stop=lambda: False) -> int:
+        brain = call.brain
+        seen.append((brain.prefilling, brain.prefill_serves("Tell me about the lighthouse"),
+                     brain.prefill_serves("Tell me about the harbour"),
+                     brain.prefill_serves("Tell me about the lighthouses")))
+        return 0
+
+    llm.prefill = prefill
+    llm.prefill_history = prefill
+    call.brain.draft = "Tell me about the"
+    run_frames(call.brain, [Draft()])
+    call.brain.draft = "Tell me about the lighthouse"
+    run_frames(call.brain, [Draft()])
+    assert seen == [("Tell me about the", True, True, True),
+                    ("Tell me about the lighthouse", True, False, False)]
+    assert call.brain.prefilling is None  # nothing runs: nothing to spare
+    assert not call.brain.prefill_serves("Tell me about the lighthouse")
+    call.brain.prefilling = ""  # the finished history settling
+    assert call.brain.prefill_serves("Anything at all")

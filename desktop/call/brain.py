@@ -55,6 +55,10 @@ class BrainStage:
         self.load = load  # how busy other programs keep the machine (None: not watched)
         self.cache_dir = cache_dir
         self.draft = ""  # only the newest draft is kept
+        # What the background prefill now running serves: the draft's text, "" for the
+        # finished history (useful to any next turn), None when none runs. Written by the
+        # brain's worker, read by the thread that submits the user's message.
+        self.prefilling: str | None = None
         self.hands_free = False  # a hands-free call: the recognizer shares the cores
         # Set by the conversation to its inbox's state: work the brain does while nobody
         # waits (a draft's prefill, memory jobs) stops as soon as anything newer arrives.
@@ -93,7 +97,16 @@ class BrainStage:
         with self.state.lock:
             history = [*self.state.history, *([Message("memory", note)] if note else []),
                        Message("user", draft)]
-        self._prefill_in_background(self.cache.prefill, history)
+        self._prefill_in_background(self.cache.prefill, history, draft)
+
+    def prefill_serves(self, text: str) -> bool:
+        """Whether the background prefill now running is the start of the prompt a reply to
+        ``text`` reads: the history settling, or a draft that ``text`` repeats or goes on
+        from. Stopping it mid-batch would throw away work the reply then does again (on a
+        slow CPU the last draft often holds the whole sentence when the user stops)."""
+        serving = self.prefilling
+        return serving is not None and (serving == "" or text == serving
+                                        or text.startswith(serving + " "))
 
     def _settle_history(self) -> None:
         """A reply just ended: bring the KV cache to the history as the next turn will read
@@ -105,10 +118,10 @@ class BrainStage:
         if (self.cache is None or not self.state.all_finished() or not history
                 or self.newer_work()):
             return
-        self._prefill_in_background(self.cache.prefill_history, history)
+        self._prefill_in_background(self.cache.prefill_history, history, "")
 
-    def _prefill_in_background(self, prefill: Callable[..., int],
-                               history: list[Message]) -> None:
+    def _prefill_in_background(self, prefill: Callable[..., int], history: list[Message],
+                               serves: str) -> None:
         """``prefill`` (LocalLLM.prefill or prefill_history) of ``history``, while nobody
         waits for it: newer work in the inbox (the user's message, a newer draft) stops it
         between chunks. In a hands-free call the recognizer decodes at the same time, so the
@@ -120,10 +133,12 @@ class BrainStage:
         try:
             prompt = self.state.persona.prompt()
             self.cache.warm(prompt, self.cache_dir)
+            self.prefilling = serves
             prefill(prompt, history, should_stop=self.newer_work)
         except Exception:
             log.exception("Prefill in the background failed")
         finally:
+            self.prefilling = None
             if beside_listening:
                 self.cache.set_threads(self.budget.llm)
 

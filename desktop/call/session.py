@@ -216,8 +216,11 @@ class Conversation:
             self._commit_user_turn(reply)
         self._brain.put(UserText(turn_id, text))
         cache = prompt_cache(self.llm)
-        if cache is not None:
-            cache.interrupt_background()  # a draft's prefill must not make the user wait
+        if cache is not None and not self.brain.prefill_serves(text):
+            # A prefill of something else must not make the user wait; one that this
+            # message goes on from ends at its next chunk (it sees the newer work) and the
+            # reply continues from there.
+            cache.interrupt_background()
         return turn_id
 
     def _commit_user_turn(self, reply: Reply) -> None:
