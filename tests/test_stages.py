@@ -277,6 +277,24 @@ def test_a_filler_is_said_only_when_the_replys_own_words_are_slow(tmp_path: Path
     assert own == (call.output.queued[-1].start, call.output.queued[-1].end)
 
 
+def test_no_filler_once_the_replys_first_sentence_is_with_the_voice(tmp_path: Path) -> None:
+    """A filler queued while the first sentence was being synthesized held the reply's own
+    words back by the filler's length (first words 1.18 s instead of about 0.8 s on a CPU
+    half this machine's speed)."""
+    import time
+
+    from desktop.call.frames import PrepareBackchannels
+
+    call = Call(tmp_path, ScriptedLLM(["Sure."]))
+    run_frames(call.speech, [PrepareBackchannels()])
+    frame = call.user_turn("well")
+    times = call.state.control.times[frame.turn_id]
+    times.speech_ended = time.monotonic() - 2.0  # long past the filler's moment
+    times.first_sentence = time.monotonic()  # but the words are at the voice
+    call.monitor.tick()
+    assert call.speech.backchannels_played == 0 and call.output.queued == []
+
+
 def test_a_held_reply_gets_no_filler_before_it_is_released(tmp_path: Path) -> None:
     import time
 

@@ -2,10 +2,10 @@
 when the first audio (and the reply's own first words, after a backchannel) was heard,
 captions what has been heard so far, and ends the turn once everything queued has played.
 
-It also decides when a backchannel ("Mm,") fills the wait: only when the reply's own words
-have not begun FILLER_AFTER_S after the user stopped talking. A reply that is ready in a
-human turn gap starts with its own words; the filler is for the long waits, not every
-turn."""
+It also decides when a backchannel ("Mm,") fills the wait: only when nothing of the reply is
+written FILLER_AFTER_S after the user stopped talking. A reply that is ready in a human turn
+gap starts with its own words; the filler is for the long waits, not every turn, and never
+for a reply whose first sentence is already being synthesized."""
 
 from __future__ import annotations
 
@@ -56,7 +56,11 @@ class PlaybackMonitor:
             output = state.output
             played = output.played_frames()
             times = state.control.times[reply.turn_id]
+            # Only while nothing of the reply is written: once its first sentence is with
+            # the voice, its words are one synthesis away, sooner than a filler would end
+            # (a filler queued then held the words back by its own length, ~0.4 s).
             if (self.speech is not None and times.first_audio_queued is None
+                    and times.first_sentence is None
                     and reply.released.is_set() and not reply.withdrawn
                     and time.monotonic() - (times.speech_ended or times.submitted)
                     >= FILLER_AFTER_S):
