@@ -113,3 +113,19 @@ def test_a_slower_cpu_paces_this_process_only_inside_the_block() -> None:
 def test_a_share_outside_what_can_be_paced_is_refused_with_what_to_give() -> None:
     with pytest.raises(ValueError, match=r"between 0\.05 and 1"):
         SlowerCpu(2.0)
+
+
+def test_the_bench_models_read_the_users_words_as_a_real_vocabulary_does(tmp_path) -> None:
+    """Spelled byte by byte, "Tell me about the lighthouse" was 14 tokens where a real model
+    reads about 5: every spoken turn prefilled three times too much on the user's clock."""
+    from desktop.bench.common import SPOKEN_QUESTION, bench_words
+    from desktop.brain.llm import LocalLLM
+    from desktop.fixtures.gguf_model import TINY, write_qwen2_gguf
+
+    assert {"Tell", "lighthouse", "Wait", "question"} <= set(bench_words())
+    path = write_qwen2_gguf(tmp_path / "words.gguf", TINY, float_type="f32",
+                            words=bench_words())
+    llm = LocalLLM.load(path)
+    assert llm.count_tokens(SPOKEN_QUESTION) == len(SPOKEN_QUESTION.split())
+    plain = LocalLLM.load(write_qwen2_gguf(tmp_path / "plain.gguf", TINY, float_type="f32"))
+    assert plain.count_tokens(SPOKEN_QUESTION) > 2 * len(SPOKEN_QUESTION.split())

@@ -21,6 +21,25 @@ USER_LINES = [
     "Tell me something that made you laugh.", "How do you stay calm?",
     "What was the hardest winter?", "Do you miss the sea?",
 ]
+# What the hands-free bench says (desktop/fixtures/speech: user-question.wav, user-interrupt.wav)
+SPOKEN_QUESTION = "Tell me about the lighthouse"
+SPOKEN_INTERRUPT = "Wait, stop, I have a question."
+# The benchmark models' vocabulary holds each word the bench's user says as one token, as a
+# real vocabulary holds common words (desktop.fixtures.gguf_model.write_qwen2_gguf); "v2"
+# names models built so, rebuilt once over those of the byte-spelled vocabulary.
+BENCH_VOCABULARY = "v2"
+
+
+def bench_words() -> list[str]:
+    """Every word of the bench's typed and spoken lines, and the words its models write
+    (read back as history), once each."""
+    import re
+
+    from desktop.fixtures.gguf_model import FIXTURE_WORDS
+
+    words = [w for line in [*USER_LINES, SPOKEN_QUESTION, SPOKEN_INTERRUPT]
+             for w in re.findall(r"[A-Za-z']+", line)]
+    return list(dict.fromkeys([*words, *FIXTURE_WORDS]))
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -60,10 +79,11 @@ def bench_models(cache: Path, names: list[str]) -> dict[str, Path]:
     out = {}
     for name in names:
         shape = shapes[name]
-        target = cache / f"{shape.name}-random-q4_k_m.gguf"
+        target = cache / f"{shape.name}-random-{BENCH_VOCABULARY}-q4_k_m.gguf"
         if not target.is_file():
+            (cache / f"{shape.name}-random-q4_k_m.gguf").unlink(missing_ok=True)  # v1
             f16 = cache / f"{shape.name}-random-f16.gguf"
-            write_qwen2_gguf(f16, shape, float_type="f16")
+            write_qwen2_gguf(f16, shape, float_type="f16", words=bench_words())
             quantize_gguf(f16, target, "Q4_K_M")
             f16.unlink()
         out[name] = target

@@ -34,7 +34,13 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop.bench.common import USER_LINES, percentile, speakable_bias
+from desktop.bench.common import (
+    SPOKEN_INTERRUPT,
+    SPOKEN_QUESTION,
+    USER_LINES,
+    percentile,
+    speakable_bias,
+)
 from desktop.brain.llm import LocalLLM, Sampling
 from desktop.budget import CpuBudget
 from desktop.fixtures.pulse import window_rms
@@ -245,7 +251,7 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
                                      "first_words_played": []}
     for _ in range(turns):
         before = conversation.control.current
-        recognizer.say("Tell me about the lighthouse", _voiced_seconds(question))
+        recognizer.say(SPOKEN_QUESTION, _voiced_seconds(question))
         plays.append(("question", time.monotonic(), question))
         pulse.play(question_file, "hearth_out").wait(timeout=30)
         if not wait(lambda b=before: conversation.control.current > b and conversation.control
@@ -259,7 +265,7 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
         time.sleep(0.6)
         if finished(asked) is not None:
             continue  # it was over already: nothing to talk over
-        recognizer.say("Wait, stop, I have a question.", _voiced_seconds(interrupt))
+        recognizer.say(SPOKEN_INTERRUPT, _voiced_seconds(interrupt))
         plays.append(("interrupt", time.monotonic(), interrupt))
         pulse.play(interrupt_file, "hearth_out").wait(timeout=30)
         wait(lambda a=asked: finished(a) is not None, 10)
@@ -298,6 +304,8 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
         "voice_to_first_audio_ms_p50": percentile(first_audio, 50),
         "voice_to_first_audio_ms_p90": percentile(first_audio, 90),
         "voice_turns_measured": len(first_audio),
+        # Tokens the model reads for the spoken question (a real vocabulary's count).
+        "question_tokens": llm.count_tokens(SPOKEN_QUESTION),
         # The reply's own first words (a backchannel such as "Mm," is not counted), from the
         # end of the user's speech on the call's stream clock.
         "voice_to_first_words_ms_p50": percentile(meter["first_words_played"], 50),
