@@ -97,7 +97,11 @@ class BrainStage:
         with self.state.lock:
             history = [*self.state.history, *([Message("memory", note)] if note else []),
                        Message("user", draft)]
-        self._prefill_in_background(self.cache.prefill, history, draft)
+        # A spoken draft mostly grows by the words the user says next, so it is prefilled
+        # without the reply's header, which every longer draft would evaluate again; a typed
+        # draft is often the message as sent (Enter follows a pause), header and all.
+        prefill = self.cache.prefill_history if self.hands_free else self.cache.prefill
+        self._prefill_in_background(prefill, history, draft)
 
     def prefill_serves(self, text: str) -> bool:
         """Whether the background prefill now running is the start of the prompt a reply to
