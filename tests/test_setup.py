@@ -157,8 +157,10 @@ def test_the_saved_self_test_is_read_back_and_a_file_that_is_not_one_is_ignored(
         tmp_path: Path) -> None:
     assert last_self_test(tmp_path) is None
     saved = _measured("model.gguf", fast=False)
-    save_self_test(tmp_path, saved)
+    assert save_self_test(tmp_path, saved)
     assert last_self_test(tmp_path) == saved
+    # A disk that refuses the record costs only the record.
+    assert not save_self_test(tmp_path / "selftest.json", saved)  # "root" is a file
     path = tmp_path / "selftest.json"
     for text in ("{", "[1, 2]", '{"first_token_ms": "fast"}', '{"unknown": 1}',
                  path.read_text().replace("false", '"no"')):

@@ -205,16 +205,27 @@ class SelfTest:
 SELF_TEST_FILE = "selftest.json"
 
 
-def save_self_test(root: Path, result: SelfTest) -> None:
-    """Keep the last self-test, for ``hearth doctor`` and the tier Setup recommends."""
+def save_self_test(root: Path, result: SelfTest) -> bool:
+    """Keep the last self-test, for ``hearth doctor`` and the tier Setup recommends. A disk
+    that refuses it (full, read-only) costs only the record: the verdict is still shown, and
+    doctor says "not measured yet"; returns whether it was kept."""
+    import contextlib
     import json
+    import logging
     import os
     from dataclasses import asdict
 
     path = root / SELF_TEST_FILE
     partial = path.with_name(path.name + ".part")
-    partial.write_text(json.dumps(asdict(result), indent=2), encoding="utf-8")
-    os.replace(partial, path)
+    try:
+        partial.write_text(json.dumps(asdict(result), indent=2), encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as error:
+        logging.getLogger(__name__).warning("The self-test could not be kept (%s)", error)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        return False
+    return True
 
 
 def last_self_test(root: Path) -> SelfTest | None:
