@@ -136,3 +136,28 @@ def test_nothing_on_the_setup_screen_is_clipped(qtbot, empty_home, language: str
     finally:
         for translator in app.findChildren(__import__("PySide6.QtCore").QtCore.QTranslator):
             app.removeTranslator(translator)
+
+
+def test_setup_recommends_one_tier_lower_when_the_last_self_test_was_slow(
+        qtbot, empty_home, monkeypatch) -> None:
+    """A label is not a measurement: a strong-looking machine whose self-test found the
+    richest tier slow is recommended the tier below, as `hearth doctor` says."""
+    from desktop.machine import Machine
+    from desktop.models.setup import SelfTest, save_self_test
+    from desktop.ui import setup_view
+    from desktop.ui.setup_view import SetupDialog
+
+    strong = Machine(16, int(32e9), 10**11, frozenset({"avx2"}))
+    monkeypatch.setattr(setup_view.Machine, "here", staticmethod(lambda root=None: strong))
+    dialog = SetupDialog(empty_home, ["en"])
+    qtbot.addWidget(dialog)
+    rich = dialog.tiers[-1]
+    qtbot.waitUntil(lambda: "recommended" in dialog.tier_buttons[-1].text(), timeout=10000)
+    save_self_test(empty_home.root, SelfTest(
+        2000.0, 5.0, 300.0, 0.4, 25.0, 3000.0, "slow", False, 30.0, 5.0,
+        rich.entries[0].file, "2026-12-01T20:00:00"))
+    again = SetupDialog(empty_home, ["en"])
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: "recommended" in again.tier_buttons[-2].text(), timeout=10000)
+    assert "recommended" not in again.tier_buttons[-1].text()
+    assert again.tier_buttons[-2].isChecked()

@@ -147,7 +147,8 @@ class SetupDialog(QDialog):
         self.installed_list.currentRowChanged.connect(lambda _row: self._refresh_buttons())
         self._refresh_buttons()
         self.reload_installed()
-        self._background(lambda: Machine.here(dirs.root), self._show_machine)
+        self._background(lambda: (Machine.here(dirs.root), last_self_test(dirs.root)),
+                         self._show_machine)
 
     # -- plumbing -------------------------------------------------------------------------
     def _background(self, work: Callable[[], object], done: Callable[[object], None]) -> None:
@@ -172,7 +173,8 @@ class SetupDialog(QDialog):
         name, feel = words.get(tier.name, (tier.name, tier.feel))
         return f"{name}{mark} · {_mb(tier.download_mb())} · {feel}"
 
-    def _show_machine(self, machine: Machine) -> None:
+    def _show_machine(self, found: tuple[Machine, SelfTest | None]) -> None:
+        machine, self.measured = found
         ram = f"{machine.ram_bytes / 1e9:.0f} GB" if machine.ram_bytes else "?"
         features = ", ".join(sorted(machine.features & {"avx2", "avx512f", "fma", "neon"}))
         self.machine_label.setText(self.tr(
@@ -189,7 +191,7 @@ class SetupDialog(QDialog):
         over the user's own choice."""
         if self.machine is None:
             return
-        best = recommend(self.tiers, self.machine, last_self_test(self.dirs.root))
+        best = recommend(self.tiers, self.machine, self.measured)
         for tier, button in zip(self.tiers, self.tier_buttons, strict=True):
             button.setText(self._tier_text(tier, tier is best))
             if tier is best and select:
@@ -357,6 +359,7 @@ class SetupDialog(QDialog):
         self.verdict.setText(self.tr("Testing this computer (about 20 seconds)…"))
         self.test_button.setEnabled(False)
         persona = self._persona()
+
         def measure() -> SelfTest:
             result = self_test(llm, voice, seconds=self.self_test_seconds,
                                face_persona=persona)
@@ -374,6 +377,7 @@ class SetupDialog(QDialog):
     self_test_seconds = 20.0
     _testing = False
     machine: Machine | None = None
+    measured: SelfTest | None = None  # the last self-test (read off the Qt thread)
 
     def _plain_words(self, result) -> str:
         """The self-test in words a user reads once: how soon the persona answers, whether it
@@ -399,5 +403,6 @@ class SetupDialog(QDialog):
         self._testing = False
         self.verdict.setText(self._plain_words(result))
         self.verdict.setAlignment(Qt.AlignmentFlag.AlignLeft)
+        self.measured = result
         self._mark_recommended()  # a slow measurement moves the recommendation down a tier
         self._refresh_buttons()
