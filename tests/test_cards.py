@@ -17,7 +17,7 @@ from desktop.brain.llm import Sampling
 from desktop.call.events import ReplyFinished
 from desktop.paths import shipped
 from desktop.personas.archive import BundleRejected
-from tests.test_first_call import Events
+from tests.helpers.events import Events, wait_until
 
 PORTRAIT = shipped("personas", "wren", "portrait.png").read_bytes()
 
@@ -88,6 +88,9 @@ def test_a_v2_png_card_becomes_an_unverified_persona_that_can_chat(hearth, tmp_p
         assert conversation.history[0].text == "*Captain Mira waves.* Over here, you!"
     finally:
         conversation.close()
+    # The store writes on its own thread: wait for the rows, not on the clock (under load the
+    # read came before the commit).
+    wait_until(lambda: len(hearth.store.turns(persona_id)) >= 2, timeout=15)
     assert [(t.role, t.text) for t in hearth.store.turns(persona_id)][:2] == [
         ("assistant", "*Captain Mira waves.* Over here, you!"),
         ("user", "Tell me about your ship")]
