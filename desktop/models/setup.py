@@ -208,7 +208,8 @@ SELF_TEST_FILE = "selftest.json"
 def save_self_test(root: Path, result: SelfTest) -> bool:
     """Keep the last self-test, for ``hearth doctor`` and the tier Setup recommends. A disk
     that refuses it (full, read-only) costs only the record: the verdict is still shown, and
-    doctor says "not measured yet"; returns whether it was kept."""
+    doctor goes on showing the record before it (or "not measured yet"); returns whether it
+    was kept."""
     import contextlib
     import json
     import logging
