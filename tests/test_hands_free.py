@@ -286,6 +286,9 @@ def test_the_utterance_is_decoded_in_segments_while_the_user_speaks(hearth_home,
     spoken_s = len(read_wav(DATA / "user-en.wav")[0]) / 16000
     assert stats.segments >= 1
     assert max(decoded) < 0.75 * spoken_s  # nothing decoded the whole sentence again
+    # Nor a sliver: no partial of a syllable after a cut, no final of the silence after the
+    # segment the pause closed (a decode costs ~120 ms on a slow CPU however short).
+    assert min(decoded) >= 0.25
     # Every segment's words are in the final transcript: the fixture writes one word per
     # stretch of speech, so the final has more than a tail alone would give.
     assert finals and len(" ".join(finals).split()) >= 2

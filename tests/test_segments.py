@@ -4,7 +4,11 @@ tests/test_hands_free.py."""
 
 from __future__ import annotations
 
-from desktop.call.segments import RATE, Segmenter, StableText, join_words
+import numpy as np
+
+from desktop.call.events import Hearing
+from desktop.call.listening import HandsFreeCall
+from desktop.call.segments import RATE, AsrJob, Segmenter, StableText, join_words
 from desktop.voice.asr import Transcript
 
 
@@ -49,3 +53,60 @@ def test_the_text_is_the_segments_then_the_tail_and_a_new_utterance_starts_afres
     assert [p.text for p in stable.parts] == ["你好"]
     assert stable.with_tail(2, heard("任", "zh")).text == "你好任"  # no space between hanzi
     assert join_words(["你好", "Wren", "", "今天"]) == "你好 Wren 今天"
+
+
+def test_a_tail_after_the_last_cut_counts_as_speech_only_once_a_window_may_be_speech() -> None:
+    cutter = Segmenter()
+    cutter.start(0)
+    assert cutter.heard_since_cut  # an utterance begins with speech
+    for end in range(512, RATE + 512, 512):
+        cutter.close_at(0.9, end, 0.5, 0.35)
+    assert cutter.close_at(0.2, RATE + 1024, 0.5, 0.35) is not None  # the pause closes it
+    assert not cutter.heard_since_cut
+    cutter.close_at(0.1, RATE + 1536, 0.5, 0.35)  # silence after the pause
+    assert not cutter.heard_since_cut
+    cutter.close_at(0.4, RATE + 2048, 0.5, 0.35)  # a soft syllable: it may be a word
+    assert cutter.heard_since_cut
+
+
+class _Heard:
+    """What a call shows and prefills (the conversation's ``typing``, the listener)."""
+
+    def __init__(self) -> None:
+        self.drafts: list[str] = []
+        self.captions: list[str] = []
+
+    def typing(self, text: str) -> None:
+        self.drafts.append(text)
+
+    def __call__(self, event: object) -> None:
+        if isinstance(event, Hearing):
+            self.captions.append(event.text)
+
+
+class _Words:
+    def __init__(self, *texts: str) -> None:
+        self.texts = list(texts)
+
+    def transcribe(self, samples: np.ndarray) -> Transcript:
+        return Transcript(self.texts.pop(0), "en", len(samples) / RATE, 5.0)
+
+
+def test_a_segments_words_are_prefilled_at_once_and_a_final_of_silence_is_not_decoded(
+        ) -> None:
+    """On a slow CPU a short question often has no partial before the user stops: its
+    segment's words go to the LLM as soon as they are decoded. A final whose tail held no
+    speech is the segments' text, with no decode of silence (~120 ms there)."""
+    heard = _Heard()
+    call = HandsFreeCall(heard, None, _Words("Tell me about", "the lighthouse", "the lighthouse"), heard,
+                         open_microphone=lambda: None)
+    call._utterance = call._version = 1
+    call.turns.state = "speaking"
+    call._decode(AsrJob("segment", 1, 1, np.ones(RATE, np.float32)))
+    assert heard.drafts == ["Tell me about"] and heard.captions == ["Tell me about"]
+    call._decode(AsrJob("partial", 1, 1, np.ones(RATE // 2, np.float32)))
+    assert heard.drafts[-1] == "Tell me about the lighthouse"
+    call._decode(AsrJob("segment", 1, 1, np.ones(RATE // 2, np.float32)))  # the same words
+    assert len(heard.drafts) == 2  # nothing shorter or repeated is typed
+    assert call._transcribe(AsrJob("final", 1, 1, np.zeros(0, np.float32))).text == (
+        "Tell me about the lighthouse")  # the recognizer was not asked again

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import os
 import platform
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from desktop.bench.common import bench_models, bench_voice, cpu_name, loaded_figures
 from desktop.bench.core import measure_llm, measure_render, measure_tts, measure_turns
@@ -17,6 +20,16 @@ VOICE_FIGURES = ("voice_to_first_words_ms_p50", "voice_to_first_words_ms_p90",
                  "voice_to_first_audio_ms_p50", "voice_to_first_audio_ms_p90",
                  "transcript_ready_after_speech_ms_p50", "transcript_ready_after_speech_ms_p90",
                  "backchannel_share", "barge_in_stop_ms_p90")
+
+
+@contextmanager
+def timed(seconds: dict[str, float], part: str) -> Iterator[None]:
+    """Adds the wall time of the block to ``seconds[part]``: what each part costs a run."""
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        seconds[part] = round(seconds.get(part, 0.0) + time.monotonic() - started, 1)
 
 
 def run_bench(args) -> int:
@@ -48,6 +61,7 @@ def _run_bench(args) -> int:
     models = bench_models(cache, args.models)
     # Typed and spoken turns are measured twice: as the machine is, then beside one busy core.
     loaded = not args.no_loaded and bool(parts & {"turns", "voice"})
+    seconds: dict[str, float] = {}  # wall time of each part, the last key of the JSON
     result: dict = {
         "machine": {"cores": budget.cores, "cpu": cpu_name(), "python": platform.python_version(),
                     "llm_threads": {"decode": budget.llm.decode, "prefill": budget.llm.prefill},
@@ -63,11 +77,12 @@ def _run_bench(args) -> int:
         # The machine's own llama.cpp speed, to read every latency figure against.
         from desktop.bench.common import llama_rates
 
-        result["machine"]["llama"] = {
-            f"qwen2.5-{name}-instruct-q4_k_m": llama_rates(path, budget)
-            for name, path in models.items()}
+        with timed(seconds, "llama"):
+            result["machine"]["llama"] = {
+                f"qwen2.5-{name}-instruct-q4_k_m": llama_rates(path, budget)
+                for name, path in models.items()}
         if loaded:
-            with BusyCore():
+            with timed(seconds, "llama_loaded"), BusyCore():
                 result["machine"]["llama_loaded"] = {
                     f"qwen2.5-{name}-instruct-q4_k_m": llama_rates(path, budget)
                     for name, path in models.items()}
@@ -75,17 +90,20 @@ def _run_bench(args) -> int:
         voice = bench_voice(cache)
         result["voice"] = "piper medium architecture, random weights, 22.05 kHz"
     if "tts" in parts:
-        result.update(measure_tts(voice, budget, args.quick))
+        with timed(seconds, "tts"):
+            result.update(measure_tts(voice, budget, args.quick))
     if "render" in parts:
-        result.update(measure_render(persona, budget,
-                                     models.get("1.5b") or next(iter(models.values())),
-                                     args.quick))
+        with timed(seconds, "render"):
+            result.update(measure_render(persona, budget,
+                                         models.get("1.5b") or next(iter(models.values())),
+                                         args.quick))
     if "face" in parts:
         from desktop.bench.face import measure_face
 
-        result["face_v2"] = measure_face(cache, budget,
-                                         models.get("1.5b") or next(iter(models.values()), None),
-                                         persona, args.quick)
+        with timed(seconds, "face"):
+            result["face_v2"] = measure_face(
+                cache, budget, models.get("1.5b") or next(iter(models.values()), None),
+                persona, args.quick)
     if parts & {"llm", "turns"}:
         result["models"] = {}
     for name, path in models.items():
@@ -93,12 +111,14 @@ def _run_bench(args) -> int:
             break
         figures = {}
         if "llm" in parts:
-            figures.update(measure_llm(path, budget, persona.prompt(), cache, args.quick))
+            with timed(seconds, "llm"):
+                figures.update(measure_llm(path, budget, persona.prompt(), cache, args.quick))
         if "turns" in parts:
-            idle = measure_turns(dirs, path, voice, budget, 3 if args.quick else args.turns)
+            with timed(seconds, "turns"):
+                idle = measure_turns(dirs, path, voice, budget, 3 if args.quick else args.turns)
             figures.update(idle)
             if loaded:
-                with BusyCore():
+                with timed(seconds, "turns_loaded"), BusyCore():
                     busy = measure_turns(dirs, path, voice, budget,
                                          3 if args.quick else args.turns)
                 figures.update(loaded_figures(idle, busy, TURN_FIGURES))
@@ -110,14 +130,17 @@ def _run_bench(args) -> int:
         from desktop.models.setup import self_test
 
         voice_path = bench_voice(cache)
-        result["selftest"] = {
-            name: asdict(self_test(path, voice_path, budget, 10 if args.quick else 20, persona))
-            for name, path in models.items()}
+        with timed(seconds, "selftest"):
+            result["selftest"] = {
+                name: asdict(self_test(path, voice_path, budget, 10 if args.quick else 20,
+                                       persona))
+                for name, path in models.items()}
     if "memory" in parts:
         from desktop.memory.benchmark import measure_memory
 
         tokenizer = models.get("1.5b") or next(iter(models.values()), None)
-        result.update(measure_memory(cache, tokenizer, persona.prompt(), args.quick))
+        with timed(seconds, "memory"):
+            result.update(measure_memory(cache, tokenizer, persona.prompt(), args.quick))
     if "voice" in parts:
         if pulse is None:
             result["voice"] = "skipped: needs PulseAudio (pulseaudio, pulseaudio-utils)"
@@ -131,14 +154,16 @@ def _run_bench(args) -> int:
                 replies = args.voice_replies if name == next(iter(models)) else 0
                 figures = result.setdefault("models", {}).setdefault(
                     f"qwen2.5-{name}-instruct-q4_k_m (random weights)", {})
-                idle = measure_voice(dirs, path, voice_path, budget, pulse, turns,
-                                     5 if args.quick else replies)
+                with timed(seconds, "voice"):
+                    idle = measure_voice(dirs, path, voice_path, budget, pulse, turns,
+                                         5 if args.quick else replies)
                 figures.update(idle)
                 if loaded:
-                    with BusyCore():
+                    with timed(seconds, "voice_loaded"), BusyCore():
                         busy = measure_voice(dirs, path, voice_path, budget, pulse, turns, 0)
                     figures.update(loaded_figures(idle, busy, VOICE_FIGURES))
     if pulse is not None:
         pulse.stop()
+    result["seconds"] = seconds
     print(json.dumps(result, indent=None if args.json else 2))
     return 0

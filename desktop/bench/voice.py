@@ -43,6 +43,7 @@ from desktop.bench.common import (
 )
 from desktop.brain.llm import LocalLLM, Sampling
 from desktop.budget import CpuBudget
+from desktop.call.listening import PREROLL_S
 from desktop.fixtures.pulse import window_rms
 from desktop.machine import OtherLoad
 from desktop.paths import DataDirs
@@ -143,7 +144,10 @@ class _ScriptedRecognizer:
     spoken in its stretch of the sentence (by its share of the sentence's audio), so the
     segments and the tail join to the sentence, no word twice. Where a piece starts is known
     from its first samples: a piece that starts where an earlier one did is at that offset; a
-    new start follows the piece decoded just before it (the segment that ended there)."""
+    new start follows the piece decoded just before it (the segment that ended there). The
+    utterance's first piece begins with the call's pre-roll, audio from before the speech:
+    a word counts as heard once the audio after the pre-roll reaches it, never sooner (a
+    draft must not know a word before the user said it)."""
 
     def __init__(self, recognizer) -> None:
         self.recognizer = recognizer
@@ -158,7 +162,7 @@ class _ScriptedRecognizer:
 
     def _words_between(self, start_s: float, end_s: float) -> str:
         count = len(self.words)
-        first = min(count, round(start_s / self.seconds * count))
+        first = min(count, max(0, round(start_s / self.seconds * count)))
         last = count if end_s >= self.seconds else round(end_s / self.seconds * count)
         return " ".join(self.words[first:max(first, last)])
 
@@ -169,7 +173,8 @@ class _ScriptedRecognizer:
         key = np.asarray(samples[:160], dtype=np.float32).tobytes()
         start = self._starts.setdefault(key, sum(self._last))
         self._last = (start, heard.audio_s)
-        return replace(heard, text=self._words_between(start, start + heard.audio_s),
+        return replace(heard, text=self._words_between(start - PREROLL_S,
+                                                       start + heard.audio_s - PREROLL_S),
                        language="en")
 
 
@@ -178,7 +183,7 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
 
     # Long: one measured call, set up, driven and analysed in order; a benchmark reads best top to
     # bottom
-    from desktop.call.events import ReplyFinished
+    from desktop.call.events import Hearing, ReplyFinished
     from desktop.call.listening import HandsFreeCall
     from desktop.call.session import Conversation
     from desktop.fixtures.asr_models import write_silero_vad_v5
@@ -304,6 +309,11 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
         "voice_to_first_audio_ms_p50": percentile(first_audio, 50),
         "voice_to_first_audio_ms_p90": percentile(first_audio, 90),
         "voice_turns_measured": len(first_audio),
+        # The questions whose final transcript was the whole question (the reply answered
+        # what was said, not a part of it).
+        "questions_heard_whole": round(sum(
+            1 for e in events if isinstance(e, Hearing) and e.final
+            and e.text == SPOKEN_QUESTION) / max(1, turns), 2),
         # Tokens the model reads for the spoken question (a real vocabulary's count).
         "question_tokens": llm.count_tokens(SPOKEN_QUESTION),
         # The reply's own first words (a backchannel such as "Mm," is not counted), from the

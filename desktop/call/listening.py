@@ -75,6 +75,7 @@ PARTIAL_EVERY_S = 0.4
 # core): space them so the recognizer is idle at least two thirds of the time, and the final
 # decode at the user's pause rarely waits behind one.
 PARTIAL_DUTY = 3.0
+MIN_PARTIAL_TAIL_S = 0.3
 KEEP_S = 30.0  # audio kept for the utterance being heard; longer turns keep their last 30 s
 # Speech this soon after the user's previous turn ended is that turn going on (a thinking
 # pause, not the end): the reply to the first half is dropped, even if it had begun.
@@ -142,6 +143,7 @@ class HandsFreeCall(DeviceRecovery):
         self._utterance_start = 0
         self._segmenter = Segmenter()  # listen thread: where the next segment begins
         self._stable = StableText()  # asr thread: the segments' text
+        self._typed: tuple[int, str] = (-1, "")  # asr thread: the newest draft (utterance)
         self._last_partial = 0.0
         self._partial_cost_s = 0.0
         self._last_probability = 0.0  # the newest VAD window's
@@ -273,8 +275,10 @@ class HandsFreeCall(DeviceRecovery):
             if self.turns.state in ("speaking", "paused"):
                 # Before the window's turn events: a pause it starts then decodes only what
                 # follows the cut (the segment before it is decoded first, in order).
+                config = self.turns.config
                 segment = self._segmenter.close_at(probability, round(end_s * RATE),
-                                                   self.turns.config.threshold)
+                                                   config.threshold,
+                                                   config.threshold - config.hysteresis)
                 if segment is not None:
                     self._jobs.put(AsrJob("segment", self._utterance, self._version,
                                           self._audio_between(*segment), 0.0, self.clock()))
@@ -283,8 +287,10 @@ class HandsFreeCall(DeviceRecovery):
         every = max(PARTIAL_EVERY_S, PARTIAL_DUTY * self._partial_cost_s)
         # No partial while the user trails off or pauses: the recognizer has one thread, and
         # a partial begun just before the pause would hold up the final decode behind it.
+        # Nor for a sliver after a cut: a syllable or two, not worth a decode's fixed cost.
         if (self.turns.state == "speaking" and self._last_probability >= self.turns.config.threshold
-                and read_at - self._last_partial >= every):
+                and read_at - self._last_partial >= every
+                and self._position - self._segmenter.cut >= MIN_PARTIAL_TAIL_S * RATE):
             self._last_partial = read_at
             self._post("partial")
 
@@ -311,8 +317,11 @@ class HandsFreeCall(DeviceRecovery):
                            ].copy()
 
     def _post(self, kind: str, speech_ended: float = 0.0) -> None:
-        """A decode of the utterance's tail (since its last segment)."""
+        """A decode of the utterance's tail (since its last segment). A final whose tail has
+        no speech in it carries no audio: the segments before it are the transcript."""
         tail = self._audio_between(self._segmenter.cut)  # the cut starts at the utterance
+        if kind in ("final", "end") and not self._segmenter.heard_since_cut:
+            tail = tail[:0]
         self._jobs.put(AsrJob(kind, self._utterance, self._version, tail, speech_ended,
                               self.clock()))
 
@@ -374,24 +383,28 @@ class HandsFreeCall(DeviceRecovery):
                                                 "can type instead."))
 
     def _transcribe(self, job: AsrJob) -> Transcript:
-        """The utterance up to this job: its decoded segments, and the tail decoded now."""
-        return self._stable.with_tail(job.utterance, self.recognizer.transcribe(job.audio))
+        """The utterance up to this job: its decoded segments, and the tail decoded now (a
+        job without audio: its tail held no speech)."""
+        tail = (self.recognizer.transcribe(job.audio) if len(job.audio)
+                else Transcript("", None, 0.0, 0.0))
+        return self._stable.with_tail(job.utterance, tail)
 
     def _decode(self, job: AsrJob) -> None:
         if job.kind == "segment":  # never skipped: its words are in no other decode
             self._stable.add(job.utterance, self.recognizer.transcribe(job.audio))
             self.stats.segments += 1
+            if self._jobs.empty():
+                # Its words are final: the LLM may read them now (a short utterance often
+                # has no partial at all before the user stops).
+                self._hear_so_far(job, self._stable.with_tail(
+                    job.utterance, Transcript("", None, 0.0, 0.0)))
             return
         if job.kind == "partial":
             if not self._jobs.empty() or job.utterance != self._utterance:
                 return  # newer audio is waiting: decode that instead
             transcript = self._transcribe(job)
             self._partial_cost_s = transcript.decode_ms / 1000.0
-            if transcript.text and job.utterance == self._utterance and (
-                    self.turns.state != "silent"):
-                self.stats.partials += 1
-                self.listener(Hearing(transcript.text, False, transcript.language))
-                self.conversation.typing(transcript.text)
+            self._hear_so_far(job, transcript)
             return
         if job.kind == "final":
             self.stats.final_wait_ms.append((self.clock() - job.posted) * 1000.0)
@@ -423,6 +436,22 @@ class HandsFreeCall(DeviceRecovery):
             self.conversation.withdraw(speculative[1])
         self.conversation.say(transcript.text, speech_ended=job.speech_ended,
                               transcribed=transcribed)
+
+    def _hear_so_far(self, job: AsrJob, transcript: Transcript) -> None:
+        """What the user has said so far: the caption, and the draft the LLM prefills. A
+        segment's text that a partial already went beyond is not typed again (the draft
+        would shrink, and the cache be cut back to it)."""
+        typed_utterance, typed = self._typed
+        if (not transcript.text or job.utterance != self._utterance
+                or self.turns.state == "silent"
+                or (typed_utterance == job.utterance and (
+                    typed == transcript.text
+                    or (job.kind == "segment" and typed.startswith(transcript.text))))):
+            return
+        self._typed = (job.utterance, transcript.text)
+        self.stats.partials += 1
+        self.listener(Hearing(transcript.text, False, transcript.language))
+        self.conversation.typing(transcript.text)
 
     def _speculate(self, job: AsrJob, transcript: Transcript) -> None:
         """Start the reply to what the user said before this pause, held until the pause

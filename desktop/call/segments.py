@@ -42,25 +42,39 @@ class AsrJob:
 
 
 class Segmenter:
-    """Where the current utterance's next segment begins (absolute sample of the stream)."""
+    """Where the current utterance's next segment begins (absolute sample of the stream), and
+    whether anything since then may be speech.
+
+    The segment the user's pause closes usually holds their last words: what follows it is
+    silence, and decoding silence is not free (a SenseVoice pass has a fixed cost, ~120 ms
+    on a slow 2-core CPU even for 30 ms of audio). A tail in which no VAD window reached the
+    "still speaking" level (``threshold - hysteresis``, as turn-taking counts a soft
+    syllable) is not decoded: the final transcript is then the segments' text."""
 
     def __init__(self) -> None:
         self.cut = 0
+        self.heard_since_cut = False
 
     def start(self, at_sample: int) -> None:
-        """A new utterance, from ``at_sample`` (its pre-roll included)."""
+        """A new utterance, from ``at_sample`` (its pre-roll included): it began with
+        speech."""
         self.cut = at_sample
+        self.heard_since_cut = True
 
-    def close_at(self, probability: float, end_sample: int, threshold: float
-                 ) -> tuple[int, int] | None:
+    def close_at(self, probability: float, end_sample: int, threshold: float,
+                 speech_floor: float | None = None) -> tuple[int, int] | None:
         """The window ending at ``end_sample`` had ``probability`` of speech: the segment
-        (from, to) it closes, or None."""
+        (from, to) it closes, or None. A window at ``speech_floor`` (default: ``threshold``)
+        or above may hold speech; the tail after a cut has none until one comes."""
         waiting = end_sample - self.cut
         if (probability < threshold and waiting >= MIN_SEGMENT_S * RATE) or (
                 waiting >= MAX_SEGMENT_S * RATE):
             segment = (self.cut, end_sample)
             self.cut = end_sample
+            self.heard_since_cut = False
             return segment
+        if probability >= (threshold if speech_floor is None else speech_floor):
+            self.heard_since_cut = True
         return None
 
 
