@@ -98,8 +98,8 @@ def test_a_segments_words_are_prefilled_at_once_and_a_final_of_silence_is_not_de
     segment's words go to the LLM as soon as they are decoded. A final whose tail held no
     speech is the segments' text, with no decode of silence (~120 ms there)."""
     heard = _Heard()
-    call = HandsFreeCall(heard, None, _Words("Tell me about", "the lighthouse", "the lighthouse"), heard,
-                         open_microphone=lambda: None)
+    words = _Words("Tell me about", "the lighthouse", "the lighthouse")
+    call = HandsFreeCall(heard, None, words, heard, open_microphone=lambda: None)
     call._utterance = call._version = 1
     call.turns.state = "speaking"
     call._decode(AsrJob("segment", 1, 1, np.ones(RATE, np.float32)))

@@ -4,12 +4,14 @@ by tests/test_first_call.py, test_held_turns.py and test_hands_free.py."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 
 from desktop.brain.llm import Sampling
 from desktop.brain.prompt import Message
+from desktop.budget import CpuBudget
 from desktop.call.brain import APOLOGIES, BrainStage
 from desktop.call.duties import SafetyDuties
 from desktop.call.events import Caption, ReplyFinished, ReplyStarted, ReplyToken
@@ -391,3 +393,26 @@ def test_the_users_message_does_not_cut_a_prefill_it_goes_on_from(tmp_path: Path
     assert not call.brain.prefill_serves("Tell me about the lighthouse")
     call.brain.prefilling = ""  # the finished history settling
     assert call.brain.prefill_serves("Anything at all")
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_on_one_free_core_the_brain_lets_the_voice_start_before_writing_on(
+        tmp_path: Path, cores: int) -> None:
+    """Beside a busy core piper and llama.cpp share the one left, each at half speed: the
+    first audio (what the user waits for) comes sooner if the brain pauses until the voice
+    has it. With a core each, the brain writes on at once."""
+    call = Call(tmp_path, ScriptedLLM(["Hello", " there.", " How", " are you?"]))
+    call.brain.budget = CpuBudget.for_machine(cores)
+    frame = call.user_turn("hi")
+    reply = call.state.replies[frame.turn_id]
+    voice_had_first_audio: list[bool] = []
+
+    def speak(sent) -> None:
+        if isinstance(sent, SentenceText) and sent.index == 0:
+            threading.Timer(0.05, reply.voice_started.set).start()  # piper's first chunk
+        elif isinstance(sent, SentenceText):
+            voice_had_first_audio.append(reply.voice_started.is_set())
+
+    call.brain.speak = speak
+    run_frames(call.brain, [frame])
+    assert voice_had_first_audio == [cores == 1]

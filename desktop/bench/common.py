@@ -129,6 +129,7 @@ def loaded_figures(idle: dict, loaded: dict, keys: tuple[str, ...]) -> dict:
             out[key.replace("_ms_", "_loaded_ms_", 1)] = loaded[key]
         else:
             out[f"{key}_loaded"] = loaded[key]
-        if key.endswith("_ms_p50") and idle.get(key) and loaded[key] is not None:
+        if (key.endswith("_ms_p50") and isinstance(idle.get(key), float | int)
+                and idle[key] and isinstance(loaded[key], float | int)):
             out[key.replace("_ms_p50", "_loaded_ratio")] = round(loaded[key] / idle[key], 2)
     return out

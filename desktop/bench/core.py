@@ -202,7 +202,7 @@ def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budge
         "text_to_first_audio_ms_p50": percentile(first_audio, 50),
         "text_to_first_audio_ms_p90": percentile(first_audio, 90),
         "turns_measured": len(first_audio),
-        "meter_ms_p50": {name: median(values) for name, values in meter.items()},
+        "typed_meter_ms_p50": {name: median(values) for name, values in meter.items()},
         "av_offset_ms_p95": percentile(offsets, 95),
         "audio_underflows": output.underflows,
         # Silence in the first second of speech (the reply still going): gaps between pieces.

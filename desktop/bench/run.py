@@ -15,11 +15,11 @@ from desktop.bench.machine_load import BusyCore, SlowerCpu
 from desktop.budget import CpuBudget
 from desktop.paths import DataDirs
 
-TURN_FIGURES = ("text_to_first_audio_ms_p50", "text_to_first_audio_ms_p90")
+TURN_FIGURES = ("text_to_first_audio_ms_p50", "text_to_first_audio_ms_p90", "typed_meter_ms_p50")
 VOICE_FIGURES = ("voice_to_first_words_ms_p50", "voice_to_first_words_ms_p90",
                  "voice_to_first_audio_ms_p50", "voice_to_first_audio_ms_p90",
                  "transcript_ready_after_speech_ms_p50", "transcript_ready_after_speech_ms_p90",
-                 "backchannel_share", "barge_in_stop_ms_p90")
+                 "backchannel_share", "barge_in_stop_ms_p90", "voice_meter_ms_p50")
 
 
 @contextmanager

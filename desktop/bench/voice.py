@@ -328,7 +328,7 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
         "barge_in_stop_ms_p90": percentile(stops, 90),
         "barge_ins_measured": len(stops),
         # From the call's own clocks (stream time of the end of speech): the latency meter.
-        "meter_ms_p50": {name: round(statistics.median(values), 1)
+        "voice_meter_ms_p50": {name: round(statistics.median(values), 1)
                          for name, values in meter.items() if values},
         "replies_with_echo": completed,
         "false_barge_ins": false_barge_ins,

@@ -34,6 +34,11 @@ APOLOGIES = {
     "zh": "抱歉，我刚才走神了一下。你能再说一遍吗？",
 }
 ENGINE_RETRY_DELAY_S = 1.0
+# With one core to share (a 1-core machine, or other programs keep the rest busy), the brain
+# waits up to this long after the first piece for the voice to synthesize it: piper and
+# llama.cpp on one core each run at half speed, and the first audio is the one the user
+# waits for (the next piece has the first one's playing time to be written).
+VOICE_FIRST_WAIT_S = 0.5
 
 
 class BrainStage:
@@ -302,7 +307,17 @@ class _ReplyText:
     def _queue_sentence(self, text: str) -> None:
         reply = self.reply
         times = self.brain.state.control.times[reply.turn_id]
-        if times.first_sentence is None:
+        first = times.first_sentence is None
+        if first:
             times.first_sentence = time.monotonic()
         self.brain.speak(SentenceText(reply.turn_id, reply.sentences, text))
         reply.sentences += 1
+        budget = self.brain.budget
+        if first and budget is not None and budget.cores == 1:
+            self._let_the_voice_start()
+
+    def _let_the_voice_start(self) -> None:
+        deadline = time.monotonic() + VOICE_FIRST_WAIT_S
+        while (not self.reply.voice_started.wait(0.01) and time.monotonic() < deadline
+               and self.brain.state.control.is_live(self.reply.turn_id)):
+            pass

@@ -97,6 +97,7 @@ class SpeechStage:
                 reply.tracker.spans[frame.index] = (end, end)
             return
         for chunk in self.tts.synthesize(spoken):
+            reply.voice_started.set()
             # The mouth's drive features are computed here, before the chunk is queued, so
             # the face has its lookahead before the sound plays.
             features = self.animator.drive_features(chunk.audio, chunk.sample_rate)

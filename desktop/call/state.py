@@ -44,6 +44,8 @@ class Reply:
     # A speculative reply (``say(held=True)``) is prepared but not heard until released:
     # its audio waits, its events wait, and nothing of it is saved. Withdrawn: it never was.
     released: threading.Event = field(default_factory=threading.Event)
+    # The voice has the reply's first audio (synthesized, maybe not yet heard).
+    voice_started: threading.Event = field(default_factory=threading.Event)
     held_events: list = field(default_factory=list)
     withdrawn: bool = False
 
