@@ -58,6 +58,7 @@ class Engines:
     tts: PiperTTS | None = None
     output: AudioOutput | None = None
     recognizer: object = None  # desktop.voice.asr.SpeechRecognizer, loaded on the first call
+    partial_recognizer: object = None  # a second one, for partial transcripts
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -398,7 +399,7 @@ class Hearth:
         if conversation.llm is None:
             raise HearthError("This persona cannot answer: no language model is available.",
                               "Install one in Setup.")
-        recognizer = self._recognizer()
+        recognizer, partial_recognizer = self._recognizers()
         vad = SileroVAD.load(self.inventory.vad_file(), threads=1)
         echo = None
         if echo_cancel:
@@ -414,7 +415,7 @@ class Hearth:
             conversation, vad, recognizer, listener,
             open_microphone=lambda: AudioInput(self.input_device).open(),
             open_speaker=self._reopen_speaker,
-            echo=echo, read_devices=read_sound_server,
+            echo=echo, read_devices=read_sound_server, partial_recognizer=partial_recognizer,
         ).start(ring=ring, greet=greet)
 
     def _reopen_speaker(self) -> AudioOutput:
@@ -425,8 +426,11 @@ class Hearth:
                 old.close()  # a stream is always closed, never just dropped
             return self.engines.output
 
-    def _recognizer(self):
-        """The speech recognizer, loaded once (a real one takes a second or two)."""
+    def _recognizers(self) -> tuple[object, object]:
+        """The speech recognizer, and a second instance for partial transcripts on a machine
+        with a core for each (desktop.call.listening: a partial then never delays the final
+        transcript; it costs the model's memory once more, ~0.3 GB for SenseVoice-Small).
+        Loaded once (a real one takes a second or two)."""
         from desktop.trial import trial_load_once
         from desktop.voice.asr import SpeechRecognizer, check_recognizer_folder
 
@@ -439,7 +443,10 @@ class Hearth:
             trial_load_once("asr", folder)
             loaded = SpeechRecognizer.load(folder, threads=self.budget.tts_threads)
             self.engines.recognizer = loaded
-        return loaded
+            self.engines.partial_recognizer = (
+                SpeechRecognizer.load(folder, threads=self.budget.tts_threads)
+                if self.budget.cores >= 2 else None)
+        return loaded, self.engines.partial_recognizer
 
     def use_speaker(self, conversation: Conversation, device: int | str | None) -> None:
         """Switch speakers mid-call (the face and the listening follow the conversation's)."""

@@ -110,3 +110,25 @@ def test_a_segments_words_are_prefilled_at_once_and_a_final_of_silence_is_not_de
     assert len(heard.drafts) == 2  # nothing shorter or repeated is typed
     assert call._transcribe(AsrJob("final", 1, 1, np.zeros(0, np.float32))).text == (
         "Tell me about the lighthouse")  # the recognizer was not asked again
+
+
+def test_a_partial_decoded_beside_the_asr_thread_is_dropped_once_out_of_date() -> None:
+    """Partials have a recognizer of their own, so the final never waits behind one; one
+    that finishes after a segment of its audio was decoded would repeat the segment's words,
+    and one that finishes after the user paused would type an old draft over the final."""
+    heard = _Heard()
+    call = HandsFreeCall(heard, None, _Words("Tell me about"), heard,
+                         open_microphone=lambda: None,
+                         partial_recognizer=_Words("Tell me about", "the", "the lighthouse"))
+    call._utterance = call._version = 1
+    call.turns.state = "speaking"
+    audio = np.ones(RATE, np.float32)
+    begun_before_the_segment = AsrJob("partial", 1, 1, audio, segments=0)
+    call._decode(AsrJob("segment", 1, 1, audio, segments=1))
+    call._decode_partial(begun_before_the_segment, call.partial_recognizer)
+    assert heard.drafts == ["Tell me about"]  # not "Tell me about Tell me about"
+    call._decode_partial(AsrJob("partial", 1, 1, audio, segments=1), call.partial_recognizer)
+    assert heard.drafts[-1] == "Tell me about the"
+    call.turns.state = "paused"  # the final is on its way
+    call._decode_partial(AsrJob("partial", 1, 1, audio, segments=1), call.partial_recognizer)
+    assert heard.drafts[-1] == "Tell me about the"

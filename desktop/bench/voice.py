@@ -147,14 +147,21 @@ class _ScriptedRecognizer:
     new start follows the piece decoded just before it (the segment that ended there). The
     utterance's first piece begins with the call's pre-roll, audio from before the speech:
     a word counts as heard once the audio after the pre-roll reaches it, never sooner (a
-    draft must not know a word before the user said it)."""
+    draft must not know a word before the user said it).
 
-    def __init__(self, recognizer) -> None:
+    ``partials()`` is the call's partial recognizer: another real one, reading the same
+    script; its pieces (decoded beside the others, out of their order) move no offset."""
+
+    def __init__(self, recognizer, script: _ScriptedRecognizer | None = None) -> None:
         self.recognizer = recognizer
+        self.script = script or self  # whose words and offsets
         self.words: list[str] = []
         self.seconds = 1.0
         self._starts: dict[bytes, float] = {}  # first samples of a piece -> its offset (s)
         self._last: tuple[float, float] = (0.0, 0.0)  # offset and length of the last piece
+
+    def partials(self, recognizer) -> _ScriptedRecognizer:
+        return _ScriptedRecognizer(recognizer, self)
 
     def say(self, text: str, seconds: float) -> None:
         self.words, self.seconds = text.split(), seconds
@@ -170,11 +177,13 @@ class _ScriptedRecognizer:
         from dataclasses import replace
 
         heard = self.recognizer.transcribe(samples)  # the cost is real
+        script = self.script
         key = np.asarray(samples[:160], dtype=np.float32).tobytes()
-        start = self._starts.setdefault(key, sum(self._last))
-        self._last = (start, heard.audio_s)
-        return replace(heard, text=self._words_between(start - PREROLL_S,
-                                                       start + heard.audio_s - PREROLL_S),
+        start = script._starts.setdefault(key, sum(script._last))
+        if script is self:
+            self._last = (start, heard.audio_s)
+        return replace(heard, text=script._words_between(start - PREROLL_S,
+                                                         start + heard.audio_s - PREROLL_S),
                        language="en")
 
 
@@ -226,7 +235,9 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
     call = HandsFreeCall(
         conversation, SileroVAD.load(listening / "silero_vad.onnx"), recognizer,
         events.append, open_microphone=lambda: AudioInput().open(),
-        echo=EchoCanceller.load())
+        echo=EchoCanceller.load(),
+        partial_recognizer=recognizer.partials(SpeechRecognizer.load(  # as the app does
+            recognizer_folder, threads=budget.tts_threads)))
     folder = Path(tempfile.mkdtemp(prefix="hearth-voice-bench-"))
     question = _load_48k(SPEECH / "user-question.wav")
     interrupt = _load_48k(SPEECH / "user-interrupt.wav")

@@ -1,7 +1,7 @@
 """The listening half of a call: microphone -> echo canceller -> VAD -> turn-taking -> ASR,
 driving the same Conversation that typed chat uses (``say``, ``typing``, ``stop_speaking``).
 
-Two worker threads, so that decoding never delays the decisions that must be fast:
+Worker threads, so that decoding never delays the decisions that must be fast:
 
     listen: every 16 ms reads the microphone ring and the speaker's tap, cancels the echo,
             runs the VAD window by window, feeds TurnTaker and acts on its events at once
@@ -12,14 +12,19 @@ Two worker threads, so that decoding never delays the decisions that must be fas
             captions (only the newest is worth decoding), a speculative final transcript
             the moment the user pauses, and at end-of-turn the reply request, which finds
             that transcript usually already done. Partials and finals decode only the tail
-            since the last segment, so their cost does not grow with the utterance.
+            since the last segment, so their cost does not grow with the utterance; a final
+            whose tail held no speech is the segments' text, with no decode at all.
+    partials: with a recognizer of its own (``partial_recognizer``), the newest partial,
+            beside the asr thread, so that the decodes the reply waits for never queue
+            behind one (desktop.call.recognition).
 
-Overlap that hides latency: partial transcripts prefill the LLM while the user is still
-talking (``Conversation.typing``); the moment they pause, the final transcript is decoded
-and the reply is started as a held turn (``say(held=True)``): generated and synthesized
-during the end-of-turn silence, heard only once that silence confirms the turn is over
-(``release``), dropped without a trace if the user goes on (``withdraw``). The reply's
-first clause is spoken as soon as it exists (desktop.call.sentences).
+Overlap that hides latency: partial transcripts and decoded segments prefill the LLM while
+the user is still talking (``Conversation.typing``); the moment they pause, the final
+transcript is decoded and the reply is started as a held turn (``say(held=True)``):
+generated and synthesized during the end-of-turn silence, heard only once that silence
+confirms the turn is over (``release``), dropped without a trace if the user goes on
+(``withdraw``). The reply's first clause is spoken as soon as it exists
+(desktop.call.sentences).
 
 Timekeeping: VAD windows are placed on the captured stream's own clock (samples since the
 call began), which is exact; a stream position is turned into monotonic time from the moment
@@ -33,6 +38,7 @@ the same way.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -44,8 +50,9 @@ import numpy as np
 
 from desktop.call.device_recovery import DeviceRecovery
 from desktop.call.echo_judge import EchoJudge, ring_tone
-from desktop.call.events import Hearing, Listener, ListeningState, Notice
+from desktop.call.events import Listener, ListeningState, Notice
 from desktop.call.frames import Stop
+from desktop.call.recognition import Recognition
 from desktop.call.segments import AsrJob, Segmenter, StableText
 from desktop.call.session import Conversation
 from desktop.call.turns import (
@@ -100,8 +107,10 @@ class ListeningStats:
     final_wait_ms: list[float] = field(default_factory=list)
 
 
-class HandsFreeCall(DeviceRecovery):
+class HandsFreeCall(DeviceRecovery, Recognition):
     def __init__(
+        # Long: every piece of state the call's threads share is named here, once, with who
+        # owns it
         self,
         conversation: Conversation,
         vad: SileroVAD,
@@ -114,10 +123,17 @@ class HandsFreeCall(DeviceRecovery):
         turns: TurnTaker | None = None,
         read_devices: Callable[[], DeviceSnapshot | None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        partial_recognizer: Recognizer | None = None,
     ) -> None:
         self.conversation = conversation
         self.vad = vad
         self.recognizer = recognizer
+        # Partials on a recognizer of their own, on their own thread: a partial begun just
+        # before the user stops (it takes ~0.4 s on a slow CPU) then never holds up the
+        # segment and final decodes the reply waits for. Without one, partials queue with
+        # the rest and are skipped when newer audio waits.
+        self.partial_recognizer = partial_recognizer
+        self._partials: queue.Queue = queue.Queue(maxsize=1)  # the newest partial only
         self.listener = listener
         self.open_microphone = open_microphone
         self.open_speaker = open_speaker
@@ -143,7 +159,11 @@ class HandsFreeCall(DeviceRecovery):
         self._utterance_start = 0
         self._segmenter = Segmenter()  # listen thread: where the next segment begins
         self._stable = StableText()  # asr thread: the segments' text
-        self._typed: tuple[int, str] = (-1, "")  # asr thread: the newest draft (utterance)
+        self._typed: tuple[int, str] = (-1, "")  # the newest draft (utterance, text)
+        # The segments' text and the draft are shared by the asr and partial threads.
+        self._text_lock = threading.Lock()
+        self._segments_posted = 0  # listen thread
+        self._segments_decoded = 0  # asr thread
         self._last_partial = 0.0
         self._partial_cost_s = 0.0
         self._last_probability = 0.0  # the newest VAD window's
@@ -185,6 +205,8 @@ class HandsFreeCall(DeviceRecovery):
         self._running = True
         self.conversation.hands_free = True
         workers = [("listen", self._listen_loop), ("asr", self._asr_loop)]
+        if self.partial_recognizer is not None:
+            workers.append(("partials", self._partial_loop))
         if self.read_devices is not None:
             workers.append(("devices", self._devices_loop))
         for name, target in workers:
@@ -202,6 +224,7 @@ class HandsFreeCall(DeviceRecovery):
         self._running = False
         self.conversation.hands_free = False
         self._jobs.put(Stop())
+        self._post_partial(Stop())
         for thread in self._threads:
             thread.join(timeout=5)
         self._threads.clear()
@@ -280,8 +303,10 @@ class HandsFreeCall(DeviceRecovery):
                                                    config.threshold,
                                                    config.threshold - config.hysteresis)
                 if segment is not None:
+                    self._segments_posted += 1
                     self._jobs.put(AsrJob("segment", self._utterance, self._version,
-                                          self._audio_between(*segment), 0.0, self.clock()))
+                                          self._audio_between(*segment), 0.0, self.clock(),
+                                          self._segments_posted))
             for event in self.turns.update(probability, end_s, audible):
                 self._on_turn_event(event, replying, heard)
         every = max(PARTIAL_EVERY_S, PARTIAL_DUTY * self._partial_cost_s)
@@ -322,8 +347,23 @@ class HandsFreeCall(DeviceRecovery):
         tail = self._audio_between(self._segmenter.cut)  # the cut starts at the utterance
         if kind in ("final", "end") and not self._segmenter.heard_since_cut:
             tail = tail[:0]
-        self._jobs.put(AsrJob(kind, self._utterance, self._version, tail, speech_ended,
-                              self.clock()))
+        job = AsrJob(kind, self._utterance, self._version, tail, speech_ended, self.clock(),
+                     self._segments_posted)
+        if kind == "partial" and self.partial_recognizer is not None:
+            self._post_partial(job)
+        else:
+            self._jobs.put(job)
+
+    def _post_partial(self, job: AsrJob | Stop) -> None:
+        """Into the partial thread's one-slot mailbox: a newer partial replaces one not yet
+        begun."""
+        while True:
+            try:
+                self._partials.put_nowait(job)
+                return
+            except queue.Full:
+                with contextlib.suppress(queue.Empty):
+                    self._partials.get_nowait()
 
     def _on_turn_event(self, event: object, replying: bool, heard: bool) -> None:
         if isinstance(event, BargeIn):
@@ -368,106 +408,3 @@ class HandsFreeCall(DeviceRecovery):
         right as it began): they had not finished, so the reply goes and we wait longer."""
         self.stats.continuations += 1
         self.turns.turn_was_not_over()
-
-    # -- the asr thread -------------------------------------------------------------------
-    def _asr_loop(self) -> None:
-        while self._running:
-            job = self._jobs.get()
-            if isinstance(job, Stop):
-                return
-            try:
-                self._decode(job)
-            except Exception as error:
-                log.exception("Speech recognition failed")
-                self.listener(Notice("warning", f"Speech recognition failed ({error}); you "
-                                                "can type instead."))
-
-    def _transcribe(self, job: AsrJob) -> Transcript:
-        """The utterance up to this job: its decoded segments, and the tail decoded now (a
-        job without audio: its tail held no speech)."""
-        tail = (self.recognizer.transcribe(job.audio) if len(job.audio)
-                else Transcript("", None, 0.0, 0.0))
-        return self._stable.with_tail(job.utterance, tail)
-
-    def _decode(self, job: AsrJob) -> None:
-        if job.kind == "segment":  # never skipped: its words are in no other decode
-            self._stable.add(job.utterance, self.recognizer.transcribe(job.audio))
-            self.stats.segments += 1
-            if self._jobs.empty():
-                # Its words are final: the LLM may read them now (a short utterance often
-                # has no partial at all before the user stops).
-                self._hear_so_far(job, self._stable.with_tail(
-                    job.utterance, Transcript("", None, 0.0, 0.0)))
-            return
-        if job.kind == "partial":
-            if not self._jobs.empty() or job.utterance != self._utterance:
-                return  # newer audio is waiting: decode that instead
-            transcript = self._transcribe(job)
-            self._partial_cost_s = transcript.decode_ms / 1000.0
-            self._hear_so_far(job, transcript)
-            return
-        if job.kind == "final":
-            self.stats.final_wait_ms.append((self.clock() - job.posted) * 1000.0)
-            transcript = self._transcribe(job)
-            self._final = (job.version, transcript, self.clock())
-            self._speculate(job, transcript)
-            return
-        final = self._final
-        if final is not None and final[0] == job.version:
-            _version, transcript, transcribed = final
-        else:
-            transcript = self._transcribe(job)
-            transcribed = self.clock()
-        self._final = None
-        with self._speculation_lock:
-            speculative, self._speculative = self._speculative, None
-        if not transcript.text:
-            self.stats.empty_turns += 1
-            self.listener(Hearing("", True, transcript.language))
-            return
-        self.stats.turns += 1
-        self._follow_language(transcript)
-        self.listener(Hearing(transcript.text, True, transcript.language))
-        if speculative is not None and speculative[0] == job.version and (
-                self.conversation.release(speculative[1], transcribed)):
-            self.stats.speculative_hits += 1
-            return
-        if speculative is not None:
-            self.conversation.withdraw(speculative[1])
-        self.conversation.say(transcript.text, speech_ended=job.speech_ended,
-                              transcribed=transcribed)
-
-    def _hear_so_far(self, job: AsrJob, transcript: Transcript) -> None:
-        """What the user has said so far: the caption, and the draft the LLM prefills. A
-        segment's text that a partial already went beyond is not typed again (the draft
-        would shrink, and the cache be cut back to it)."""
-        typed_utterance, typed = self._typed
-        if (not transcript.text or job.utterance != self._utterance
-                or self.turns.state == "silent"
-                or (typed_utterance == job.utterance and (
-                    typed == transcript.text
-                    or (job.kind == "segment" and typed.startswith(transcript.text))))):
-            return
-        self._typed = (job.utterance, transcript.text)
-        self.stats.partials += 1
-        self.listener(Hearing(transcript.text, False, transcript.language))
-        self.conversation.typing(transcript.text)
-
-    def _speculate(self, job: AsrJob, transcript: Transcript) -> None:
-        """Start the reply to what the user said before this pause, held until the pause
-        is confirmed as the end of their turn."""
-        if not transcript.text or job.version != self._version:
-            return
-        self._follow_language(transcript)
-        turn = self.conversation.say(transcript.text, speech_ended=job.speech_ended,
-                                     held=True)
-        with self._speculation_lock:
-            stale = job.version != self._version  # the user went on meanwhile
-            if not stale:
-                self._speculative = (job.version, turn)
-        if stale:
-            self.conversation.withdraw(turn)
-
-    def _follow_language(self, transcript: Transcript) -> None:
-        if transcript.language in self.conversation.persona.languages:
-            self.conversation.language = transcript.language  # the recognizer follows

@@ -39,6 +39,7 @@ class AsrJob:
     audio: np.ndarray
     speech_ended: float = 0.0  # monotonic, for "final" and "end"
     posted: float = 0.0  # monotonic
+    segments: int = 0  # segments of the call posted before it (its tail starts after them)
 
 
 class Segmenter:

@@ -1,0 +1,148 @@
+"""The hands-free call's recognition (a mixin of desktop.call.listening.HandsFreeCall): on
+the asr thread, the jobs the listen thread posts, decoded in order (segments, finals, the
+end of turn, and partials when they have no recognizer of their own); on the partials
+thread, when there is one, the newest partial. What the user has said so far becomes the
+caption and the draft the LLM prefills; the final transcript starts the reply, held until
+the pause is confirmed as the end of the turn."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from desktop.call.events import Hearing, Notice
+from desktop.call.frames import Stop
+from desktop.call.segments import AsrJob
+from desktop.voice.asr import Transcript
+from desktop.voice.engines import Recognizer
+
+log = logging.getLogger(__name__)
+
+
+class Recognition:
+    """Runs on the call's asr thread (``_asr_loop``) and partials thread (``_partial_loop``);
+    the state it shares with the listen thread is HandsFreeCall's."""
+
+    def _asr_loop(self) -> None:
+        while self._running:
+            job = self._jobs.get()
+            if isinstance(job, Stop):
+                return
+            try:
+                self._decode(job)
+            except Exception as error:
+                log.exception("Speech recognition failed")
+                self.listener(Notice("warning", f"Speech recognition failed ({error}); you "
+                                                "can type instead."))
+
+    def _partial_loop(self) -> None:
+        while self._running:
+            job = self._partials.get()
+            if isinstance(job, Stop):
+                return
+            try:
+                self._decode_partial(job, self.partial_recognizer)
+            except Exception:
+                log.exception("A partial transcript failed; going on")
+
+    def _transcribe(self, job: AsrJob, recognizer: Recognizer | None = None) -> Transcript:
+        """The utterance up to this job: its decoded segments, and the tail decoded now (a
+        job without audio: its tail held no speech)."""
+        tail = ((recognizer or self.recognizer).transcribe(job.audio) if len(job.audio)
+                else Transcript("", None, 0.0, 0.0))
+        with self._text_lock:
+            return self._stable.with_tail(job.utterance, tail)
+
+    def _decode(self, job: AsrJob) -> None:
+        if job.kind == "segment":  # never skipped: its words are in no other decode
+            heard = self.recognizer.transcribe(job.audio)
+            with self._text_lock:
+                self._stable.add(job.utterance, heard)
+                self._segments_decoded = job.segments
+            self.stats.segments += 1
+            if self._jobs.empty():
+                # Its words are final: the LLM may read them now (a short utterance often
+                # has no partial at all before the user stops).
+                self._hear_so_far(job, self._transcribe(replace(job, audio=job.audio[:0])))
+            return
+        if job.kind == "partial":
+            if not self._jobs.empty() or job.utterance != self._utterance:
+                return  # newer audio is waiting: decode that instead
+            self._decode_partial(job, self.recognizer)
+            return
+        if job.kind == "final":
+            self.stats.final_wait_ms.append((self.clock() - job.posted) * 1000.0)
+            transcript = self._transcribe(job)
+            self._final = (job.version, transcript, self.clock())
+            self._speculate(job, transcript)
+            return
+        final = self._final
+        if final is not None and final[0] == job.version:
+            _version, transcript, transcribed = final
+        else:
+            transcript = self._transcribe(job)
+            transcribed = self.clock()
+        self._final = None
+        with self._speculation_lock:
+            speculative, self._speculative = self._speculative, None
+        if not transcript.text:
+            self.stats.empty_turns += 1
+            self.listener(Hearing("", True, transcript.language))
+            return
+        self.stats.turns += 1
+        self._follow_language(transcript)
+        self.listener(Hearing(transcript.text, True, transcript.language))
+        if speculative is not None and speculative[0] == job.version and (
+                self.conversation.release(speculative[1], transcribed)):
+            self.stats.speculative_hits += 1
+            return
+        if speculative is not None:
+            self.conversation.withdraw(speculative[1])
+        self.conversation.say(transcript.text, speech_ended=job.speech_ended,
+                              transcribed=transcribed)
+
+    def _decode_partial(self, job: AsrJob, recognizer: Recognizer) -> None:
+        transcript = self._transcribe(job, recognizer)
+        self._partial_cost_s = transcript.decode_ms / 1000.0
+        self._hear_so_far(job, transcript)
+
+    def _hear_so_far(self, job: AsrJob, transcript: Transcript) -> None:
+        """What the user has said so far: the caption, and the draft the LLM prefills. A
+        segment's text that a partial already went beyond is not typed again (the draft
+        would shrink, and the cache be cut back to it). A partial decoded beside the asr
+        thread is dropped when it is out of date: the user paused meanwhile (the final is
+        on its way), or a segment of its audio was decoded (its words would come twice)."""
+        with self._text_lock:
+            typed_utterance, typed = self._typed
+            stale = job.kind == "partial" and (
+                job.version != self._version or job.segments != self._segments_decoded
+                or self.turns.state != "speaking")
+            if (stale or not transcript.text or job.utterance != self._utterance
+                    or self.turns.state == "silent"
+                    or (typed_utterance == job.utterance and (
+                        typed == transcript.text
+                        or (job.kind == "segment" and typed.startswith(transcript.text))))):
+                return
+            self._typed = (job.utterance, transcript.text)
+        self.stats.partials += 1
+        self.listener(Hearing(transcript.text, False, transcript.language))
+        self.conversation.typing(transcript.text)
+
+    def _speculate(self, job: AsrJob, transcript: Transcript) -> None:
+        """Start the reply to what the user said before this pause, held until the pause
+        is confirmed as the end of their turn."""
+        if not transcript.text or job.version != self._version:
+            return
+        self._follow_language(transcript)
+        turn = self.conversation.say(transcript.text, speech_ended=job.speech_ended,
+                                     held=True)
+        with self._speculation_lock:
+            stale = job.version != self._version  # the user went on meanwhile
+            if not stale:
+                self._speculative = (job.version, turn)
+        if stale:
+            self.conversation.withdraw(turn)
+
+    def _follow_language(self, transcript: Transcript) -> None:
+        if transcript.language in self.conversation.persona.languages:
+            self.conversation.language = transcript.language  # the recognizer follows
