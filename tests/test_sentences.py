@@ -1,4 +1,4 @@
-from desktop.call.sentences import SentenceSplitter
+from desktop.call.sentences import SentenceSplitter, ramp_for
 
 
 def feed(text: str, splitter: SentenceSplitter | None = None) -> list[str]:
@@ -45,3 +45,14 @@ def test_a_forced_first_cut_falls_before_a_phrase_starter() -> None:
     assert feed("Yesterday we walked along the river path.")[0] == "Yesterday we walked"
     # Streamed tokens start with a space: that is not a word.
     assert feed(" near at well good window story.")[0] != "near"
+
+
+def test_where_the_model_writes_slowly_the_first_piece_is_a_couple_of_words() -> None:
+    """At ~23 tok/s every token of the first piece is ~45 ms more wait before the voice."""
+    text = "The keeper climbs the stairs every night to light the lamp."
+    fast = feed(text, SentenceSplitter(ramp_for(45.0)))
+    slow = feed(text, SentenceSplitter(ramp_for(22.0)))
+    unknown = feed(text, SentenceSplitter(ramp_for(None)))
+    assert fast == unknown  # before the first reply the rate is not known: as on a fast CPU
+    assert len(slow[0]) <= 12 < len(fast[0]) <= 20
+    assert " ".join(slow) == " ".join(fast) == text  # the same words, cut sooner

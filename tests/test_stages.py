@@ -416,3 +416,12 @@ def test_on_one_free_core_the_brain_lets_the_voice_start_before_writing_on(
     call.brain.speak = speak
     run_frames(call.brain, [frame])
     assert voice_had_first_audio == [cores == 1]
+
+
+def test_the_brain_learns_how_fast_the_model_writes_to_size_the_next_first_piece(
+        tmp_path: Path) -> None:
+    words = [f" word{i}" for i in range(12)]
+    call = Call(tmp_path, ScriptedLLM(["Hello", *words, "."]))
+    assert call.brain.decode_tok_s is None  # not known before the first reply
+    run_frames(call.brain, [call.user_turn("hi")])
+    assert call.brain.decode_tok_s is not None and call.brain.decode_tok_s > 0

@@ -20,7 +20,7 @@ from desktop.call.events import MemoriesUsed, Notice, ReplyStarted, ReplyToken
 from desktop.call.frames import Control, Draft, EndOfReply, Frame, SentenceText, Settle, UserText
 from desktop.call.memory_duty import CONTEXT_MARGIN_TOKENS, MemoryDuty
 from desktop.call.recorder import TurnRecorder
-from desktop.call.sentences import SentenceSplitter
+from desktop.call.sentences import SentenceSplitter, ramp_for
 from desktop.call.state import CallState, Reply
 from desktop.machine import OtherLoad
 
@@ -65,6 +65,9 @@ class BrainStage:
         # brain's worker, read by the thread that submits the user's message.
         self.prefilling: str | None = None
         self.hands_free = False  # a hands-free call: the recognizer shares the cores
+        # How fast the model writes in this call (tokens a second after the first, the
+        # previous reply's): sizes the first spoken piece (desktop.call.sentences.ramp_for).
+        self.decode_tok_s: float | None = None
         # Set by the conversation to its inbox's state: work the brain does while nobody
         # waits (a draft's prefill, memory jobs) stops as soon as anything newer arrives.
         self.newer_work: Callable[[], bool] = lambda: False
@@ -234,6 +237,7 @@ class BrainStage:
         generated = ""  # what the model wrote; ``reply.full_text`` is what passed the guard
         blocked = None
         retried = False
+        pieces = 0
         while True:
             try:
                 for piece in self.llm.stream(self.state.persona.prompt(), history,
@@ -241,8 +245,12 @@ class BrainStage:
                                              sampling=self.sampling):
                     if not live():
                         break
+                    pieces += 1
                     if times.first_token is None:
                         times.first_token = time.monotonic()
+                    elif pieces == 8:  # one piece is one token, as llama.cpp streams them
+                        writing = time.monotonic() - times.first_token - text.waited_s
+                        self.decode_tok_s = 7 / max(writing, 1e-3)
                     generated += piece
                     blocked = self.duties.guard.violation(generated)
                     if blocked:
@@ -270,7 +278,8 @@ class _ReplyText:
     def __init__(self, brain: BrainStage, reply: Reply) -> None:
         self.brain = brain
         self.reply = reply
-        self.splitter = SentenceSplitter()
+        self.splitter = SentenceSplitter(ramp_for(brain.decode_tok_s))
+        self.waited_s = 0.0  # for the voice to start (not writing time)
         self.sprinting = brain.cache is not None and brain.budget is not None and reply.spoken
         if self.sprinting:
             brain.cache.set_threads(brain.budget.llm_alone())
@@ -317,7 +326,9 @@ class _ReplyText:
             self._let_the_voice_start()
 
     def _let_the_voice_start(self) -> None:
-        deadline = time.monotonic() + VOICE_FIRST_WAIT_S
-        while (not self.reply.voice_started.wait(0.01) and time.monotonic() < deadline
+        began = time.monotonic()
+        while (not self.reply.voice_started.wait(0.01)
+               and time.monotonic() < began + VOICE_FIRST_WAIT_S
                and self.brain.state.control.is_live(self.reply.turn_id)):
             pass
+        self.waited_s += time.monotonic() - began

@@ -17,6 +17,17 @@ _PHRASE_STARTERS = frozenset((
 
 
 RAMP = ((1, 20), (2, 32), (3, 64), (4, 140))
+# Where the model writes slowly (a slow CPU: ~23 tok/s), each token of the first piece costs
+# ~45 ms of the user's wait: the first piece is then two words or so; the second, written
+# while the first plays, is as long as before.
+SLOW_DECODE_TOK_S = 30.0
+SLOW_RAMP = ((1, 12), *RAMP[1:])
+
+
+def ramp_for(decode_tok_s: float | None) -> tuple[tuple[int, int], ...]:
+    """The first pieces' sizes for a model that writes ``decode_tok_s`` (None: not known
+    yet)."""
+    return SLOW_RAMP if decode_tok_s is not None and decode_tok_s < SLOW_DECODE_TOK_S else RAMP
 
 
 class SentenceSplitter:
