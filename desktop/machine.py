@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import platform
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,21 @@ def usable_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # macOS, Windows
         return os.cpu_count() or 1
+
+
+def yield_this_thread(niceness: int = 10) -> bool:
+    """Let every other thread of the process go first when cores are short: raise the
+    calling thread's nice value (Linux schedules threads one by one; lowering one's own
+    priority needs no privilege). Elsewhere it does nothing and says so (False)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import threading
+
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+    except OSError:
+        return False
+    return True
 
 
 def ram_bytes() -> int | None:

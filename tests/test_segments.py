@@ -4,11 +4,17 @@ tests/test_hands_free.py."""
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
+
 import numpy as np
+import pytest
 
 from desktop.call.events import Hearing
 from desktop.call.listening import HandsFreeCall
 from desktop.call.segments import RATE, AsrJob, Segmenter, StableText, join_words
+from desktop.machine import yield_this_thread
 from desktop.voice.asr import Transcript
 
 
@@ -132,3 +138,21 @@ def test_a_partial_decoded_beside_the_asr_thread_is_dropped_once_out_of_date() -
     call.turns.state = "paused"  # the final is on its way
     call._decode_partial(AsrJob("partial", 1, 1, audio, segments=1), call.partial_recognizer)
     assert heard.drafts[-1] == "Tell me about the"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_the_partials_thread_yields_to_the_rest_of_the_call() -> None:
+    """The partial still decoding when the user stops must not slow the final or the
+    reply's prefill: its thread runs at a lower priority, the others' unchanged."""
+    niceness: list[int] = []
+
+    def partial_thread() -> None:
+        yield_this_thread()
+        niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    thread = threading.Thread(target=partial_thread)
+    thread.start()
+    thread.join()
+    assert niceness and niceness[0] > before
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before

@@ -13,6 +13,7 @@ from dataclasses import replace
 from desktop.call.events import Hearing, Notice
 from desktop.call.frames import Stop
 from desktop.call.segments import AsrJob
+from desktop.machine import yield_this_thread
 from desktop.voice.asr import Transcript
 from desktop.voice.engines import Recognizer
 
@@ -36,6 +37,9 @@ class Recognition:
                                                 "can type instead."))
 
     def _partial_loop(self) -> None:
+        # A partial is a caption: when the user stops, the one still decoding must not slow
+        # the final decode or the reply's prefill (the recognizer computes on this thread).
+        yield_this_thread()
         while self._running:
             job = self._partials.get()
             if isinstance(job, Stop):
