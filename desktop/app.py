@@ -443,9 +443,13 @@ class Hearth:
             trial_load_once("asr", folder)
             loaded = SpeechRecognizer.load(folder, threads=self.budget.tts_threads)
             self.engines.recognizer = loaded
-            self.engines.partial_recognizer = (
-                SpeechRecognizer.load(folder, threads=self.budget.tts_threads)
-                if self.budget.cores >= 2 else None)
+            self.engines.partial_recognizer = None
+            if self.budget.cores >= 2:
+                try:
+                    self.engines.partial_recognizer = SpeechRecognizer.load(
+                        folder, threads=self.budget.tts_threads)
+                except Exception:  # out of memory, say: partials then queue with the rest
+                    log.exception("A second recognizer for partials could not be loaded")
         return loaded, self.engines.partial_recognizer
 
     def use_speaker(self, conversation: Conversation, device: int | str | None) -> None:
