@@ -344,9 +344,10 @@ class HandsFreeCall(DeviceRecovery, Recognition):
     def _post(self, kind: str, speech_ended: float = 0.0) -> None:
         """A decode of the utterance's tail (since its last segment). A final whose tail has
         no speech in it carries no audio: the segments before it are the transcript."""
-        tail = self._audio_between(self._segmenter.cut)  # the cut starts at the utterance
-        if kind in ("final", "end") and not self._segmenter.heard_since_cut:
-            tail = tail[:0]
+        silent = kind in ("final", "end") and not self._segmenter.heard_since_cut
+        # The cut starts at the utterance; a silent tail is not even copied.
+        tail = (np.zeros(0, np.float32) if silent
+                else self._audio_between(self._segmenter.cut))
         job = AsrJob(kind, self._utterance, self._version, tail, speech_ended, self.clock(),
                      self._segments_posted)
         if kind == "partial" and self.partial_recognizer is not None:

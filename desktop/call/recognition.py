@@ -8,7 +8,6 @@ the pause is confirmed as the end of the turn."""
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
 from desktop.call.events import Hearing, Notice
 from desktop.call.frames import Stop
@@ -18,6 +17,7 @@ from desktop.voice.asr import Transcript
 from desktop.voice.engines import Recognizer
 
 log = logging.getLogger(__name__)
+NO_SPEECH = Transcript("", None, 0.0, 0.0)  # the tail of a job without audio
 
 
 class Recognition:
@@ -53,7 +53,7 @@ class Recognition:
         """The utterance up to this job: its decoded segments, and the tail decoded now (a
         job without audio: its tail held no speech)."""
         tail = ((recognizer or self.recognizer).transcribe(job.audio) if len(job.audio)
-                else Transcript("", None, 0.0, 0.0))
+                else NO_SPEECH)
         with self._text_lock:
             return self._stable.with_tail(job.utterance, tail)
 
@@ -63,11 +63,12 @@ class Recognition:
             with self._text_lock:
                 self._stable.add(job.utterance, heard)
                 self._segments_decoded = job.segments
+                so_far = self._stable.with_tail(job.utterance, NO_SPEECH)
             self.stats.segments += 1
             if self._jobs.empty():
                 # Its words are final: the LLM may read them now (a short utterance often
                 # has no partial at all before the user stops).
-                self._hear_so_far(job, self._transcribe(replace(job, audio=job.audio[:0])))
+                self._hear_so_far(job, so_far)
             return
         if job.kind == "partial":
             if not self._jobs.empty() or job.utterance != self._utterance:
