@@ -12,6 +12,8 @@ checkout they are built once into the cache folder.
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 import time
@@ -191,7 +193,9 @@ def run_selftest(models: Path | None = None,
             elif done.returncode > 0 and err:  # the check's own words
                 result = CheckResult(label, False, err[-1][:400])
             else:  # died: a native abort or a signal
-                said = f" Its last words: {err[-1][:200]}" if err else ""
+                said = f" Its last words: {last_words(err)}" if err else ""
+                if name == "qt" and display_problem():
+                    said = f" {display_problem()}{said}"
                 result = CheckResult(label, False, f"It crashed (exit {done.returncode})."
                                      f"{said} {advice}")
         except subprocess.TimeoutExpired:
@@ -200,6 +204,36 @@ def run_selftest(models: Path | None = None,
         results.append(result)
         report(result)
     return results
+
+
+# What Qt prints last when it aborts for want of a platform plugin: the plugins it has and a
+# generic line, after the lines that name the cause (a display it cannot reach, a library).
+_QT_EPILOGUE = ("Available platform plugins are", "This application failed to start",
+                "Reinstalling the application may fix")
+
+
+def display_problem(env: dict[str, str] | None = None) -> str | None:
+    """Why a window cannot open here, when it is the display, not a library: Qt says that
+    xcb-cursor0 is needed whenever its X11 plugin fails, even when no X server is there."""
+    env = os.environ if env is None else env
+    if env.get("QT_QPA_PLATFORM", "").startswith(("offscreen", "minimal")):
+        return None
+    x11, wayland = env.get("DISPLAY", ""), env.get("WAYLAND_DISPLAY", "")
+    if not x11 and not wayland:
+        return "There is no display (neither DISPLAY nor WAYLAND_DISPLAY is set)."
+    local = re.fullmatch(r"unix:(\d+)(\.\d+)?|:(\d+)(\.\d+)?", x11)
+    if local and not wayland:
+        number = local.group(1) or local.group(3)
+        if not Path(f"/tmp/.X11-unix/X{number}").exists():
+            return f"No X server answers on display {x11} (DISPLAY)."
+    return None
+
+
+def last_words(lines: list[str], limit: int = 400) -> str:
+    """The last lines a child wrote before it died that name a cause, not an epilogue."""
+    telling = [line.strip() for line in lines if line.strip()
+               and not line.strip().startswith(_QT_EPILOGUE)]
+    return " ".join((telling or [line.strip() for line in lines])[-2:])[-limit:]
 
 
 def child_main(name: str, models: Path) -> int:

@@ -51,6 +51,10 @@ def test_a_held_reply_is_prepared_but_not_heard_shown_or_saved_until_released(
     finished = events.wait_for(ReplyFinished, 30, turn_id=turn)
     assert not finished.interrupted and finished.heard_text
     assert finished.times.first_audio_played > released_at
+    # The meter's account of the wait for the first token: when the prompt began to be read
+    # (after recall), and how much of it the cache did not hold (here: all of the turn).
+    assert times.submitted <= times.reading <= times.first_token
+    assert times.prompt_tokens > conversation.llm.count_tokens("Tell me about the lighthouse")
     assert events.of(ReplyStarted) and events.of(ReplyToken)
     roles = [t.role for t in conversation.store.turns(conversation.persona.id)]
     wait_until(lambda: [t.role for t in conversation.store.turns(conversation.persona.id)]

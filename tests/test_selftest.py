@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from desktop.selftest import display_problem, last_words
+
 HEARTH = [sys.executable, "-m", "desktop.cli"]
 
 
@@ -41,6 +43,9 @@ def test_a_broken_engine_is_named_and_the_others_still_run(tmp_path: Path) -> No
     lines = done.stdout.splitlines()
     qt = next(line for line in lines if "window (Qt)" in line)
     assert qt.startswith("  FAIL") and "crashed" in qt and "desktop session" in qt
+    # The cause first (Qt's own hint blames a library even when there is no display), then
+    # Qt's words, not the list of plugins it ends with.
+    assert "There is no display" in qt and "Available platform plugins" not in qt
     speaker = next(line for line in lines if "speaker" in line)
     assert speaker.startswith("  FAIL") and "Traceback" not in done.stdout + done.stderr
     assert any(line.startswith("  ok") and "SQLite" in line for line in lines)
@@ -60,3 +65,23 @@ def test_missing_speech_data_is_said_not_a_dead_process(tmp_path: Path, missing:
     with pytest.raises(HearthError, match="speech data"):
         tts.PiperTTS.load(fixture_models / "voices" / "en_US-hearth-fixture.onnx",
                           espeak_data=empty)
+
+
+def test_a_display_that_is_not_there_is_named_before_qt_blames_a_library() -> None:
+    assert display_problem({"QT_QPA_PLATFORM": "offscreen"}) is None
+    assert "no display" in display_problem({})
+    assert ":97" in display_problem({"DISPLAY": ":97"})  # no X server socket for it
+    assert display_problem({"WAYLAND_DISPLAY": "wayland-0"}) is None
+
+
+def test_last_words_skip_the_epilogue_qt_aborts_with() -> None:
+    said = ["qt.qpa.xcb: could not connect to display :3",
+            'qt.qpa.plugin: Could not load the Qt platform plugin "xcb" in "" even though it '
+            "was found.",
+            "This application failed to start because no Qt platform plugin could be "
+            "initialized. Reinstalling the application may fix this problem.", "",
+            "Available platform plugins are: minimal, offscreen, xcb."]
+    words = last_words(said)
+    assert words.startswith("qt.qpa.xcb: could not connect to display :3")
+    assert "Available" not in words
+    assert last_words(["Segmentation fault"]) == "Segmentation fault"

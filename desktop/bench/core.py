@@ -187,8 +187,9 @@ def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budge
             time.sleep(1 / 60)
         if times.first_audio_played is not None:
             first_audio.append((times.first_audio_played - times.submitted) * 1000)
-            for name in ("first_token", "first_sentence", "first_audio_queued"):
+            for name in ("reading", "first_token", "first_sentence", "first_audio_queued"):
                 meter.setdefault(name, []).append(times.ms(name))
+            meter.setdefault("prompt_tokens", []).append(times.prompt_tokens or 0)
         reply = conversation.reply_of(turn)
         if times.first_audio_played is not None and reply is not None and not reply.finished:
             played = output.seconds(output.played_frames() - played_at_start)

@@ -262,9 +262,11 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
         return False
 
     plays: list[tuple[str, float, np.ndarray]] = []
-    meter: dict[str, list[float]] = {"transcribed": [], "first_token": [], "first_sentence": [],
+    meter: dict[str, list[float]] = {"transcribed": [], "reading": [], "first_token": [],
+                                     "first_sentence": [],
                                      "first_audio_queued": [], "first_audio_played": [],
                                      "first_words_played": []}
+    prompt_tokens: list[int] = []  # what each reply read that the cache did not hold
     for _ in range(turns):
         before = conversation.control.current
         recognizer.say(SPOKEN_QUESTION, _voiced_seconds(question))
@@ -290,6 +292,7 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
             value = times.since_speech_ms(name)
             if value is not None:
                 meter[name].append(value)
+        prompt_tokens.append(times.prompt_tokens or 0)
         # The interruption is a turn of its own: let its reply play out.
         wait(lambda a=asked: conversation.control.current > a, 15)
         wait(lambda: finished(conversation.control.current) is not None, 60)
@@ -332,6 +335,7 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
         "voice_to_first_words_ms_p50": percentile(meter["first_words_played"], 50),
         "voice_to_first_words_ms_p90": percentile(meter["first_words_played"], 90),
         "transcript_ready_after_speech_ms_p50": percentile(meter["transcribed"], 50),
+        "reply_prompt_tokens_p50": percentile(prompt_tokens, 50),
         "transcript_ready_after_speech_ms_p90": percentile(meter["transcribed"], 90),
         # How often a filler played before the reply's own words, per spoken turn.
         "backchannel_share": round(spoken_backchannels / max(1, spoken_turns), 2),

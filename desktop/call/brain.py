@@ -183,6 +183,7 @@ class BrainStage:
         if self.cache is not None:
             self.cache.warm(self.state.persona.prompt(), self.cache_dir)
         text = _ReplyText(self, reply)
+        self.state.control.times[turn_id].reading = time.monotonic()
         blocked = self._write(reply, history, text, live)
         # The duties every reply keeps, after what the model wrote.
         referral = self.duties.referral_for(reply.user_text)
@@ -248,6 +249,7 @@ class BrainStage:
                     pieces += 1
                     if times.first_token is None:
                         times.first_token = time.monotonic()
+                        times.prompt_tokens = getattr(self.llm, "last_prefill_tokens", None)
                     elif pieces == 8:  # one piece is one token, as llama.cpp streams them
                         writing = time.monotonic() - times.first_token - text.waited_s
                         self.decode_tok_s = 7 / max(writing, 1e-3)

@@ -63,6 +63,11 @@ class TurnTimes:
     """Monotonic timestamps (seconds) of one turn's milestones, for the latency meter."""
 
     submitted: float = 0.0
+    # When the brain began reading the reply's prompt (memories recalled, context made), and
+    # how many prompt tokens it then read that the cache did not hold: the meter's account
+    # of the wait for the first token (a queue, recall, or the prompt itself).
+    reading: float | None = None
+    prompt_tokens: int | None = None
     first_token: float | None = None
     first_sentence: float | None = None
     first_audio_queued: float | None = None

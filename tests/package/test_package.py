@@ -39,18 +39,39 @@ def unpacked(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def display():
-    """A private X server (what a desktop session gives the app)."""
+def display(tmp_path_factory):
+    """A private X server (what a desktop session gives the app), answering before any test
+    uses it: a server that cannot be reached fails here, with its own words, not as a window
+    that never appears."""
+    log = tmp_path_factory.mktemp("xvfb") / "xvfb.log"
     read, write = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24",
-                               "-nolisten", "tcp"], pass_fds=(write,),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with log.open("wb") as said:
+        server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0",
+                                   "1280x800x24", "-nolisten", "tcp"], pass_fds=(write,),
+                                  stdout=said, stderr=said)
     os.close(write)
-    number = os.read(read, 16).decode().strip()
-    os.close(read)
-    yield f":{number}"
+    # Xvfb may write the number and its newline apart, and dies ("Cannot write display
+    # number") if the pipe is closed between them: read up to the newline, and keep the
+    # pipe open as long as the server runs.
+    said_number = b""
+    while not said_number.endswith(b"\n"):
+        chunk = os.read(read, 16)
+        if not chunk:
+            break
+        said_number += chunk
+    name = f":{said_number.decode().strip()}"
+    deadline = time.monotonic() + 20
+    while subprocess.run(["xwininfo", "-root"], env={"DISPLAY": name}, capture_output=True,
+                         timeout=30).returncode != 0:
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.kill()
+            os.close(read)
+            pytest.fail(f"Xvfb on {name!r} does not answer: {log.read_text()[-2000:]}")
+        time.sleep(0.1)
+    yield name
     server.terminate()
     server.wait(timeout=10)
+    os.close(read)
 
 
 @pytest.fixture(scope="module")
@@ -78,14 +99,23 @@ def window_names(display: str) -> list[str]:
     return [line.split('"')[1] for line in done.stdout.splitlines() if line.count('"') >= 2]
 
 
-def wait_for_window(display: str, name: str, timeout: float = 120) -> float:
-    """Seconds until a window called ``name`` is on the screen."""
+def wait_for_window(display: str, name: str, timeout: float = 120,
+                    app: subprocess.Popen | None = None) -> float:
+    """Seconds until a window called ``name`` is on the screen. With ``app``, a failure says
+    what the app wrote to its error stream (Qt names a missing library or display there)."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         if name in window_names(display):
             return time.monotonic() - started
+        if app is not None and app.poll() is not None:
+            break  # it is gone: no window will come
         time.sleep(0.1)
-    raise AssertionError(f"no window {name!r}; there are {window_names(display)}")
+    said = ""
+    if app is not None and app.stderr is not None:
+        if app.poll() is None:
+            app.kill()
+        said = f"; the app (exit {app.wait(timeout=30)}) said: {app.stderr.read()[-3000:]}"
+    raise AssertionError(f"no window {name!r}; there are {window_names(display)}{said}")
 
 
 def screenshot(display: str, target: Path) -> None:
@@ -119,7 +149,7 @@ def test_the_frozen_app_opens_its_first_run_window(unpacked: Path, display: str,
     app = subprocess.Popen([str(unpacked / "hearth")], env=env, cwd="/",
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        first_window = wait_for_window(display, "Hearth")
+        first_window = wait_for_window(display, "Hearth", app=app)
         cold_start = time.monotonic() - started
         wait_for_window(display, "Set up Hearth", timeout=60)  # first run: setup offered
         time.sleep(1.0)
@@ -190,7 +220,7 @@ def test_installed_a_double_clicked_persona_opens_in_the_running_hearth(
         env = clean_env(tmp_path, display, sound)
         app = subprocess.Popen(["/usr/bin/hearth"], env=env, cwd="/",
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        wait_for_window(display, "Hearth")
+        wait_for_window(display, "Hearth", app=app)
         wait_for_window(display, "Set up Hearth", timeout=60)
         windows = window_names(display).count("Hearth")  # the main window, Qt's leader
         persona = _fixture_persona(tmp_path)
