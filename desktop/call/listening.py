@@ -309,7 +309,11 @@ class HandsFreeCall(DeviceRecovery, Recognition):
                                           self._segments_posted))
             for event in self.turns.update(probability, end_s, audible):
                 self._on_turn_event(event, replying, heard)
-        every = max(PARTIAL_EVERY_S, PARTIAL_DUTY * self._partial_cost_s)
+        # Partials sharing the asr thread are spaced by their cost; on a recognizer and thread
+        # of their own they never hold up a segment or the final, so the newest one follows
+        # the last at once (a slow CPU otherwise had one partial in a short question).
+        every = (PARTIAL_EVERY_S if self.partial_recognizer is not None
+                 else max(PARTIAL_EVERY_S, PARTIAL_DUTY * self._partial_cost_s))
         # No partial while the user trails off or pauses: the recognizer has one thread, and
         # a partial begun just before the pause would hold up the final decode behind it.
         # Nor for a sliver after a cut: a syllable or two, not worth a decode's fixed cost.

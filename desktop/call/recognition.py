@@ -79,6 +79,12 @@ class Recognition:
             self.stats.final_wait_ms.append((self.clock() - job.posted) * 1000.0)
             transcript = self._transcribe(job)
             self._final = (job.version, transcript, self.clock())
+            if job.version != self._version:
+                # The user went on after a short pause: what they said before it is the
+                # start of their turn, for the LLM to read now (a short question with
+                # pauses between its words often has no partial that is not out of date).
+                self._hear_so_far(job, transcript)
+                return
             self._speculate(job, transcript)
             return
         final = self._final
@@ -112,21 +118,21 @@ class Recognition:
         self._hear_so_far(job, transcript)
 
     def _hear_so_far(self, job: AsrJob, transcript: Transcript) -> None:
-        """What the user has said so far: the caption, and the draft the LLM prefills. A
-        segment's text that a partial already went beyond is not typed again (the draft
-        would shrink, and the cache be cut back to it). A partial decoded beside the asr
-        thread is dropped when it is out of date: the user paused meanwhile (the final is
-        on its way), or a segment of its audio was decoded (its words would come twice)."""
+        """What the user has said so far: the caption, and the draft the LLM prefills. Text
+        a draft already went beyond is not typed again (the draft would shrink, and the
+        cache be cut back to it). A partial decoded beside the asr
+        thread, or the final of a pause the user talked on from, is dropped when it is out
+        of date: the user is not speaking now (a final is on its way), or a segment of its
+        audio was decoded (its words would come twice). One begun before a pause the user
+        has since talked on from is still the start of what they say."""
         with self._text_lock:
             typed_utterance, typed = self._typed
-            stale = job.kind == "partial" and (
-                job.version != self._version or job.segments != self._segments_decoded
-                or self.turns.state != "speaking")
+            stale = job.kind != "segment" and (
+                job.segments != self._segments_decoded or self.turns.state != "speaking")
             if (stale or not transcript.text or job.utterance != self._utterance
                     or self.turns.state == "silent"
-                    or (typed_utterance == job.utterance and (
-                        typed == transcript.text
-                        or (job.kind == "segment" and typed.startswith(transcript.text))))):
+                    or (typed_utterance == job.utterance and typed.startswith(
+                        transcript.text))):
                 return
             self._typed = (job.utterance, transcript.text)
         self.stats.partials += 1
