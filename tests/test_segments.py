@@ -75,6 +75,19 @@ def test_a_tail_after_the_last_cut_counts_as_speech_only_once_a_window_may_be_sp
     assert cutter.heard_since_cut
 
 
+def test_a_pause_closes_the_segment_however_short_so_its_decode_is_kept() -> None:
+    """The decode at a pause is a segment's: when the user goes on, the words before the
+    pause are not decoded again with the next segment."""
+    cutter = Segmenter()
+    cutter.start(0)
+    for end in range(512, RATE // 2, 512):  # half a second of speech: no cut yet
+        assert cutter.close_at(0.9, end, 0.5, 0.35) is None
+    assert cutter.close_at(0.2, RATE // 2, 0.5, 0.35, pausing=True) == (0, RATE // 2)
+    assert not cutter.heard_since_cut  # the final after it decodes nothing
+    # A pause with no speech since the last cut closes nothing: there is nothing to decode.
+    assert cutter.close_at(0.1, RATE // 2 + 512, 0.5, 0.35, pausing=True) is None
+
+
 class _Heard:
     """What a call shows and prefills (the conversation's ``typing``, the listener)."""
 

@@ -297,6 +297,27 @@ def test_no_filler_once_the_replys_first_sentence_is_with_the_voice(tmp_path: Pa
     assert call.speech.backchannels_played == 0 and call.output.queued == []
 
 
+@pytest.mark.parametrize("waited_s, filler", [(1.0, False), (1.6, True)])
+def test_no_filler_while_the_model_writes_the_first_piece_unless_that_takes_long(
+        tmp_path: Path, waited_s: float, filler: bool) -> None:
+    """The first piece is a few tokens once the first has come: an "Mm," begun then held
+    the words back by its length (first words 400 ms after the piece was written, on a
+    CPU half this machine's speed). Only a model still not done with it much later gets
+    the filler."""
+    import time
+
+    from desktop.call.frames import PrepareBackchannels
+
+    call = Call(tmp_path, ScriptedLLM(["Sure."]))
+    run_frames(call.speech, [PrepareBackchannels()])
+    frame = call.user_turn("well")
+    times = call.state.control.times[frame.turn_id]
+    times.speech_ended = time.monotonic() - waited_s
+    times.first_token = time.monotonic() - 0.2  # it is writing
+    call.monitor.tick()
+    assert call.speech.backchannels_played == int(filler)
+
+
 def test_a_held_reply_gets_no_filler_before_it_is_released(tmp_path: Path) -> None:
     import time
 
@@ -393,6 +414,12 @@ def test_the_users_message_does_not_cut_a_prefill_it_goes_on_from(tmp_path: Path
     assert not call.brain.prefill_serves("Tell me about the lighthouse")
     call.brain.prefilling = ""  # the finished history settling
     assert call.brain.prefill_serves("Anything at all")
+    # In a call a spoken draft is prefilled on the one core the recognizer leaves, a few
+    # tokens at a time: the reply cuts it and reads on every core.
+    call.brain.hands_free = True
+    assert call.brain.prefill_serves("Anything at all")  # the history still serves
+    call.brain.prefilling = "Tell me about the"
+    assert not call.brain.prefill_serves("Tell me about the lighthouse")
 
 
 @pytest.mark.parametrize("cores", [1, 2])

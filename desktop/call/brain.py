@@ -41,9 +41,9 @@ ENGINE_RETRY_DELAY_S = 1.0
 # waits for (the next piece has the first one's playing time to be written).
 VOICE_FIRST_WAIT_S = 0.5
 # A spoken draft is prefilled on the one core the recognizer leaves, this many tokens at a
-# time: when the user's message comes, a prefill it goes on from ends at its next chunk and
-# the reply reads the rest on every core. A 10-token chunk on one core took 0.7 s on a CPU
-# half this machine's speed, all of it on the user's clock.
+# time: the user's message cuts it mid-chunk (BrainStage.prefill_serves), and what the
+# chunks before it did stays. A 10-token chunk on one core took 0.7 s on a CPU half this
+# machine's speed; cut, all of it was lost.
 SPOKEN_DRAFT_CHUNK = 4
 
 
@@ -126,6 +126,12 @@ class BrainStage:
         from. Stopping it mid-batch would throw away work the reply then does again (on a
         slow CPU the last draft often holds the whole sentence when the user stops)."""
         serving = self.prefilling
+        if serving and self.hands_free:
+            # A spoken draft is prefilled on one core, a few tokens at a time: the reply
+            # does the cut chunk's few tokens again on every core, in one batch with the
+            # rest, sooner than the chunk would end (on a CPU half this machine's speed the
+            # reply waited up to 200 ms for it).
+            return False
         return serving is not None and (serving == "" or text == serving
                                         or text.startswith(serving + " "))
 

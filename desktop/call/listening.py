@@ -299,9 +299,10 @@ class HandsFreeCall(DeviceRecovery, Recognition):
                 # Before the window's turn events: a pause it starts then decodes only what
                 # follows the cut (the segment before it is decoded first, in order).
                 config = self.turns.config
+                floor = config.threshold - config.hysteresis
+                pausing = self.turns.state == "speaking" and probability < floor
                 segment = self._segmenter.close_at(probability, round(end_s * RATE),
-                                                   config.threshold,
-                                                   config.threshold - config.hysteresis)
+                                                   config.threshold, floor, pausing)
                 if segment is not None:
                     self._segments_posted += 1
                     self._jobs.put(AsrJob("segment", self._utterance, self._version,

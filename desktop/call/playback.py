@@ -2,8 +2,9 @@
 when the first audio (and the reply's own first words, after a backchannel) was heard,
 captions what has been heard so far, and ends the turn once everything queued has played.
 
-It also decides when a backchannel ("Mm,") fills the wait: only when nothing of the reply is
-written FILLER_AFTER_S after the user stopped talking. A reply that is ready in a human turn
+It also decides when a backchannel ("Mm,") fills the wait: only when the model has not begun
+to write FILLER_AFTER_S after the user stopped talking (or has not finished the first piece
+FILLER_WHILE_WRITING_S after). A reply that is ready in a human turn
 gap starts with its own words; the filler is for the long waits, not every turn, and never
 for a reply whose first sentence is already being synthesized."""
 
@@ -21,6 +22,8 @@ TICK_S = 0.005
 # People answer within ~200 ms, and a pause of a second reads as "not heard": past this,
 # since the end of the user's speech (or the typed message), a filler is said first.
 FILLER_AFTER_S = 0.8
+# ... or past this, when the model has begun to write but its first piece is not done.
+FILLER_WHILE_WRITING_S = 1.4
 
 
 class PlaybackMonitor:
@@ -59,11 +62,16 @@ class PlaybackMonitor:
             # Only while nothing of the reply is written: once its first sentence is with
             # the voice, its words are one synthesis away, sooner than a filler would end
             # (a filler queued then held the words back by its own length, ~0.4 s).
+            # Nor while the model is writing the first piece: that is a few tokens, and a
+            # filler queued then held the words back by its own length too (measured on a
+            # CPU half this one's speed: first words 400 ms after the first piece was
+            # written, behind an "Mm," begun 50 ms before it), unless that takes long.
+            wait_s = FILLER_AFTER_S if times.first_token is None else FILLER_WHILE_WRITING_S
             if (self.speech is not None and times.first_audio_queued is None
                     and times.first_sentence is None
                     and reply.released.is_set() and not reply.withdrawn
                     and time.monotonic() - (times.speech_ended or times.submitted)
-                    >= FILLER_AFTER_S):
+                    >= wait_s):
                 self.speech.backchannel(reply)  # the reply is slow: fill the gap
             spans = reply.tracker.spans
             if spans and times.first_audio_played is None:

@@ -63,11 +63,22 @@ class Segmenter:
         self.heard_since_cut = True
 
     def close_at(self, probability: float, end_sample: int, threshold: float,
-                 speech_floor: float | None = None) -> tuple[int, int] | None:
+                 speech_floor: float | None = None,
+                 pausing: bool = False) -> tuple[int, int] | None:
         """The window ending at ``end_sample`` had ``probability`` of speech: the segment
         (from, to) it closes, or None. A window at ``speech_floor`` (default: ``threshold``)
-        or above may hold speech; the tail after a cut has none until one comes."""
+        or above may hold speech; the tail after a cut has none until one comes.
+
+        ``pausing``: with this window the user pauses. The pause closes the segment however
+        short, when it holds speech: the decode at the pause is then a segment's, kept when
+        the user goes on, instead of a tail's decoded again in the segment that follows (on
+        a slow CPU a short question with pauses had its words decoded three times)."""
         waiting = end_sample - self.cut
+        if pausing and self.heard_since_cut and waiting > 0:
+            segment = (self.cut, end_sample)
+            self.cut = end_sample
+            self.heard_since_cut = False
+            return segment
         if (probability < threshold and waiting >= MIN_SEGMENT_S * RATE) or (
                 waiting >= MAX_SEGMENT_S * RATE):
             segment = (self.cut, end_sample)
