@@ -262,6 +262,8 @@ class HandsFreeCall(DeviceRecovery, Recognition):
                 log.exception("Listening failed for one read; going on")
 
     def _listen_once(self) -> None:
+        # Long: one 16 ms read, window by window in the order the decisions depend on
+        # (echo, VAD, the segment cut, turn events, partials); split, the order is lost
         microphone = self.microphone
         if microphone is None:
             return
