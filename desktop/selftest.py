@@ -194,8 +194,9 @@ def run_selftest(models: Path | None = None,
                 result = CheckResult(label, False, err[-1][:400])
             else:  # died: a native abort or a signal
                 said = f" Its last words: {last_words(err)}" if err else ""
-                if name == "qt" and display_problem():
-                    said = f" {display_problem()}{said}"
+                cause = display_problem() if name == "qt" else None
+                if cause:
+                    said = f" {cause}{said}"
                 result = CheckResult(label, False, f"It crashed (exit {done.returncode})."
                                      f"{said} {advice}")
         except subprocess.TimeoutExpired:

@@ -165,6 +165,7 @@ def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budge
     first_audio, offsets = [], []
     meter: dict[str, list[float]] = {}
     gaps: list[float] = []
+    prompt_tokens: list[int] = []  # what each reply read that the cache did not hold
     for index in range(turns):
         line = USER_LINES[index % len(USER_LINES)]
         # The user types: the draft is prefilled on the brain's worker while they do, as the
@@ -189,7 +190,7 @@ def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budge
             first_audio.append((times.first_audio_played - times.submitted) * 1000)
             for name in ("reading", "first_token", "first_sentence", "first_audio_queued"):
                 meter.setdefault(name, []).append(times.ms(name))
-            meter.setdefault("prompt_tokens", []).append(times.prompt_tokens or 0)
+            prompt_tokens.append(times.prompt_tokens or 0)
         reply = conversation.reply_of(turn)
         if times.first_audio_played is not None and reply is not None and not reply.finished:
             played = output.seconds(output.played_frames() - played_at_start)
@@ -204,6 +205,7 @@ def measure_turns(hearth_dirs: DataDirs, llm_path: Path, voice_path: Path, budge
         "text_to_first_audio_ms_p90": percentile(first_audio, 90),
         "turns_measured": len(first_audio),
         "typed_meter_ms_p50": {name: median(values) for name, values in meter.items()},
+        "reply_prompt_tokens_p50": percentile(prompt_tokens, 50),
         "av_offset_ms_p95": percentile(offsets, 95),
         "audio_underflows": output.underflows,
         # Silence in the first second of speech (the reply still going): gaps between pieces.

@@ -263,9 +263,8 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
 
     plays: list[tuple[str, float, np.ndarray]] = []
     meter: dict[str, list[float]] = {"transcribed": [], "reading": [], "first_token": [],
-                                     "first_sentence": [],
-                                     "first_audio_queued": [], "first_audio_played": [],
-                                     "first_words_played": []}
+                                     "first_sentence": [], "first_audio_queued": [],
+                                     "first_audio_played": [], "first_words_played": []}
     prompt_tokens: list[int] = []  # what each reply read that the cache did not hold
     for _ in range(turns):
         before = conversation.control.current
@@ -335,8 +334,8 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
         "voice_to_first_words_ms_p50": percentile(meter["first_words_played"], 50),
         "voice_to_first_words_ms_p90": percentile(meter["first_words_played"], 90),
         "transcript_ready_after_speech_ms_p50": percentile(meter["transcribed"], 50),
-        "reply_prompt_tokens_p50": percentile(prompt_tokens, 50),
         "transcript_ready_after_speech_ms_p90": percentile(meter["transcribed"], 90),
+        "reply_prompt_tokens_p50": percentile(prompt_tokens, 50),
         # How often a filler played before the reply's own words, per spoken turn.
         "backchannel_share": round(spoken_backchannels / max(1, spoken_turns), 2),
         "barge_in_stop_ms_p50": percentile(stops, 50),

@@ -120,11 +120,11 @@ class Recognition:
     def _hear_so_far(self, job: AsrJob, transcript: Transcript) -> None:
         """What the user has said so far: the caption, and the draft the LLM prefills. Text
         a draft already went beyond is not typed again (the draft would shrink, and the
-        cache be cut back to it). A partial decoded beside the asr
-        thread, or the final of a pause the user talked on from, is dropped when it is out
-        of date: the user is not speaking now (a final is on its way), or a segment of its
-        audio was decoded (its words would come twice). One begun before a pause the user
-        has since talked on from is still the start of what they say."""
+        cache be cut back to it). A partial decoded beside the asr thread,
+        or the final of a pause the user talked on from, is dropped when it is out of date:
+        the user is not speaking now (a final is on its way), or a segment of its audio was
+        decoded (its words would come twice). One begun before a pause the user has since
+        talked on from is still the start of what they say."""
         with self._text_lock:
             typed_utterance, typed = self._typed
             stale = job.kind != "segment" and (
