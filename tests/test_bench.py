@@ -127,5 +127,8 @@ def test_the_bench_models_read_the_users_words_as_a_real_vocabulary_does(tmp_pat
                             words=bench_words())
     llm = LocalLLM.load(path)
     assert llm.count_tokens(SPOKEN_QUESTION) == len(SPOKEN_QUESTION.split())
+    # The reply's header, read after every transcript: 5 tokens in Qwen's vocabulary.
+    assert len(llm.model.tokenize(b"<|im_end|>\n<|im_start|>assistant\n", add_bos=False,
+                                  special=True)) == 5
     plain = LocalLLM.load(write_qwen2_gguf(tmp_path / "plain.gguf", TINY, float_type="f32"))
     assert plain.count_tokens(SPOKEN_QUESTION) > 2 * len(SPOKEN_QUESTION.split())
