@@ -31,30 +31,61 @@ def _audio(seconds: float, seed: int) -> np.ndarray:
         np.float32)
 
 
+class _Cutter:
+    """Cuts pieces of an utterance as the call does, telling the script where each begins."""
+
+    def __init__(self, recognizer: _ScriptedRecognizer, utterance: np.ndarray) -> None:
+        self.recognizer, self.utterance = recognizer, utterance
+
+    def __call__(self, start_s: float, end_s: float | None = None) -> np.ndarray:
+        start = int(start_s * SAMPLE_RATE)
+        piece = self.utterance[start:None if end_s is None else int(end_s * SAMPLE_RATE)]
+        self.recognizer.piece_at(piece, start_s)
+        return piece
+
+
 def test_segments_and_tail_join_to_the_sentence_with_no_word_twice() -> None:
     recognizer = _ScriptedRecognizer(_CostOnly())
+    partials = recognizer.partials(_CostOnly())
     words = "one two three four five six seven eight"
     recognizer.say(words, 4.0)
-    utterance = _audio(4.2, 0)  # a little longer than the speech: pre-roll and hangover
+    cut = _Cutter(recognizer, _audio(4.2, 0))  # longer than the speech: pre-roll, hangover
     stable = StableText()
-    cuts = [0, int(1.5 * SAMPLE_RATE), int(3.0 * SAMPLE_RATE), len(utterance)]
     # As the call posts them: partial tails from a cut, the segment that closes there, ...
-    recognizer.transcribe(utterance[cuts[0]:int(1.0 * SAMPLE_RATE)])
-    stable.add(0, recognizer.transcribe(utterance[cuts[0]:cuts[1]]))
-    partial = recognizer.transcribe(utterance[cuts[1]:int(2.2 * SAMPLE_RATE)])
-    assert stable.with_tail(0, partial).text == "one two three four"
-    stable.add(0, recognizer.transcribe(utterance[cuts[1]:cuts[2]]))
-    final = stable.with_tail(0, recognizer.transcribe(utterance[cuts[2]:cuts[3]]))
+    partials.transcribe(cut(0.0, 1.0))
+    stable.add(0, recognizer.transcribe(cut(0.0, 1.5)))
+    # A partial at the new cut, decoded before the segment that made the cut.
+    early = partials.transcribe(cut(1.5, 2.2))
+    assert stable.with_tail(0, early).text == "one two three four"
+    stable.add(0, recognizer.transcribe(cut(1.5, 3.0)))
+    final = stable.with_tail(0, recognizer.transcribe(cut(3.0)))
     assert final.text == words
     assert final.language == "en"
+
+
+def test_a_segment_taken_from_a_partial_moves_the_words_on_as_a_decoded_one_does() -> None:
+    """The call takes the segment a pause closes from the partial still decoding it (its
+    words are not decoded twice): the piece after that cut starts where the partial ended."""
+    recognizer = _ScriptedRecognizer(_CostOnly())
+    partials = recognizer.partials(_CostOnly())
+    words = "one two three four five six seven eight"
+    recognizer.say(words, 4.0)
+    cut = _Cutter(recognizer, _audio(4.2, 3))
+    stable = StableText()
+    stable.add(0, recognizer.transcribe(cut(0.0, 1.5)))
+    stable.add(0, partials.transcribe(cut(1.5, 3.0)))  # the pause's segment
+    after = partials.transcribe(cut(3.0, 3.6))  # the user goes on
+    assert stable.with_tail(0, after).text == "one two three four five six seven"
+    final = stable.with_tail(0, recognizer.transcribe(cut(3.0)))
+    assert final.text == words
 
 
 def test_a_new_sentence_starts_the_words_again() -> None:
     recognizer = _ScriptedRecognizer(_CostOnly())
     recognizer.say("a b", 1.0)
-    assert recognizer.transcribe(_audio(1.2, 1)).text == "a b"
+    assert recognizer.transcribe(_Cutter(recognizer, _audio(1.2, 1))(0.0)).text == "a b"
     recognizer.say("c d e", 1.0)
-    assert recognizer.transcribe(_audio(1.2, 2)).text == "c d e"
+    assert recognizer.transcribe(_Cutter(recognizer, _audio(1.2, 2))(0.0)).text == "c d e"
 
 
 def test_loaded_figures_are_named_as_the_issue_names_them_with_the_ratio_to_idle() -> None:

@@ -194,3 +194,37 @@ def test_the_partials_thread_yields_to_the_rest_of_the_call() -> None:
     thread.join()
     assert niceness and niceness[0] > before
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
+
+
+def test_the_segment_a_pause_closes_takes_the_words_of_the_partial_that_holds_them() -> None:
+    """A partial begun just before the user paused holds the pause's segment: its words are
+    the segment's, waited for, not decoded again beside it (on a slow CPU the two decodes
+    slowed each other and the transcript came ~100 ms later in half the turns)."""
+    heard = _Heard()
+    words = _Words("decoded again")  # what the asr thread's recognizer would say
+    call = HandsFreeCall(heard, None, words, heard, open_microphone=lambda: None,
+                         partial_recognizer=_Words("Tell me", "Tell me about"))
+    call._utterance = call._version = 1
+    call.turns.state = "speaking"
+    segment = np.ones(RATE, np.float32)
+    partial = AsrJob("partial", 1, 1, segment[: RATE - 300])  # up to the pausing window
+    decoding = threading.Thread(target=call._decode_partial,
+                                args=(partial, call.partial_recognizer))
+    decoding.start()
+    decoding.join()
+    call._decode(AsrJob("segment", 1, 1, segment, segments=1, pause=True))
+    assert call.stats.segments_from_partials == 1 and words.texts == ["decoded again"]
+    assert call._transcribe(AsrJob("final", 1, 1, np.zeros(0, np.float32),
+                                   segments=1)).text == "Tell me"
+    # Missing the last window, or begun at another cut, or a cut that was no pause: the
+    # partial may not hold every word, and the segment is decoded.
+    call._decode_partial(AsrJob("partial", 1, 1, segment[: RATE - 600], segments=1),
+                         call.partial_recognizer)
+    call._decode(AsrJob("segment", 1, 1, segment, segments=2, pause=True))
+    assert words.texts == [] and call.stats.segments_from_partials == 1
+    call._partial_decode.job = AsrJob("partial", 1, 1, segment, segments=2)
+    assert call._partial_holding(AsrJob("segment", 1, 1, segment, segments=3)) is None
+    assert call._partial_holding(AsrJob("segment", 1, 1, segment, segments=4,
+                                        pause=True)) is None
+    assert call._partial_holding(AsrJob("segment", 1, 1, segment, segments=3,
+                                        pause=True)).text == "Tell me about"

@@ -44,6 +44,7 @@ from desktop.bench.common import (
 from desktop.brain.llm import LocalLLM, Sampling
 from desktop.budget import CpuBudget
 from desktop.call.listening import PREROLL_S
+from desktop.call.listening import RATE as ASR_RATE
 from desktop.fixtures.pulse import window_rms
 from desktop.machine import OtherLoad
 from desktop.paths import DataDirs
@@ -142,30 +143,37 @@ class _ScriptedRecognizer:
     The call decodes an utterance in pieces (desktop/call/segments.py): segments, each once and
     in order, and tails that start where the last segment ended. Each piece gets the words
     spoken in its stretch of the sentence (by its share of the sentence's audio), so the
-    segments and the tail join to the sentence, no word twice. Where a piece starts is known
-    from its first samples: a piece that starts where an earlier one did is at that offset; a
-    new start follows the piece decoded just before it (the segment that ended there). The
-    utterance's first piece begins with the call's pre-roll, audio from before the speech:
-    a word counts as heard once the audio after the pre-roll reaches it, never sooner (a
-    draft must not know a word before the user said it).
+    segments and the tail join to the sentence, no word twice. Where a piece starts is told
+    by the call's own cut (``piece_at``, from HandsFreeCall._audio_between): guessed from the
+    order of decodes, it went wrong when a partial, decoded beside the segments, began at a
+    cut whose segment was still decoding, or the call took a pause's segment from a partial.
+    The utterance's first piece begins with the call's pre-roll, audio from before the
+    speech: a word counts as heard once the audio after the pre-roll reaches it, never sooner
+    (a draft must not know a word before the user said it).
 
     ``partials()`` is the call's partial recognizer: another real one, reading the same
-    script; its pieces (decoded beside the others, out of their order) move no offset."""
+    script."""
 
     def __init__(self, recognizer, script: _ScriptedRecognizer | None = None) -> None:
         self.recognizer = recognizer
-        self.script = script or self  # whose words and offsets
+        self.script = script or self  # whose words and pieces
         self.words: list[str] = []
         self.seconds = 1.0
         self._starts: dict[bytes, float] = {}  # first samples of a piece -> its offset (s)
-        self._last: tuple[float, float] = (0.0, 0.0)  # offset and length of the last piece
 
     def partials(self, recognizer) -> _ScriptedRecognizer:
         return _ScriptedRecognizer(recognizer, self)
 
     def say(self, text: str, seconds: float) -> None:
-        self.words, self.seconds = text.split(), seconds
-        self._starts, self._last = {}, (0.0, 0.0)
+        self.words, self.seconds, self._starts = text.split(), seconds, {}
+
+    def piece_at(self, samples: np.ndarray, start_s: float) -> None:
+        """The call cut ``samples`` from its utterance ``start_s`` seconds in."""
+        self._starts[self._key(samples)] = start_s
+
+    @staticmethod
+    def _key(samples: np.ndarray) -> bytes:
+        return np.asarray(samples[:160], dtype=np.float32).tobytes()
 
     def _words_between(self, start_s: float, end_s: float) -> str:
         count = len(self.words)
@@ -178,10 +186,7 @@ class _ScriptedRecognizer:
 
         heard = self.recognizer.transcribe(samples)  # the cost is real
         script = self.script
-        key = np.asarray(samples[:160], dtype=np.float32).tobytes()
-        start = script._starts.setdefault(key, sum(script._last))
-        if script is self:
-            self._last = (start, heard.audio_s)
+        start = script._starts.get(self._key(samples), 0.0)
         return replace(heard, text=script._words_between(start - PREROLL_S,
                                                          start + heard.audio_s - PREROLL_S),
                        language="en")
@@ -238,6 +243,15 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
         echo=EchoCanceller.load(),
         partial_recognizer=recognizer.partials(SpeechRecognizer.load(  # as the app does
             recognizer_folder, threads=budget.tts_threads)))
+    cut = call._audio_between
+
+    def audio_between(start: int, end: int | None = None) -> np.ndarray:
+        # Every piece the call decodes is cut here: where it begins, for the script.
+        piece = cut(start, end)
+        recognizer.piece_at(piece, (start - call._utterance_start) / ASR_RATE)
+        return piece
+
+    call._audio_between = audio_between
     folder = Path(tempfile.mkdtemp(prefix="hearth-voice-bench-"))
     question = _load_48k(SPEECH / "user-question.wav")
     interrupt = _load_48k(SPEECH / "user-interrupt.wav")
@@ -352,6 +366,8 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
         "own_voice_taken_for_user_turns": heard_itself,
         "backchannels_played": backchannels,
         "speculative_replies_released": call.stats.speculative_hits,
+        # Segments a pause closed whose words a partial already decoding held.
+        "segments_from_partials": call.stats.segments_from_partials,
         "final_decode_wait_ms_p50": percentile(call.stats.final_wait_ms, 50),
         "final_decode_wait_ms_p90": percentile(call.stats.final_wait_ms, 90),
         "barge_in_onset_to_flushed_ms_p50": percentile(call.stats.stop_ms, 50),

@@ -52,7 +52,7 @@ from desktop.call.device_recovery import DeviceRecovery
 from desktop.call.echo_judge import EchoJudge, ring_tone
 from desktop.call.events import Listener, ListeningState, Notice
 from desktop.call.frames import Stop
-from desktop.call.recognition import Recognition
+from desktop.call.recognition import PartialDecode, Recognition
 from desktop.call.segments import AsrJob, Segmenter, StableText
 from desktop.call.session import Conversation
 from desktop.call.turns import (
@@ -105,6 +105,9 @@ class ListeningStats:
     stop_ms: list[float] = field(default_factory=list)  # barge-in: onset -> playback flushed
     # The user's pause -> the final decode starting (it waits if a partial is decoding).
     final_wait_ms: list[float] = field(default_factory=list)
+    # Segments closed by a pause whose words a partial still decoding held (not decoded
+    # again beside it).
+    segments_from_partials: int = 0
 
 
 class HandsFreeCall(DeviceRecovery, Recognition):
@@ -166,6 +169,7 @@ class HandsFreeCall(DeviceRecovery, Recognition):
         self._segments_decoded = 0  # asr thread
         self._last_partial = 0.0
         self._partial_cost_s = 0.0
+        self._partial_decode: PartialDecode | None = None  # the newest partial's, shared
         self._last_probability = 0.0  # the newest VAD window's
         self._final: tuple[int, Transcript, float] | None = None
         # The held reply started at the user's pause: (version, turn id).
@@ -309,7 +313,7 @@ class HandsFreeCall(DeviceRecovery, Recognition):
                     self._segments_posted += 1
                     self._jobs.put(AsrJob("segment", self._utterance, self._version,
                                           self._audio_between(*segment), 0.0, self.clock(),
-                                          self._segments_posted))
+                                          self._segments_posted, pausing))
             for event in self.turns.update(probability, end_s, audible):
                 self._on_turn_event(event, replying, heard)
         # Partials sharing the asr thread are spaced by their cost; on a recognizer and thread

@@ -8,6 +8,8 @@ the pause is confirmed as the end of the turn."""
 from __future__ import annotations
 
 import logging
+import threading
+from dataclasses import dataclass, field
 
 from desktop.call.events import Hearing, Notice
 from desktop.call.frames import Stop
@@ -15,9 +17,23 @@ from desktop.call.segments import AsrJob
 from desktop.machine import yield_this_thread
 from desktop.voice.asr import Transcript
 from desktop.voice.engines import Recognizer
+from desktop.voice.vad import WINDOW
 
 log = logging.getLogger(__name__)
 NO_SPEECH = Transcript("", None, 0.0, 0.0)  # the tail of a job without audio
+# How long the segment a pause closed waits for the partial that holds its words; a
+# partial's decode takes ~0.4 s at most on a slow CPU, so past this it failed or hangs.
+PARTIAL_WAIT_S = 2.0
+
+
+@dataclass
+class PartialDecode:
+    """A partial's decode of the tail since the last cut, for the segment a pause closes
+    just after it began (Recognition._partial_holding)."""
+
+    job: AsrJob
+    done: threading.Event = field(default_factory=threading.Event)
+    tail: Transcript | None = None  # what job.audio decoded to: None until done, or failed
 
 
 class Recognition:
@@ -59,7 +75,11 @@ class Recognition:
 
     def _decode(self, job: AsrJob) -> None:
         if job.kind == "segment":  # never skipped: its words are in no other decode
-            heard = self.recognizer.transcribe(job.audio)
+            heard = self._partial_holding(job)
+            if heard is None:
+                heard = self.recognizer.transcribe(job.audio)
+            else:
+                self.stats.segments_from_partials += 1
             with self._text_lock:
                 self._stable.add(job.utterance, heard)
                 self._segments_decoded = job.segments
@@ -113,9 +133,33 @@ class Recognition:
                               transcribed=transcribed)
 
     def _decode_partial(self, job: AsrJob, recognizer: Recognizer) -> None:
-        transcript = self._transcribe(job, recognizer)
+        decode = PartialDecode(job)
+        with self._text_lock:
+            self._partial_decode = decode
+        try:
+            decode.tail = recognizer.transcribe(job.audio) if len(job.audio) else NO_SPEECH
+        finally:
+            decode.done.set()
+        with self._text_lock:
+            transcript = self._stable.with_tail(job.utterance, decode.tail)
         self._partial_cost_s = transcript.decode_ms / 1000.0
         self._hear_so_far(job, transcript)
+
+    def _partial_holding(self, job: AsrJob) -> Transcript | None:
+        """The words of the segment ``job`` from the partial begun at its start just before
+        the user paused, whose audio reaches the window where they did (it holds every word
+        of the segment): waited for, not decoded again beside it. On a slow CPU's two cores
+        the two decodes of the same words slowed each other, and the transcript came ~100 ms
+        later in half the turns (a partial is decoding about half the time). None when no
+        partial holds the segment, or its decode failed."""
+        with self._text_lock:
+            decode = self._partial_decode
+        if (not job.pause or decode is None or decode.job.utterance != job.utterance
+                or decode.job.segments != job.segments - 1  # begun at another cut
+                or not len(job.audio) - WINDOW <= len(decode.job.audio) <= len(job.audio)):
+            return None
+        decode.done.wait(PARTIAL_WAIT_S)
+        return decode.tail if decode.done.is_set() else None
 
     def _hear_so_far(self, job: AsrJob, transcript: Transcript) -> None:
         """What the user has said so far: the caption, and the draft the LLM prefills. Text

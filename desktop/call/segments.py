@@ -40,6 +40,7 @@ class AsrJob:
     speech_ended: float = 0.0  # monotonic, for "final" and "end"
     posted: float = 0.0  # monotonic
     segments: int = 0  # segments of the call posted before it (its tail starts after them)
+    pause: bool = False  # a segment the user's pause closed (it holds their last words)
 
 
 class Segmenter:
