@@ -100,6 +100,31 @@ def test_prefill_while_typing_leaves_only_the_last_tokens_for_submit(
     assert 0 < evaluated < len(llm.format.conversation(changed))
 
 
+def test_a_spoken_draft_is_an_open_message_that_the_next_words_extend(
+        fixture_models: Path, tmp_path: Path) -> None:
+    """What the user has said so far is prefilled without the message's end: the next
+    draft only adds its new words (closed, every draft re-read the end's tokens: on a slow
+    CPU's one core ~150 ms each, and the draft fell behind the speech), and the reply reads
+    the last words, the end and its header."""
+    llm = load(fixture_models)
+    llm.warm(PERSONA, tmp_path)
+    so_far = [Message("user", "Tell me about")]
+    llm.prefill_history(PERSONA, so_far, still_said=True)
+    prefix = len(llm.format.persona_prefix(PERSONA))
+    end = len(llm.format.conversation([Message("user", "")], reply=False)) - len(
+        llm.format.conversation([Message("user", "")], reply=False, still_said=True))
+    assert end == 2  # <|im_end|> and the newline are not read yet
+    assert llm.model.n_tokens == prefix + len(llm.format.conversation(so_far)) - end - len(
+        llm.format.conversation([], reply=True))
+    more = [Message("user", "Tell me about the lighthouse")]
+    added = len(llm.format.conversation(more, still_said=True)) - len(
+        llm.format.conversation(so_far, still_said=True))
+    assert llm.prefill_history(PERSONA, more, still_said=True) == added  # nothing re-read
+    list(llm.stream(PERSONA, more, sampling=Sampling(max_tokens=2, seed=1)))
+    header = len(llm.format.conversation([], reply=True))
+    assert llm.last_prefill_tokens == end + header
+
+
 def test_clear_context_leaves_nothing_of_the_conversation_in_the_cache(fixture_models: Path,
                                                                        tmp_path: Path) -> None:
     llm = load(fixture_models)

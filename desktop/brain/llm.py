@@ -321,11 +321,13 @@ class LocalLLM:
 
     def prefill_history(self, persona: PersonaPrompt, history: list[Message],
                         should_stop: Callable[[], bool] = lambda: False,
-                        chunk: int = 16) -> int:
+                        chunk: int = 16, still_said: bool = False) -> int:
         """Evaluate the finished messages as the next turn will read them (no reply header),
-        stopping between chunks when ``should_stop()``. Returns how many were evaluated."""
+        stopping between chunks when ``should_stop()``. ``still_said``: the last message is
+        still being spoken, and is evaluated without its end (the words that follow extend
+        it). Returns how many were evaluated."""
         prompt = (self.format.persona_prefix(persona)
-                  + self.format.conversation(history, reply=False))
+                  + self.format.conversation(history, reply=False, still_said=still_said))
         with self._entered():
             return self._evaluate_in_background(prompt, should_stop, chunk)
 

@@ -122,12 +122,18 @@ class ChatML:
             )
         return list(self._prefixes[persona])
 
-    def conversation(self, history: list[Message], reply: bool = True) -> list[int]:
-        """The messages' tokens, then (``reply``) the header the assistant's reply follows."""
+    def conversation(self, history: list[Message], reply: bool = True,
+                     still_said: bool = False) -> list[int]:
+        """The messages' tokens, then (``reply``) the header the assistant's reply follows.
+        ``still_said``: the last message is what the user has said so far, without its end,
+        so that what they say next extends it (desktop.call.brain: spoken drafts)."""
         tokens: list[int] = []
         for message in history:
             tokens += self._message(message.role, message.text)
-        if reply:
+        if still_said and history:
+            end = self._special("<|im_end|>\n")
+            tokens = tokens[:-len(end)]
+        elif reply:
             tokens += self._special("<|im_start|>assistant\n")
         return tokens
 

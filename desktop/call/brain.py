@@ -112,10 +112,13 @@ class BrainStage:
             history = [*self.state.history, *([Message("memory", note)] if note else []),
                        Message("user", draft)]
         # A spoken draft mostly grows by the words the user says next, so it is prefilled
-        # without the reply's header, which every longer draft would evaluate again; a typed
-        # draft is often the message as sent (Enter follows a pause), header and all.
+        # as an open message, without its end or the reply's header, which every longer
+        # draft would evaluate again (on one core, the end's 2 tokens of every draft cost
+        # ~150 ms on a CPU half this machine's speed, and the draft fell behind the speech);
+        # a typed draft is often the message as sent (Enter follows a pause), header and all.
         if self.hands_free:
-            prefill = functools.partial(self.cache.prefill_history, chunk=SPOKEN_DRAFT_CHUNK)
+            prefill = functools.partial(self.cache.prefill_history, chunk=SPOKEN_DRAFT_CHUNK,
+                                        still_said=True)
         else:
             prefill = self.cache.prefill
         self._prefill_in_background(prefill, history, draft)
