@@ -103,7 +103,9 @@ class ListeningStats:
     empty_turns: int = 0  # speech the recognizer found no words in
     speculative_hits: int = 0  # replies started at the pause and released at end of turn
     stop_ms: list[float] = field(default_factory=list)  # barge-in: onset -> playback flushed
-    # The user's pause -> the final decode starting (it waits if a partial is decoding).
+    # The user's pause -> the final decode starting: it follows the decode of the segment the
+    # pause closed (or the wait for the partial that holds it), and a partial on the asr
+    # thread's recognizer.
     final_wait_ms: list[float] = field(default_factory=list)
     # Segments closed by a pause whose words a partial still decoding held (not decoded
     # again beside it).
