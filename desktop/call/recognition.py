@@ -65,11 +65,16 @@ class Recognition:
             except Exception:
                 log.exception("A partial transcript failed; going on")
 
-    def _transcribe(self, job: AsrJob, recognizer: Recognizer | None = None) -> Transcript:
-        """The utterance up to this job: its decoded segments, and the tail decoded now (a
-        job without audio: its tail held no speech)."""
-        tail = ((recognizer or self.recognizer).transcribe(job.audio) if len(job.audio)
-                else NO_SPEECH)
+    @staticmethod
+    def _decode_tail(job: AsrJob, recognizer: Recognizer) -> Transcript:
+        """The job's tail, decoded now (a job without audio: its tail held no speech)."""
+        return recognizer.transcribe(job.audio) if len(job.audio) else NO_SPEECH
+
+    def _transcribe(self, job: AsrJob, tail: Transcript | None = None) -> Transcript:
+        """The utterance up to this job: its decoded segments, and its ``tail`` (default:
+        decoded now by the asr thread's recognizer)."""
+        if tail is None:
+            tail = self._decode_tail(job, self.recognizer)
         with self._text_lock:
             return self._stable.with_tail(job.utterance, tail)
 
@@ -137,11 +142,10 @@ class Recognition:
         with self._text_lock:
             self._partial_decode = decode
         try:
-            decode.tail = recognizer.transcribe(job.audio) if len(job.audio) else NO_SPEECH
+            decode.tail = self._decode_tail(job, recognizer)
         finally:
             decode.done.set()
-        with self._text_lock:
-            transcript = self._stable.with_tail(job.utterance, decode.tail)
+        transcript = self._transcribe(job, decode.tail)
         self._partial_cost_s = transcript.decode_ms / 1000.0
         self._hear_so_far(job, transcript)
 

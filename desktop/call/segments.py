@@ -75,12 +75,8 @@ class Segmenter:
         the user goes on, instead of a tail's decoded again in the segment that follows (on
         a slow CPU a short question with pauses had its words decoded three times)."""
         waiting = end_sample - self.cut
-        if pausing and self.heard_since_cut and waiting > 0:
-            segment = (self.cut, end_sample)
-            self.cut = end_sample
-            self.heard_since_cut = False
-            return segment
-        if (probability < threshold and waiting >= MIN_SEGMENT_S * RATE) or (
+        if (pausing and self.heard_since_cut and waiting > 0) or (
+                probability < threshold and waiting >= MIN_SEGMENT_S * RATE) or (
                 waiting >= MAX_SEGMENT_S * RATE):
             segment = (self.cut, end_sample)
             self.cut = end_sample
