@@ -228,3 +228,19 @@ def test_the_segment_a_pause_closes_takes_the_words_of_the_partial_that_holds_th
                                         pause=True)) is None
     assert call._partial_holding(AsrJob("segment", 1, 1, segment, segments=3,
                                         pause=True)).text == "Tell me about"
+
+
+def test_every_piece_cut_for_a_decode_is_told_where_in_the_utterance_it_begins() -> None:
+    """The bench's scripted recognizer gives each piece the words spoken in its stretch: it
+    reads where the piece begins from the call's own cut, not from a guess."""
+    cuts: list[tuple[int, float]] = []
+    heard = _Heard()
+    call = HandsFreeCall(heard, None, _Words(), heard, open_microphone=lambda: None,
+                         on_cut=lambda piece, start_s: cuts.append((len(piece), start_s)))
+    call._audio = np.ones(3 * RATE, np.float32)
+    call._audio_start, call._position = RATE, 4 * RATE  # the stream's second to fourth
+    call._utterance_start = RATE + RATE // 2
+    call._segmenter.start(call._utterance_start)
+    call._audio_between(2 * RATE, 3 * RATE)
+    call._post("partial")
+    assert cuts == [(RATE, 0.5), (5 * RATE // 2, 0.0)]

@@ -44,7 +44,6 @@ from desktop.bench.common import (
 from desktop.brain.llm import LocalLLM, Sampling
 from desktop.budget import CpuBudget
 from desktop.call.listening import PREROLL_S
-from desktop.call.listening import RATE as ASR_RATE
 from desktop.fixtures.pulse import window_rms
 from desktop.machine import OtherLoad
 from desktop.paths import DataDirs
@@ -144,7 +143,7 @@ class _ScriptedRecognizer:
     in order, and tails that start where the last segment ended. Each piece gets the words
     spoken in its stretch of the sentence (by its share of the sentence's audio), so the
     segments and the tail join to the sentence, no word twice. Where a piece starts is told
-    by the call's own cut (``piece_at``, from HandsFreeCall._audio_between): guessed from the
+    by the call's own cut (``piece_at``, HandsFreeCall's ``on_cut``): guessed from the
     order of decodes, it went wrong when a partial, decoded beside the segments, began at a
     cut whose segment was still decoding, or the call took a pause's segment from a partial.
     The utterance's first piece begins with the call's pre-roll, audio from before the
@@ -242,16 +241,8 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
         events.append, open_microphone=lambda: AudioInput().open(),
         echo=EchoCanceller.load(),
         partial_recognizer=recognizer.partials(SpeechRecognizer.load(  # as the app does
-            recognizer_folder, threads=budget.tts_threads)))
-    cut = call._audio_between
-
-    def audio_between(start: int, end: int | None = None) -> np.ndarray:
-        # Every piece the call decodes is cut here: where it begins, for the script.
-        piece = cut(start, end)
-        recognizer.piece_at(piece, (start - call._utterance_start) / ASR_RATE)
-        return piece
-
-    call._audio_between = audio_between
+            recognizer_folder, threads=budget.tts_threads)),
+        on_cut=recognizer.piece_at)  # where each piece the call decodes begins
     folder = Path(tempfile.mkdtemp(prefix="hearth-voice-bench-"))
     question = _load_48k(SPEECH / "user-question.wav")
     interrupt = _load_48k(SPEECH / "user-interrupt.wav")

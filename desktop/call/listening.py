@@ -129,6 +129,7 @@ class HandsFreeCall(DeviceRecovery, Recognition):
         read_devices: Callable[[], DeviceSnapshot | None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         partial_recognizer: Recognizer | None = None,
+        on_cut: Callable[[np.ndarray, float], None] | None = None,
     ) -> None:
         self.conversation = conversation
         self.vad = vad
@@ -138,6 +139,10 @@ class HandsFreeCall(DeviceRecovery, Recognition):
         # segment and final decodes the reply waits for. Without one, partials queue with
         # the rest and are skipped when newer audio waits.
         self.partial_recognizer = partial_recognizer
+        # Told of every stretch of audio cut for a decode, and where it begins (seconds from
+        # the utterance's start, its pre-roll included): the bench's scripted recognizer
+        # gives each piece the words spoken there.
+        self.on_cut = on_cut
         self._partials: queue.Queue = queue.Queue(maxsize=1)  # the newest partial only
         self.listener = listener
         self.open_microphone = open_microphone
@@ -351,8 +356,11 @@ class HandsFreeCall(DeviceRecovery, Recognition):
     def _audio_between(self, start: int, end: int | None = None) -> np.ndarray:
         """Audio of the stream from sample ``start`` to ``end`` (default: the newest)."""
         begin = max(0, start - self._audio_start)
-        return self._audio[begin:None if end is None else max(begin, end - self._audio_start)
-                           ].copy()
+        piece = self._audio[begin:None if end is None else max(begin, end - self._audio_start)
+                            ].copy()
+        if self.on_cut is not None:
+            self.on_cut(piece, (start - self._utterance_start) / RATE)
+        return piece
 
     def _post(self, kind: str, speech_ended: float = 0.0) -> None:
         """A decode of the utterance's tail (since its last segment). A final whose tail has
