@@ -196,6 +196,12 @@ def test_a_call_in_the_window_listens_and_shows_what_it_heard(window, qtbot, pul
     assert "transcript" in window.call.meter.text()
     window.call.mute.click()
     qtbot.waitUntil(lambda: window.call.hearing.text() == "Muted", timeout=5000)
+    # A state the listen thread posted just before the press, drained after it, neither
+    # unmutes the call nor says "Listening…".
+    window.calls.listening_state("hearing")
+    window.calls.listening_state("listening")
+    assert window.hands_free.muted and window.call.mute.isChecked()
+    assert window.call.hearing.text() == "Muted"
     assert window.call.microphones.count() >= 1 and window.call.speakers.count() >= 1
     window.call.hangup.click()
     assert window.hands_free is None and not window.in_call

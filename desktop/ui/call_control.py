@@ -92,10 +92,19 @@ class CallControl(QObject):
         window = self.window
         texts = {"listening": self.tr("Listening…"), "muted": self.tr("Muted"),
                  "no-microphone": self.tr("No microphone: type to talk."), "off": ""}
+        # A state the listen thread posted just before the user pressed Mute is drained
+        # after the press: the call's own flag says what is true now. The button shows it
+        # without saying it back to the call (its toggled signal would unmute the call, and
+        # the next stale state mute it again).
+        muted = self.hands_free is not None and self.hands_free.muted
+        if self.hands_free is not None and state in ("listening", "hearing", "muted"):
+            state = "muted" if muted else "listening" if state == "muted" else state
         showing_words = window.call.hearing.text().startswith(self.tr("You") + ":")
         if state in texts and not (state == "listening" and showing_words):
             window.call.hearing.setText(texts[state])
-        window.call.mute.setChecked(state == "muted")
+        blocked = window.call.mute.blockSignals(True)
+        window.call.mute.setChecked(muted if self.hands_free is not None else False)
+        window.call.mute.blockSignals(blocked)
 
     def fill_devices(self) -> None:
         """The microphones and speakers PortAudio offers; 'System default' first."""
