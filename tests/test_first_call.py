@@ -65,7 +65,10 @@ def test_typed_message_is_spoken_with_a_moving_face_and_saved(call, pulse, tmp_p
             samples.append((speaking, mouth_crop(frame.image, persona)))
         time.sleep(0.01)
     finished = events.wait_for(ReplyFinished, turn_id=turn)
-    for _ in range(40):  # half a second of silence after the reply
+    # The mouth closes as the last sound ends (its release, ~0.2 s): rest is judged after.
+    time.sleep(0.4)
+    samples.append((None, None))  # a new stretch: no step is counted across the wait
+    for _ in range(40):  # most of a second of silence after the reply
         frame = mailbox.latest()
         if frame.number != last_number:
             last_number = frame.number
@@ -87,8 +90,10 @@ def test_typed_message_is_spoken_with_a_moving_face_and_saved(call, pulse, tmp_p
     assert 0.3 * synthesized < heard <= synthesized + 0.2, (heard, synthesized)
     # The mouth moves while audio plays and rests in silence.
     def motion(flags: bool) -> float:
-        crops = [c for speaking, c in samples if speaking == flags]
-        diffs = [np.abs(a - b).mean() for a, b in itertools.pairwise(crops)]
+        # Frame to frame within one stretch (not from the silence before the reply to the
+        # silence after it, which would count the whole reply as one step).
+        diffs = [np.abs(a[1] - b[1]).mean() for a, b in itertools.pairwise(samples)
+                 if a[0] == b[0] == flags]
         return float(np.percentile(diffs, 90)) if diffs else 0.0
 
     speaking_motion, silent_motion = motion(True), motion(False)
