@@ -96,14 +96,17 @@ class CallControl(QObject):
         # after the press: the call's own flag says what is true now. The button shows it
         # without saying it back to the call (its toggled signal would unmute the call, and
         # the next stale state mute it again).
-        muted = self.hands_free is not None and self.hands_free.muted
-        if self.hands_free is not None and state in ("listening", "hearing", "muted"):
-            state = "muted" if muted else "listening" if state == "muted" else state
+        call = self.hands_free
+        muted = call is not None and call.muted
+        if muted and state in ("listening", "hearing"):
+            state = "muted"
+        elif call is not None and not muted and state == "muted":
+            state = "listening"
         showing_words = window.call.hearing.text().startswith(self.tr("You") + ":")
         if state in texts and not (state == "listening" and showing_words):
             window.call.hearing.setText(texts[state])
         blocked = window.call.mute.blockSignals(True)
-        window.call.mute.setChecked(muted if self.hands_free is not None else False)
+        window.call.mute.setChecked(muted)
         window.call.mute.blockSignals(blocked)
 
     def fill_devices(self) -> None:
