@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -399,7 +399,7 @@ class Hearth:
         if conversation.llm is None:
             raise HearthError("This persona cannot answer: no language model is available.",
                               "Install one in Setup.")
-        recognizer, partial_recognizer = self._recognizers()
+        recognizer, partial_recognizer = self._recognizers(conversation.persona.languages)
         vad = SileroVAD.load(self.inventory.vad_file(), threads=1)
         echo = None
         if echo_cancel:
@@ -426,27 +426,30 @@ class Hearth:
                 old.close()  # a stream is always closed, never just dropped
             return self.engines.output
 
-    def _recognizers(self) -> tuple[object, object]:
-        """The speech recognizer, and a second instance for partial transcripts on a machine
-        with a core for each (desktop.call.listening: a partial then never delays the final
-        transcript; it costs the model's memory once more, ~0.3 GB for SenseVoice-Small).
-        Loaded once (a real one takes a second or two)."""
+    def _recognizers(self, languages: Iterable[str] = ()) -> tuple[object, object]:
+        """The speech recognizer for a call in ``languages``, and for SenseVoice a second
+        instance for partial transcripts on a machine with a core for each
+        (desktop.call.listening: a partial then never delays the final transcript; it
+        costs the model's memory once more, ~0.3 GB for SenseVoice-Small). A streaming
+        recognizer needs none: its partials are what it has decoded so far. Loaded once (a
+        real one takes a second or two)."""
         from desktop.trial import trial_load_once
-        from desktop.voice.asr import SpeechRecognizer, check_recognizer_folder
+        from desktop.voice.recognizers import check_folder, load_recognizer
+        from desktop.voice.streaming_asr import is_streaming_folder
 
-        folder = self.inventory.choose_recognizer()
+        folder = self.inventory.choose_recognizer(languages)
         loaded = self.engines.recognizer
         if loaded is None or loaded.folder != folder:
             # Downloads and the sideload check already trial-loaded the folder in a child
             # process; a folder put there by hand gets that check now (once, then stamped).
-            check_recognizer_folder(folder)
+            check_folder(folder)
             trial_load_once("asr", folder)
-            loaded = SpeechRecognizer.load(folder, threads=self.budget.tts_threads)
+            loaded = load_recognizer(folder, threads=self.budget.tts_threads)
             self.engines.recognizer = loaded
             self.engines.partial_recognizer = None
-            if self.budget.cores >= 2:
+            if self.budget.cores >= 2 and not is_streaming_folder(folder):
                 try:
-                    self.engines.partial_recognizer = SpeechRecognizer.load(
+                    self.engines.partial_recognizer = load_recognizer(
                         folder, threads=self.budget.tts_threads)
                 except Exception:  # out of memory, say: partials then queue with the rest
                     log.exception("A second recognizer for partials could not be loaded")

@@ -180,12 +180,13 @@ def check_models(dirs: DataDirs, verify_hashes: bool = True,
 def _listening_checks(inventory: Inventory) -> list[Check]:
     """The recognizer and the VAD: present and well-formed (cheap checks only: the doctor
     never hands a model to sherpa-onnx, which can end the process on a bad one)."""
-    from desktop.voice.asr import RecognizerUnusable, check_recognizer_folder
+    from desktop.voice.asr import RecognizerUnusable
+    from desktop.voice.recognizers import check_folder
 
     checks = []
     for folder in inventory.recognizers():
         try:
-            model = check_recognizer_folder(folder)
+            model = check_folder(folder)[0]
         except RecognizerUnusable as error:
             checks.append(Check("speech recognizer", FAIL, f"{folder.name}: {error.problem}",
                                 f"Delete {folder} and download it again in Setup."))

@@ -26,7 +26,7 @@ from desktop.errors import HearthError
 TRIAL_LOADERS = {
     "gguf": "desktop.brain.llm",
     "voice": "desktop.voice.tts",
-    "asr": "desktop.voice.asr",
+    "asr": "desktop.voice.recognizers",
     "vad": "desktop.voice.vad",
     "renderer": "desktop.face.renderer",
     "likeness": "desktop.face.neural",

@@ -19,6 +19,18 @@ def fixture_models() -> Path:
     return build_fixture_models(CACHE)
 
 
+@pytest.fixture(scope="session")
+def streaming_recognizer() -> Path:
+    """The tiny streaming Zipformer (a word at each onset of speech), kept apart from the
+    fixture models: calls in the other tests use the SenseVoice fixture."""
+    from desktop.fixtures.streaming_asr import write_streaming_fixture
+
+    folder = CACHE.parent / ".models-streaming" / "streaming-zipformer-fixture"
+    if not (folder / "tokens.txt").is_file():
+        write_streaming_fixture(folder)
+    return folder
+
+
 @pytest.fixture
 def hearth_home(tmp_path: Path, fixture_models: Path, monkeypatch: pytest.MonkeyPatch) -> DataDirs:
     """A fresh data folder with the fixture models installed."""
@@ -38,7 +50,7 @@ def empty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DataDirs:
 # Fixtures that bring a real engine, a device, a window or a real disk: a test that uses one
 # is an "engines" test. `make test-fast` runs the others (pure logic, in-memory stores, fakes).
 ENGINE_FIXTURES = {"fixture_models", "hearth_home", "gui_hearth", "window", "qtbot", "pulse",
-                   "microphone", "small_tmpfs"}
+                   "microphone", "small_tmpfs", "streaming_recognizer"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

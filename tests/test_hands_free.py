@@ -292,3 +292,34 @@ def test_the_utterance_is_decoded_in_segments_while_the_user_speaks(hearth_home,
     # Every segment's words are in the final transcript: the fixture writes one word per
     # stretch of speech, so the final has more than a tail alone would give.
     assert finals and len(" ".join(finals).split()) >= 2
+
+
+def test_with_a_streaming_recognizer_the_call_hears_as_the_user_speaks(
+        hearth_home, pulse, microphone, streaming_recognizer) -> None:
+    """Issue "Answers, not backchannels": with a streaming recognizer installed, a call in
+    English or Chinese uses it. The stream hears the audio as it comes (captions before the
+    user stops, no segments or partials decoded), and the final transcript is one chunk's
+    decode after the pause."""
+    import shutil
+
+    shutil.copytree(streaming_recognizer, hearth_home.models / "asr" / "zipformer-fixture")
+    call = Call(hearth_home)
+    try:
+        assert call.call.streaming
+        speak(pulse, "user-en.wav")
+        reply = call.reply_to_user()
+        stats = call.call.stats
+        heard = call.events.timed(Hearing)
+        stream = call.call._stream[1]
+    finally:
+        call.close()
+    captions = [(at, h.text) for at, h in heard if not h.final and h.text]
+    finals = [h.text for _at, h in heard if h.final and h.text]
+    assert captions and captions[0][1].startswith("hello")
+    assert captions[0][0] < reply.times.speech_ended  # heard while the user talked
+    assert finals and "hello" in finals[0]
+    assert stats.chunks_fed > 10 and stats.segments == 0 and stats.partials >= 1
+    assert stats.speculative_hits >= 1  # the reply started at the pause, as with SenseVoice
+    assert reply.times.first_audio_played > reply.times.speech_ended
+    # Decoded in 320 ms chunks as the audio came: at least one per 0.32 s heard.
+    assert stream.chunks >= stream.speech_samples / (0.32 * 16000)

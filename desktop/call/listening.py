@@ -68,7 +68,7 @@ from desktop.voice.audio_in import AudioInput
 from desktop.voice.audio_out import AudioOutput, AudioUnavailable
 from desktop.voice.devices import DeviceSnapshot
 from desktop.voice.echo import EchoCanceller
-from desktop.voice.engines import Recognizer
+from desktop.voice.engines import Recognizer, StreamingRecognition
 from desktop.voice.vad import WINDOW, SileroVAD
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,7 @@ class ListeningStats:
     continuations: int = 0
     partials: int = 0
     segments: int = 0  # pieces of utterances decoded while the user was still talking
+    chunks_fed: int = 0  # pieces of audio a streaming recognizer heard while the user talked
     empty_turns: int = 0  # speech the recognizer found no words in
     speculative_hits: int = 0  # replies started at the pause and released at end of turn
     stop_ms: list[float] = field(default_factory=list)  # barge-in: onset -> playback flushed
@@ -134,6 +135,9 @@ class HandsFreeCall(DeviceRecovery, Recognition):
         self.conversation = conversation
         self.vad = vad
         self.recognizer = recognizer
+        # A streaming recognizer hears the utterance as it is spoken (desktop.call.recognition):
+        # the listen thread then feeds it every read instead of cutting segments and partials.
+        self.streaming = isinstance(recognizer, StreamingRecognition)
         # Partials on a recognizer of their own, on their own thread: a partial begun just
         # before the user stops (it takes ~0.4 s on a slow CPU) then never holds up the
         # segment and final decodes the reply waits for. Without one, partials queue with
@@ -173,6 +177,9 @@ class HandsFreeCall(DeviceRecovery, Recognition):
         # The segments' text and the draft are shared by the asr and partial threads.
         self._text_lock = threading.Lock()
         self._segments_posted = 0  # listen thread
+        self._fed = 0  # listen thread: absolute sample up to which a streaming recognizer has audio
+        self._stream: tuple[int, object] | None = None  # asr thread: (utterance, its stream)
+        self._heard_so_far = ""  # asr thread: the stream's newest text
         self._segments_decoded = 0  # asr thread
         self._last_partial = 0.0
         self._partial_cost_s = 0.0
@@ -308,7 +315,7 @@ class HandsFreeCall(DeviceRecovery, Recognition):
             self._last_probability = probability
             if read_at < self._deaf_until:
                 continue
-            if self.turns.state in ("speaking", "paused"):
+            if self.turns.state in ("speaking", "paused") and not self.streaming:
                 # Before the window's turn events: a pause it starts then decodes only what
                 # follows the cut (the segment before it is decoded first, in order).
                 config = self.turns.config
@@ -323,6 +330,9 @@ class HandsFreeCall(DeviceRecovery, Recognition):
                                           self._segments_posted, pausing))
             for event in self.turns.update(probability, end_s, audible):
                 self._on_turn_event(event, replying, heard)
+        if self.streaming:
+            self._feed()  # the newest audio, heard as it comes: no partials to schedule
+            return
         # Partials sharing the asr thread are spaced by their cost; on a recognizer and thread
         # of their own they never hold up a segment or the final, so the newest one follows
         # the last at once (a slow CPU otherwise had one partial in a short question).
@@ -362,9 +372,23 @@ class HandsFreeCall(DeviceRecovery, Recognition):
             self.on_cut(piece, (start - self._utterance_start) / RATE)
         return piece
 
+    def _feed(self) -> None:
+        """A streaming recognizer's audio since the last feed, while an utterance is heard."""
+        if self.turns.state in ("speaking", "paused") and self._position > self._fed:
+            self._jobs.put(AsrJob("feed", self._utterance, self._version,
+                                  self._audio_between(self._fed), 0.0, self.clock()))
+            self._fed = self._position
+
     def _post(self, kind: str, speech_ended: float = 0.0) -> None:
         """A decode of the utterance's tail (since its last segment). A final whose tail has
-        no speech in it carries no audio: the segments before it are the transcript."""
+        no speech in it carries no audio: the segments before it are the transcript. With
+        a streaming recognizer a final carries none either: the stream has it all."""
+        if self.streaming:
+            if kind != "partial":
+                self._feed()  # the audio up to this window first, in order
+                self._jobs.put(AsrJob(kind, self._utterance, self._version,
+                                      np.zeros(0, np.float32), speech_ended, self.clock()))
+            return
         silent = kind in ("final", "end") and not self._segmenter.heard_since_cut
         # The cut starts at the utterance; a silent tail is not even copied.
         tail = (np.zeros(0, np.float32) if silent
@@ -404,6 +428,7 @@ class HandsFreeCall(DeviceRecovery, Recognition):
             self._utterance_start = max(self._audio_start,
                                         int((event.at - PREROLL_S) * RATE))
             self._segmenter.start(self._utterance_start)
+            self._fed = self._utterance_start
             self._last_partial = self.clock()
             self.conversation.animator.set_listening(self.clock())
             self.listener(ListeningState("hearing"))

@@ -72,13 +72,31 @@ class Recognition:
 
     def _transcribe(self, job: AsrJob, tail: Transcript | None = None) -> Transcript:
         """The utterance up to this job: its decoded segments, and its ``tail`` (default:
-        decoded now by the asr thread's recognizer)."""
+        decoded now by the asr thread's recognizer). A streaming recognizer has heard it
+        all but its newest chunk: that is decoded now."""
+        if self.streaming:
+            return self._stream_of(job).settle()
         if tail is None:
             tail = self._decode_tail(job, self.recognizer)
         with self._text_lock:
             return self._stable.with_tail(job.utterance, tail)
 
+    def _stream_of(self, job: AsrJob):
+        """The streaming recognizer's stream for the job's utterance (a new utterance, a new
+        stream: the old one's words are in its final transcript already)."""
+        if self._stream is None or self._stream[0] != job.utterance:
+            self._stream = (job.utterance, self.recognizer.open())
+            self._heard_so_far = ""
+        return self._stream[1]
+
     def _decode(self, job: AsrJob) -> None:
+        if job.kind == "feed":  # never skipped: the stream needs every sample, in order
+            heard = self._stream_of(job).accept(job.audio)
+            self.stats.chunks_fed += 1
+            if heard.text != self._heard_so_far:
+                self._heard_so_far = heard.text
+                self._hear_so_far(job, heard)
+            return
         if job.kind == "segment":  # never skipped: its words are in no other decode
             heard = self._partial_holding(job)
             if heard is None:

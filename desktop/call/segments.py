@@ -33,7 +33,7 @@ _CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 class AsrJob:
     """Work for the recognizer thread, in order."""
 
-    kind: str  # segment | partial | final | end
+    kind: str  # segment | partial | feed (a streaming recognizer's audio) | final | end
     utterance: int
     version: int
     audio: np.ndarray

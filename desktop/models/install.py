@@ -79,17 +79,14 @@ def _check(entry: CatalogEntry, path: Path) -> None:
         return
     if entry.kind in ("asr", "vad", "face"):
         from desktop.trial import ModelRejected, trial_load_once
-        from desktop.voice.asr import model_file
+        from desktop.voice.recognizers import check_folder, is_recognizer_folder
 
         folder = path.parent
-        if entry.kind == "asr" and (model_file(folder) is None
-                                    or not (folder / "tokens.txt").is_file()):
-            return  # checked when the recognizer's other file arrives
+        if entry.kind == "asr" and not is_recognizer_folder(folder):
+            return  # checked when the recognizer's other files arrive
         try:
             if entry.kind == "asr":
-                from desktop.voice.asr import check_recognizer_folder
-
-                check_recognizer_folder(folder)
+                check_folder(folder)
             trial_load_once(entry.kind, folder if entry.kind == "asr" else path)
         except ModelRejected as error:
             raise HearthError(f"{path.name} did not load: {error.problem}",

@@ -12,6 +12,7 @@ The face renderer is built in (``assets/renderer``); a persona may bring its own
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,18 +107,27 @@ class Inventory:
         return found[0] if found else None
 
     def recognizers(self) -> list[Path]:
-        """Folders holding a complete speech recognizer (model and tokens)."""
-        from desktop.voice.asr import model_file
+        """Folders holding a complete speech recognizer (its models and tokens)."""
+        from desktop.voice.recognizers import is_recognizer_folder
 
         if not self.asr_dir.is_dir():
             return []
         return [folder for folder in sorted(self.asr_dir.iterdir())
-                if folder.is_dir() and model_file(folder) is not None
-                and (folder / "tokens.txt").is_file()]
+                if folder.is_dir() and is_recognizer_folder(folder)]
 
-    def choose_recognizer(self) -> Path | None:
+    def choose_recognizer(self, languages: Iterable[str] = ()) -> Path | None:
+        """A streaming recognizer when one is installed and knows every language the call
+        may be in (it has the transcript ready ~one chunk after the user stops); otherwise
+        SenseVoice (more languages, and it says which one it heard)."""
+        from desktop.voice.recognizers import STREAMING_LANGUAGES
+        from desktop.voice.streaming_asr import is_streaming_folder
+
         found = self.recognizers()
-        return found[0] if found else None
+        streaming = [folder for folder in found if is_streaming_folder(folder)]
+        if streaming and set(languages) <= STREAMING_LANGUAGES:
+            return streaming[0]
+        whole = [folder for folder in found if folder not in streaming]
+        return (whole or found or [None])[0]
 
     def vad_file(self) -> Path | None:
         path = self.vad_dir / "silero_vad.onnx"

@@ -127,20 +127,25 @@ def check_gguf_header(path: Path) -> dict:
 def accept_local_file(source: Path, models_dir: Path) -> Path:
     """Check ``source`` and copy it into the models folder; returns the installed path.
     ``source`` is a GGUF model, a piper voice (.onnx beside its .onnx.json), a Silero VAD
-    (.onnx alone), or a speech recognizer folder (SenseVoice: model and tokens.txt)."""
+    (.onnx alone), or a speech recognizer folder (SenseVoice, or a streaming Zipformer:
+    its models and tokens.txt)."""
     if source.is_dir():
-        from desktop.voice.asr import RecognizerUnusable, check_recognizer_folder
+        from desktop.voice.asr import RecognizerUnusable
+        from desktop.voice.recognizers import check_folder
 
         try:
-            model = check_recognizer_folder(source)
+            models = check_folder(source)
         except RecognizerUnusable as error:
-            raise ModelRejected(error.problem, "Choose a SenseVoice folder from sherpa-onnx; "
-                                               "nothing was copied.") from error
-        check_onnx(model)
+            raise ModelRejected(error.problem, "Choose a SenseVoice or streaming Zipformer "
+                                               "folder from sherpa-onnx; nothing was "
+                                               "copied.") from error
+        for model in models:
+            check_onnx(model)
         trial_load("asr", source)
         target = models_dir / "asr" / source.name
         _copy_in(source / "tokens.txt", target / "tokens.txt", models_dir)
-        _copy_in(model, target / model.name, models_dir)
+        for model in models:
+            _copy_in(model, target / model.name, models_dir)
         return target
     if not source.is_file():
         raise ModelRejected(f"{source} is not a file.", "Choose a model file.")

@@ -60,25 +60,8 @@ def check_recognizer_folder(folder: Path) -> Path:
         raise RecognizerUnusable(
             f"No speech recognition model in {folder} (expected {' or '.join(MODEL_NAMES)}).",
             "Download the recognizer in Setup, or choose a SenseVoice folder from sherpa-onnx.")
-    tokens = folder / "tokens.txt"
-    if not tokens.is_file():
-        raise RecognizerUnusable(f"{folder.name} has no tokens.txt.",
-                                 "Copy the whole model folder, including tokens.txt.")
-    try:
-        lines = tokens.read_text(encoding="utf-8").splitlines()
-        ids = [int(line.rsplit(maxsplit=1)[1]) for line in lines if line.strip()]
-    except (UnicodeDecodeError, ValueError, IndexError) as error:
-        raise RecognizerUnusable(f"{tokens} is not a sherpa-onnx tokens file ({error}).",
-                                 "Download the recognizer again.") from error
-    if not ids or sorted(ids) != list(range(len(ids))):
-        raise RecognizerUnusable(f"{tokens} does not number its tokens 0..N-1.",
-                                 "Download the recognizer again.")
-    onnx = require("onnx", "onnx", "Checking speech models")
-    try:
-        proto = onnx.load(str(model), load_external_data=False)
-    except Exception as error:
-        raise RecognizerUnusable(f"{model.name} is not a readable ONNX model ({error}).",
-                                 "Download the recognizer again.") from error
+    ids = read_token_ids(folder)
+    proto = read_onnx(model)
     metadata = {p.key: p.value for p in proto.metadata_props}
     absent = [key for key in REQUIRED_METADATA if key not in metadata]
     if absent:
@@ -94,6 +77,34 @@ def check_recognizer_folder(folder: Path) -> Path:
         raise RecognizerUnusable(f"{model.name} has the inputs {inputs}, not SenseVoice's.",
                                  "Use a SenseVoice model from sherpa-onnx.")
     return model
+
+
+def read_token_ids(folder: Path) -> list[int]:
+    """The ids of a sherpa-onnx ``tokens.txt``, checked to number the tokens 0..N-1."""
+    tokens = folder / "tokens.txt"
+    if not tokens.is_file():
+        raise RecognizerUnusable(f"{folder.name} has no tokens.txt.",
+                                 "Copy the whole model folder, including tokens.txt.")
+    try:
+        lines = tokens.read_text(encoding="utf-8").splitlines()
+        ids = [int(line.rsplit(maxsplit=1)[1]) for line in lines if line.strip()]
+    except (UnicodeDecodeError, ValueError, IndexError) as error:
+        raise RecognizerUnusable(f"{tokens} is not a sherpa-onnx tokens file ({error}).",
+                                 "Download the recognizer again.") from error
+    if not ids or sorted(ids) != list(range(len(ids))):
+        raise RecognizerUnusable(f"{tokens} does not number its tokens 0..N-1.",
+                                 "Download the recognizer again.")
+    return ids
+
+
+def read_onnx(model: Path):
+    """The ONNX graph of ``model`` without its weights (for its metadata and inputs)."""
+    onnx = require("onnx", "onnx", "Checking speech models")
+    try:
+        return onnx.load(str(model), load_external_data=False)
+    except Exception as error:
+        raise RecognizerUnusable(f"{model.name} is not a readable ONNX model ({error}).",
+                                 "Download the recognizer again.") from error
 
 
 def clean_text(text: str) -> str:
@@ -135,9 +146,3 @@ class SpeechRecognizer:
         return Transcript(clean_text(result.text), language, len(samples) / SAMPLE_RATE,
                           (time.perf_counter() - started) * 1000.0)
 
-
-def trial_load_child(path: Path) -> None:
-    """desktop.trial's one load of a recognizer folder, in its child process."""
-    import numpy as np
-
-    SpeechRecognizer.load(path).transcribe(np.zeros(16000, np.float32))

@@ -28,6 +28,23 @@ class Recognizer(Protocol):
         ...
 
 
+class RecognitionStream(Protocol):
+    def accept(self, samples: np.ndarray) -> Transcript:
+        """Feed more of the utterance: everything heard in it so far."""
+        ...
+
+    def settle(self) -> Transcript:
+        """Everything heard so far, the newest audio included (decoded now)."""
+        ...
+
+
+@runtime_checkable
+class StreamingRecognition(Protocol):
+    def open(self) -> RecognitionStream:
+        """A stream for one utterance, decoded while it is spoken."""
+        ...
+
+
 @runtime_checkable
 class VoiceActivity(Protocol):
     def push(self, samples: np.ndarray) -> list[float]:
