@@ -83,6 +83,7 @@ class Hearth:
         self._engines_lock = threading.RLock()
         self._llm_path: Path | None = None
         self._voice_path: Path | None = None
+        self._refused_recognizers: set[Path] = set()  # streaming ones that failed to load
 
     def open(self) -> Hearth:
         """Open the data folder. Raises HearthError when it cannot be used at all (another
@@ -427,33 +428,30 @@ class Hearth:
             return self.engines.output
 
     def _recognizers(self, languages: Iterable[str] = ()) -> tuple[object, object]:
-        """The speech recognizer for a call in ``languages``, and for SenseVoice a second
-        instance for partial transcripts on a machine with a core for each
-        (desktop.call.listening: a partial then never delays the final transcript; it
-        costs the model's memory once more, ~0.3 GB for SenseVoice-Small). A streaming
-        recognizer needs none: its partials are what it has decoded so far. Loaded once (a
-        real one takes a second or two)."""
-        from desktop.trial import trial_load_once
-        from desktop.voice.recognizers import check_folder, load_recognizer
+        """The speech recognizer for a call in ``languages`` (desktop.voice.recognizers),
+        and for SenseVoice a second instance for partial transcripts on a machine with a
+        core for each (desktop.call.listening: a partial then never delays the final
+        transcript; it costs the model's memory once more, ~0.3 GB for SenseVoice-Small).
+        A streaming recognizer needs none: its partials are what it has decoded so far.
+        Loaded once (a real one takes a second or two)."""
+        from desktop.voice.recognizers import load_for_call, load_recognizer
         from desktop.voice.streaming_asr import is_streaming_folder
 
-        folder = self.inventory.choose_recognizer(languages)
         loaded = self.engines.recognizer
-        if loaded is None or loaded.folder != folder:
-            # Downloads and the sideload check already trial-loaded the folder in a child
-            # process; a folder put there by hand gets that check now (once, then stamped).
-            check_folder(folder)
-            trial_load_once("asr", folder)
-            loaded = load_recognizer(folder, threads=self.budget.tts_threads)
-            self.engines.recognizer = loaded
+        recognizer, problem = load_for_call(self.inventory, languages, self.budget.tts_threads,
+                                            loaded, self._refused_recognizers)
+        if problem is not None:
+            self.engines.problems.append(Problem("asr", problem))
+        if recognizer is not loaded:
+            self.engines.recognizer = recognizer
             self.engines.partial_recognizer = None
-            if self.budget.cores >= 2 and not is_streaming_folder(folder):
+            if self.budget.cores >= 2 and not is_streaming_folder(recognizer.folder):
                 try:
                     self.engines.partial_recognizer = load_recognizer(
-                        folder, threads=self.budget.tts_threads)
+                        recognizer.folder, threads=self.budget.tts_threads)
                 except Exception:  # out of memory, say: partials then queue with the rest
                     log.exception("A second recognizer for partials could not be loaded")
-        return loaded, self.engines.partial_recognizer
+        return recognizer, self.engines.partial_recognizer
 
     def use_speaker(self, conversation: Conversation, device: int | str | None) -> None:
         """Switch speakers mid-call (the face and the listening follow the conversation's)."""

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from desktop.child import child_command
 from desktop.errors import HearthError
-from desktop.fixtures.build import EN_VOICE, RECOGNIZER, TINY_LLM, VAD
+from desktop.fixtures.build import EN_VOICE, RECOGNIZER, STREAMING_RECOGNIZER, TINY_LLM, VAD
 from desktop.paths import DataDirs, asset_path, shipped
 
 CHECK_TIMEOUT_S = 120
@@ -114,13 +114,14 @@ def check_face(_models: Path) -> str:
 def check_recognizer(models: Path) -> str:
     import numpy as np
 
-    from desktop.voice.asr import SpeechRecognizer
+    from desktop.voice.recognizers import load_recognizer
     from desktop.voice.vad import SileroVAD
 
-    recognizer = SpeechRecognizer.load(models / RECOGNIZER)
-    recognizer.transcribe(np.zeros(16000, np.float32))
+    for folder in (RECOGNIZER, STREAMING_RECOGNIZER):
+        load_recognizer(models / folder).transcribe(np.zeros(16000, np.float32))
     SileroVAD.load(models / VAD).push(np.zeros(16000, np.float32))
-    return "sherpa-onnx decoded a second of audio; the voice detector ran"
+    return ("sherpa-onnx decoded a second of audio, whole and streamed; the voice detector "
+            "ran")
 
 
 def check_echo(_models: Path) -> str:

@@ -20,15 +20,12 @@ def fixture_models() -> Path:
 
 
 @pytest.fixture(scope="session")
-def streaming_recognizer() -> Path:
-    """The tiny streaming Zipformer (a word at each onset of speech), kept apart from the
-    fixture models: calls in the other tests use the SenseVoice fixture."""
-    from desktop.fixtures.streaming_asr import write_streaming_fixture
+def streaming_recognizer(fixture_models: Path) -> Path:
+    """The tiny streaming Zipformer (a word at each onset of speech). It is not in the
+    models' asr/ folder: calls in the other tests use the SenseVoice fixture."""
+    from desktop.fixtures.build import STREAMING_RECOGNIZER
 
-    folder = CACHE.parent / ".models-streaming" / "streaming-zipformer-fixture"
-    if not (folder / "tokens.txt").is_file():
-        write_streaming_fixture(folder)
-    return folder
+    return fixture_models / STREAMING_RECOGNIZER
 
 
 @pytest.fixture

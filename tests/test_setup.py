@@ -30,13 +30,21 @@ def machine(ram_gb: float, cores: int) -> Machine:
 def test_tiers_bundle_a_brain_a_voice_per_language_and_the_listening_models() -> None:
     tiers = tiers_for(load_catalog(), ["en", "zh"])
     assert [t.name for t in tiers] == ["Light", "Standard", "Rich"]
-    assert [e.kind for e in tiers[1].entries] == ["llm", "voice", "voice", "asr", "asr", "vad",
-                                                  "face"]
-    # The recognizer's two files share one folder, where the inventory looks for them.
+    assert [e.kind for e in tiers[1].entries] == ["llm", "voice", "voice", *["asr"] * 6,
+                                                  "vad", "face"]
+    # Each recognizer's files share one folder, where the inventory looks for them: SenseVoice,
+    # and for Chinese and English the streaming one the call uses (docs/calls.md).
     asr = [e for e in tiers[1].entries if e.kind == "asr"]
-    assert {e.folder for e in asr} == {"sense-voice-zh-en-ja-ko-yue"}
-    assert {e.file for e in asr} == {"model.int8.onnx", "tokens.txt"}
-    assert tiers[1].download_mb() == 1117 + 63 + 63 + 239 + 1 + 3 + 1
+    assert {e.folder for e in asr} == {"sense-voice-zh-en-ja-ko-yue",
+                                       "streaming-zipformer-bilingual-zh-en"}
+    streaming = {e.file for e in asr if e.folder == "streaming-zipformer-bilingual-zh-en"}
+    assert {name.split("-")[0].split(".")[0] for name in streaming} == {
+        "encoder", "decoder", "joiner", "tokens"}
+    assert tiers[1].download_mb() == 1117 + 63 + 63 + 239 + 1 + (69 + 14 + 7 + 1) + 3 + 1
+    # A persona who speaks Japanese gets SenseVoice alone: the streaming one does not know it.
+    japanese = tiers_for(load_catalog(), ["en", "ja"])[1]
+    assert {e.folder for e in japanese.entries if e.kind == "asr"} == {
+        "sense-voice-zh-en-ja-ko-yue"}
     assert recommend(tiers, machine(2, 2)).name == "Light"
     assert recommend(tiers, machine(8, 4)).name == "Standard"
     assert recommend(tiers, machine(32, 16)).name == "Rich"

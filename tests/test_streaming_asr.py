@@ -129,3 +129,65 @@ def test_calls_in_chinese_or_english_use_the_streaming_recognizer(
     assert inventory.choose_recognizer(("en", "zh")) == streaming
     # A persona who may speak Japanese keeps SenseVoice, which knows it.
     assert inventory.choose_recognizer(("en", "ja")) == sense_voice
+
+
+def _set_metadata(path: Path, key: str, value: str) -> None:
+    import onnx
+
+    model = onnx.load(str(path))
+    for entry in model.metadata_props:
+        if entry.key == key:
+            entry.value = value
+    onnx.save(model, str(path))
+
+
+def test_metadata_that_is_not_numbers_is_refused(streaming_recognizer: Path,
+                                                 tmp_path: Path) -> None:
+    folder = _copy(streaming_recognizer, tmp_path)
+    _set_metadata(folder / "encoder.onnx", "T", "thirty-nine")
+    with pytest.raises(RecognizerUnusable, match="not a list of numbers: T"):
+        check_folder(folder)
+
+
+def test_a_streaming_folder_that_fails_to_decode_is_rejected_by_its_trial(
+        streaming_recognizer: Path, tmp_path: Path) -> None:
+    """Well-formed metadata that does not fit the graph (its cache lengths): the checks
+    cannot see it, the trial load in a child does, and nothing is copied in."""
+    from desktop.models.sideload import accept_local_file
+    from desktop.trial import ModelRejected
+
+    folder = _copy(streaming_recognizer, tmp_path)
+    _set_metadata(folder / "encoder.onnx", "left_context_len", "16,8")
+    check_folder(folder)  # passes the cheap checks
+    with pytest.raises(ModelRejected):
+        accept_local_file(folder, tmp_path / "models")
+    assert not (tmp_path / "models" / "asr").exists()
+
+
+def test_a_streaming_folder_can_be_added_from_disk(streaming_recognizer: Path,
+                                                   tmp_path: Path) -> None:
+    from desktop.models.sideload import accept_local_file
+
+    installed = accept_local_file(_copy(streaming_recognizer, tmp_path), tmp_path / "models")
+    assert sorted(p.name for p in installed.iterdir() if not p.name.startswith(".")) == [
+        "decoder.onnx", "encoder.onnx", "joiner.onnx", "tokens.txt"]
+    assert load_recognizer(installed).transcribe(tone(0.4)).text == "hello"
+
+
+def test_a_broken_streaming_recognizer_falls_back_to_sense_voice(
+        fixture_models: Path, streaming_recognizer: Path, tmp_path: Path) -> None:
+    from desktop.voice.asr import SpeechRecognizer
+    from desktop.voice.recognizers import load_for_call
+
+    dirs = DataDirs(tmp_path / "home").ensure()
+    shutil.copytree(fixture_models / "asr", dirs.models / "asr")
+    broken = shutil.copytree(streaming_recognizer, dirs.models / "asr" / "zipformer")
+    _set_metadata(broken / "encoder.onnx", "left_context_len", "16,8")
+    inventory, refused = Inventory(dirs), set()
+    recognizer, problem = load_for_call(inventory, ("en",), 1, None, refused)
+    assert isinstance(recognizer, SpeechRecognizer)  # the call still hears
+    assert problem is not None and "zipformer" in problem and "Setup" in problem
+    assert refused == {broken}
+    # The next call does not try the broken one again, and keeps what is loaded.
+    again, problem = load_for_call(inventory, ("en",), 1, recognizer, refused)
+    assert again is recognizer and problem is None

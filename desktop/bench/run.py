@@ -20,6 +20,7 @@ VOICE_FIGURES = ("voice_to_first_words_ms_p50", "voice_to_first_words_ms_p90",
                  "voice_to_first_audio_ms_p50", "voice_to_first_audio_ms_p90",
                  "transcript_ready_after_speech_ms_p50", "transcript_ready_after_speech_ms_p90",
                  "backchannel_share", "barge_in_stop_ms_p90", "voice_meter_ms_p50")
+RECOGNIZER_FIGURES = ("questions_heard_whole", "final_decode_wait_ms_p50", "recognizer")
 
 
 @contextmanager
@@ -154,14 +155,23 @@ def _run_bench(args) -> int:
                 replies = args.voice_replies if name == next(iter(models)) else 0
                 figures = result.setdefault("models", {}).setdefault(
                     f"qwen2.5-{name}-instruct-q4_k_m (random weights)", {})
+                first, *others = args.recognizers
                 with timed(seconds, "voice"):
                     idle = measure_voice(dirs, path, voice_path, budget, pulse, turns,
-                                         5 if args.quick else replies)
+                                         5 if args.quick else replies, first)
                 figures.update(idle)
                 if loaded:
                     with timed(seconds, "voice_loaded"), BusyCore():
-                        busy = measure_voice(dirs, path, voice_path, budget, pulse, turns, 0)
+                        busy = measure_voice(dirs, path, voice_path, budget, pulse, turns, 0,
+                                             first)
                     figures.update(loaded_figures(idle, busy, VOICE_FIGURES))
+                for kind in others:  # the same turns with another recognizer, to compare
+                    with timed(seconds, f"voice_{kind}"):
+                        other = measure_voice(dirs, path, voice_path, budget, pulse, turns, 0,
+                                              kind)
+                    figures.setdefault("by_recognizer", {})[kind] = {
+                        key: other[key] for key in (*VOICE_FIGURES, *RECOGNIZER_FIGURES)
+                        if key in other}
     if pulse is not None:
         pulse.stop()
     result["seconds"] = seconds

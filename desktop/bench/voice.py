@@ -18,10 +18,13 @@ app's output alone, and:
 - false_barge_ins per 100 replies: replies (typed turns, nobody talking) that the app
   interrupted on its own, with its own voice in the microphone.
 
-Engines: the Qwen2.5-shaped GGUF and piper-medium-shaped voice of the other parts, a
-SenseVoice-Small-shaped recognizer (desktop/fixtures/sense_voice_small.py; its transcripts
-are noise, its cost is real), WebRTC AEC3, and the Silero-format VAD fixture (Silero v5 costs
-about a millisecond per 32 ms window, a small part of one core).
+Engines: the Qwen2.5-shaped GGUF and piper-medium-shaped voice of the other parts, the
+recognizer the app picks for the persona, in its real shapes with random weights (its
+transcripts are noise, its cost is real): the streaming Zipformer transducer
+(desktop/fixtures/streaming_asr.py) or SenseVoice-Small (desktop/fixtures/sense_voice_small.py;
+``--recognizers streaming sense-voice`` measures both in one run), WebRTC AEC3, and the
+Silero-format VAD fixture (Silero v5 costs about a millisecond per 32 ms window, a small part
+of one core).
 """
 
 from __future__ import annotations
@@ -191,8 +194,61 @@ class _ScriptedRecognizer:
                        language="en")
 
 
+class _ScriptedStreaming(_ScriptedRecognizer):
+    """The streaming Zipformer-shaped recognizer's real cost (every chunk decoded as the
+    audio comes, and the padded chunk at a pause), with the words the user said: a stream
+    has heard a word once the chunks it decoded reach past it (after the call's pre-roll),
+    and all of them once it settled."""
+
+    def open(self) -> _ScriptedStream:
+        return _ScriptedStream(self, self.recognizer.open())
+
+
+class _ScriptedStream:
+    def __init__(self, script: _ScriptedStreaming, stream) -> None:
+        self.script, self.stream = script, stream
+
+    def _heard(self, heard, seconds: float):
+        from dataclasses import replace
+
+        return replace(heard, text=self.script._words_between(0.0, seconds - PREROLL_S),
+                       language="en")
+
+    def accept(self, samples: np.ndarray):
+        heard = self.stream.accept(samples)
+        decoded = self.stream.chunks * self.stream.recognizer.chunk_frames * 160
+        return self._heard(heard, min(decoded, self.stream.speech_samples) / 16000)
+
+    def settle(self):
+        heard = self.stream.settle()
+        return self._heard(heard, self.stream.speech_samples / 16000)
+
+
+def _bench_recognizer(listening: Path, kind: str, budget: CpuBudget):
+    """The call's recognizer, and its partial recognizer (SenseVoice's, as the app loads
+    one), built once in the real shapes (a few minutes for SenseVoice)."""
+    from desktop.voice.asr import SpeechRecognizer
+    from desktop.voice.streaming_asr import StreamingRecognizer
+
+    if kind == "streaming":
+        folder = listening / "streaming-zipformer-bilingual-zh-en"
+        if not (folder / "tokens.txt").is_file():
+            from desktop.fixtures.streaming_asr import write_streaming_zipformer
+
+            write_streaming_zipformer(folder)
+        return _ScriptedStreaming(StreamingRecognizer.load(folder, budget.tts_threads)), None
+    folder = listening / "sense-voice-small"
+    if not (folder / "tokens.txt").is_file():
+        from desktop.fixtures.sense_voice_small import write_sense_voice_small
+
+        write_sense_voice_small(folder)
+    recognizer = _ScriptedRecognizer(SpeechRecognizer.load(folder, threads=budget.tts_threads))
+    return recognizer, recognizer.partials(SpeechRecognizer.load(
+        folder, threads=budget.tts_threads))
+
+
 def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuBudget,
-                  pulse, turns: int, replies: int) -> dict:
+                  pulse, turns: int, replies: int, recognizer_kind: str = "streaming") -> dict:
 
     # Long: one measured call, set up, driven and analysed in order; a benchmark reads best top to
     # bottom
@@ -203,7 +259,6 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
     from desktop.fixtures.pulse import read_wav, stop_recording
     from desktop.fixtures.speech import SPEECH
     from desktop.personas.library import PersonaLibrary
-    from desktop.voice.asr import SpeechRecognizer
     from desktop.voice.audio_in import AudioInput
     from desktop.voice.audio_out import AudioOutput
     from desktop.voice.echo import EchoCanceller
@@ -213,13 +268,6 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
     listening = dirs.cache / "bench" / "listening"
     if not (listening / "silero_vad.onnx").is_file():
         write_silero_vad_v5(listening / "silero_vad.onnx")
-    # The recognizer with SenseVoice-Small's shapes (random weights, int8), so decoding
-    # costs what the real one does; built once (a few minutes).
-    recognizer_folder = listening / "sense-voice-small"
-    if not (recognizer_folder / "tokens.txt").is_file():
-        from desktop.fixtures.sense_voice_small import write_sense_voice_small
-
-        write_sense_voice_small(recognizer_folder)
     persona = PersonaLibrary(dirs).list()[0]
     llm = LocalLLM.load(llm_path, budget.llm)
     tts = PiperTTS.load(voice_path, threads=budget.tts_threads)
@@ -234,15 +282,13 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
     conversation.set_spoken(True)
     llm.warm(persona.prompt(), dirs.cache)
     pulse.set_default_source("hearth_out.monitor")  # the room: the app hears itself
-    recognizer = _ScriptedRecognizer(
-        SpeechRecognizer.load(recognizer_folder, threads=budget.tts_threads))
+    recognizer, partial_recognizer = _bench_recognizer(listening, recognizer_kind, budget)
     call = HandsFreeCall(
         conversation, SileroVAD.load(listening / "silero_vad.onnx"), recognizer,
         events.append, open_microphone=lambda: AudioInput().open(),
         echo=EchoCanceller.load(),
-        partial_recognizer=recognizer.partials(SpeechRecognizer.load(  # as the app does
-            recognizer_folder, threads=budget.tts_threads)),
-        on_cut=recognizer.piece_at)  # where each piece the call decodes begins
+        # where each piece the call decodes begins (SenseVoice's segments and tails)
+        partial_recognizer=partial_recognizer, on_cut=recognizer.piece_at)
     folder = Path(tempfile.mkdtemp(prefix="hearth-voice-bench-"))
     question = _load_48k(SPEECH / "user-question.wav")
     interrupt = _load_48k(SPEECH / "user-interrupt.wav")
@@ -361,5 +407,6 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
         "segments_from_partials": call.stats.segments_from_partials,
         "final_decode_wait_ms_p50": percentile(call.stats.final_wait_ms, 50),
         "final_decode_wait_ms_p90": percentile(call.stats.final_wait_ms, 90),
+        "recognizer": recognizer_kind,
         "barge_in_onset_to_flushed_ms_p50": percentile(call.stats.stop_ms, 50),
     }

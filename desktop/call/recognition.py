@@ -89,13 +89,18 @@ class Recognition:
             self._heard_so_far = ""
         return self._stream[1]
 
+    def _hear_streamed(self, job: AsrJob) -> None:
+        """A streaming recognizer's audio: what it has heard so far is the caption and the
+        draft when it changed. Never skipped: the stream needs every sample, in order."""
+        heard = self._stream_of(job).accept(job.audio)
+        self.stats.chunks_fed += 1
+        if heard.text != self._heard_so_far:
+            self._heard_so_far = heard.text
+            self._hear_so_far(job, heard)
+
     def _decode(self, job: AsrJob) -> None:
-        if job.kind == "feed":  # never skipped: the stream needs every sample, in order
-            heard = self._stream_of(job).accept(job.audio)
-            self.stats.chunks_fed += 1
-            if heard.text != self._heard_so_far:
-                self._heard_so_far = heard.text
-                self._hear_so_far(job, heard)
+        if job.kind == "feed":
+            self._hear_streamed(job)
             return
         if job.kind == "segment":  # never skipped: its words are in no other decode
             heard = self._partial_holding(job)
@@ -130,6 +135,11 @@ class Recognition:
                 return
             self._speculate(job, transcript)
             return
+        self._end_turn(job)
+
+    def _end_turn(self, job: AsrJob) -> None:
+        """The end of the user's turn: the transcript (decoded at the pause, usually) is
+        heard, and the reply started then is released, or one started now."""
         final = self._final
         if final is not None and final[0] == job.version:
             _version, transcript, transcribed = final

@@ -23,6 +23,11 @@ def add_parsers(sub) -> None:
     bench.add_argument("--voice-replies", type=int, default=100,
                        help="replies played with their echo in the microphone, counting "
                             "false barge-ins")
+    bench.add_argument("--recognizers", nargs="+", default=["streaming"],
+                       choices=["streaming", "sense-voice"],
+                       help="the spoken turns' recognizer (the streaming Zipformer, which the "
+                            "app uses for English and Chinese); more than one: the others "
+                            "measured too, in the same run (idle only)")
     bench.add_argument("--no-loaded", action="store_true",
                        help="measure typed and spoken turns only as the machine is, not again "
                             "beside one busy core")

@@ -4,6 +4,7 @@ Layout of ``<data>/models``:
     llm/*.gguf                      language models
     voices/<name>.onnx (+ .onnx.json)  piper voices
     asr/<folder>/model(.int8).onnx + tokens.txt   speech recognizers (SenseVoice, sherpa-onnx)
+    asr/<folder>/encoder|decoder|joiner*.onnx + tokens.txt   streaming Zipformer (sherpa-onnx)
     vad/silero_vad.onnx             voice activity detection for hands-free calls
     face/*.onnx                     the face detector (YuNet) the persona creator uses
 The face renderer is built in (``assets/renderer``); a persona may bring its own.
@@ -115,18 +116,20 @@ class Inventory:
         return [folder for folder in sorted(self.asr_dir.iterdir())
                 if folder.is_dir() and is_recognizer_folder(folder)]
 
-    def choose_recognizer(self, languages: Iterable[str] = ()) -> Path | None:
-        """A streaming recognizer when one is installed and knows every language the call
-        may be in (it has the transcript ready ~one chunk after the user stops); otherwise
-        SenseVoice (more languages, and it says which one it heard)."""
+    def choose_recognizer(self, languages: Iterable[str] = (),
+                          streaming: bool = True) -> Path | None:
+        """A streaming recognizer when one is installed (and ``streaming`` allows it) and it
+        knows every language the call may be in (it has the transcript ready ~one chunk
+        after the user stops); otherwise SenseVoice (more languages, and it says which one
+        it heard)."""
         from desktop.voice.recognizers import STREAMING_LANGUAGES
         from desktop.voice.streaming_asr import is_streaming_folder
 
         found = self.recognizers()
-        streaming = [folder for folder in found if is_streaming_folder(folder)]
-        if streaming and set(languages) <= STREAMING_LANGUAGES:
-            return streaming[0]
-        whole = [folder for folder in found if folder not in streaming]
+        streaming_ok = [folder for folder in found if streaming and is_streaming_folder(folder)]
+        if streaming_ok and set(languages) <= STREAMING_LANGUAGES:
+            return streaming_ok[0]
+        whole = [folder for folder in found if not is_streaming_folder(folder)]
         return (whole or found or [None])[0]
 
     def vad_file(self) -> Path | None:
@@ -201,7 +204,8 @@ class Inventory:
         if self.choose_recognizer() is None:
             problems.append(Missing(
                 "asr", "Speech recognition: without it you type instead of talking in calls.",
-                self.asr_dir, "a SenseVoice folder (model.int8.onnx and tokens.txt)"))
+                self.asr_dir, "a SenseVoice folder (model.int8.onnx and tokens.txt) or a "
+                               "streaming Zipformer one (encoder, decoder, joiner, tokens.txt)"))
         if self.vad_file() is None:
             problems.append(Missing(
                 "vad", "Voice activity detection: without it calls cannot hear when you talk.",

@@ -5,10 +5,12 @@ SenseVoice (``model(.int8).onnx``, desktop.voice.asr) or a streaming Zipformer t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
+from desktop.errors import HearthError
 from desktop.voice.asr import SpeechRecognizer, check_recognizer_folder, model_file
 from desktop.voice.streaming_asr import (
     PARTS,
@@ -41,6 +43,41 @@ def load_recognizer(folder: Path, threads: int = 1) -> SpeechRecognizer | Stream
     if has_streaming_parts(folder):
         return StreamingRecognizer.load(folder, threads)
     return SpeechRecognizer.load(folder, threads)
+
+
+def load_checked(folder: Path, threads: int = 1) -> SpeechRecognizer | StreamingRecognizer:
+    """Checked, trial-loaded in a child once (downloads and sideloading did that already; a
+    folder put there by hand gets it now, then stamped), then loaded here."""
+    from desktop.trial import trial_load_once
+
+    check_folder(folder)
+    trial_load_once("asr", folder)
+    return load_recognizer(folder, threads)
+
+
+def load_for_call(inventory, languages: Iterable[str], threads: int, loaded=None,
+                  refused: set[Path] | None = None) -> tuple[object, str | None]:
+    """The recognizer for a call in ``languages`` (``inventory.choose_recognizer``), and
+    what went wrong on the way. ``loaded`` when it is still the one to use. A streaming
+    recognizer that cannot be used is added to ``refused`` and SenseVoice hears the call
+    instead (its transcript comes later, but the call works): the problem names it."""
+    refused = set() if refused is None else refused
+    languages = tuple(languages)
+    folder = inventory.choose_recognizer(languages)
+    if folder in refused:
+        folder = inventory.choose_recognizer(languages, streaming=False)
+    if loaded is not None and loaded.folder == folder:
+        return loaded, None
+    try:
+        return load_checked(folder, threads), None
+    except HearthError as error:
+        fallback = inventory.choose_recognizer(languages, streaming=False)
+        if fallback is None or fallback == folder:
+            raise
+        refused.add(folder)
+        return load_checked(fallback, threads), (
+            f"The streaming recognizer {folder.name} could not be used ({error}); calls use "
+            f"{fallback.name} instead. Download it again in Setup.")
 
 
 def trial_load_child(path: Path) -> None:

@@ -96,6 +96,12 @@ def check_streaming_folder(folder: Path) -> dict[str, Path]:
         raise RecognizerUnusable(
             f"{files['encoder'].name} lacks the metadata {', '.join(missing)}.",
             "Use an encoder exported by icefall for sherpa-onnx.")
+    garbled = [key for key in ENCODER_METADATA[kind]
+               if not re.fullmatch(r"\d+(,\d+)*", encoder[key].strip())]
+    if garbled:  # sherpa-onnx would read them with atoi, or exit
+        raise RecognizerUnusable(
+            f"{files['encoder'].name} has metadata that is not a list of numbers: "
+            f"{', '.join(garbled)}.", "Download the recognizer again.")
     decoder = {p.key: p.value for p in read_onnx(files["decoder"]).metadata_props}
     if decoder.get("vocab_size") != str(len(ids)) or "context_size" not in decoder:
         raise RecognizerUnusable(
