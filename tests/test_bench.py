@@ -13,7 +13,8 @@ import pytest
 
 from desktop.bench.common import loaded_figures
 from desktop.bench.machine_load import BusyCore, SlowerCpu, pace
-from desktop.bench.voice import _ScriptedRecognizer
+from desktop.bench.voice import _ScriptedRecognizer, _ScriptedStreaming
+from desktop.call.listening import PREROLL_S
 from desktop.call.segments import StableText
 from desktop.voice.asr import SAMPLE_RATE, Transcript
 
@@ -86,6 +87,23 @@ def test_a_new_sentence_starts_the_words_again() -> None:
     assert recognizer.transcribe(_Cutter(recognizer, _audio(1.2, 1))(0.0)).text == "a b"
     recognizer.say("c d e", 1.0)
     assert recognizer.transcribe(_Cutter(recognizer, _audio(1.2, 2))(0.0)).text == "c d e"
+
+
+def test_a_scripted_stream_hears_a_word_once_its_chunks_reach_past_it(
+        streaming_recognizer) -> None:
+    """The bench's streaming recognizer: the real fixture's decoding cost, the sentence's
+    words as far as the decoded chunks reach (after the pre-roll), all of them once settled."""
+    from desktop.voice.streaming_asr import StreamingRecognizer
+
+    script = _ScriptedStreaming(StreamingRecognizer.load(streaming_recognizer))
+    script.say("one two three four", 2.0)  # two seconds of speech after the pre-roll
+    stream = script.open()
+    assert stream.accept(np.zeros(int(PREROLL_S * SAMPLE_RATE), np.float32)).text == ""
+    heard = stream.accept(_audio(1.0, 1) * 0.01)
+    # 1.3 s fed: three 320 ms chunks decoded (0.96 s), 0.66 s of them speech: one word.
+    assert stream.stream.chunks == 3 and heard.text == "one"
+    assert stream.accept(_audio(1.0, 2) * 0.01).text == "one two three"
+    assert stream.settle().text == "one two three four"
 
 
 def test_loaded_figures_are_named_as_the_issue_names_them_with_the_ratio_to_idle() -> None:
