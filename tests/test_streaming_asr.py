@@ -191,3 +191,22 @@ def test_a_broken_streaming_recognizer_falls_back_to_sense_voice(
     # The next call does not try the broken one again, and keeps what is loaded.
     again, problem = load_for_call(inventory, ("en",), 1, recognizer, refused)
     assert again is recognizer and problem is None
+
+
+def test_the_benchmarks_zipformer_runs_in_sherpa_onnx_with_its_states(tmp_path: Path) -> None:
+    """The bench's writer (real shapes, random weights) on a small shape: sherpa-onnx loads
+    the int8 parts and decodes chunk after chunk, its 35 states fed back each time."""
+    from dataclasses import replace
+
+    from desktop.fixtures.streaming_asr import BILINGUAL_ZH_EN, write_streaming_zipformer
+
+    shape = replace(BILINGUAL_ZH_EN, encoder_dims=(32,) * 5, attention_dims=(16,) * 5,
+                    num_encoder_layers=(1, 2, 1, 1, 1), feedforward_dims=(64,) * 5,
+                    heads=2, decoder_dim=32, joiner_dim=32, vocab=60)
+    folder = write_streaming_zipformer(tmp_path / "zipformer", shape)
+    assert check_folder(folder)[0].name == "encoder.int8.onnx"
+    stream = StreamingRecognizer.load(folder).open()
+    stream.accept(np.random.default_rng(0).standard_normal(3 * RATE).astype(np.float32) * 0.05)
+    assert stream.chunks == 9  # 3 s: a chunk every 0.32 s once the first 0.39 s arrived
+    stream.settle()
+    assert stream.chunks == 10
