@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -95,6 +96,8 @@ class _Heard:
         self.drafts: list[str] = []
         self.captions: list[str] = []
         self.said: list[str] = []  # replies asked for (held or not)
+        self.persona = SimpleNamespace(languages=("en",))
+        self.language = "en"
 
     def typing(self, text: str) -> None:
         self.drafts.append(text)
@@ -244,3 +247,56 @@ def test_every_piece_cut_for_a_decode_is_told_where_in_the_utterance_it_begins()
     call._audio_between(2 * RATE, 3 * RATE)
     call._post("partial")
     assert cuts == [(RATE, 0.5), (5 * RATE // 2, 0.0)]
+
+
+class _Streamed:
+    """A streaming recognizer that notes what it is fed (``open``: a stream per utterance)."""
+
+    def __init__(self) -> None:
+        self.fed: list[int] = []
+        self.settled = 0
+
+    def open(self) -> _Streamed:
+        return self
+
+    def accept(self, samples: np.ndarray) -> Transcript:
+        self.fed.append(len(samples))
+        return Transcript("so far", "en", sum(self.fed) / RATE, 1.0)
+
+    def settle(self) -> Transcript:
+        self.settled += 1
+        return Transcript("so far", "en", sum(self.fed) / RATE, 1.0)
+
+    def transcribe(self, samples: np.ndarray) -> Transcript:
+        raise AssertionError("a streaming recognizer is fed, never asked for a whole piece")
+
+
+def test_a_streaming_recognizer_is_fed_while_the_user_speaks_and_not_in_their_pause() -> None:
+    """The stream hears every sample of the speech, in order, and is settled at the pause;
+    the pause's silence waits (the reply starts in it and needs the cores) and is fed only
+    when the user goes on."""
+    heard, streamed = _Heard(), _Streamed()
+    call = HandsFreeCall(heard, None, streamed, heard, open_microphone=lambda: None)
+    assert call.streaming
+    call._utterance = call._version = 1
+
+    def heard_until(seconds: int) -> None:  # the microphone's audio, read up to here
+        call._audio = np.ones(seconds * RATE, np.float32)
+        call._position = seconds * RATE
+
+    call.turns.state = "speaking"
+    heard_until(1)
+    call._feed()
+    call.turns.state = "paused"
+    heard_until(2)
+    call._feed()  # a read in the pause: held back
+    assert call._jobs.qsize() == 1
+    call._post("final", 0.0)  # the pause: the audio up to it, then the settle
+    call.turns.state = "speaking"  # the user goes on
+    heard_until(3)
+    call._feed()
+    while not call._jobs.empty():
+        call._decode(call._jobs.get())
+    assert streamed.fed == [RATE, RATE, RATE] and streamed.settled == 1
+    assert heard.said == ["so far"]  # the reply, started (held) at the pause
+    assert heard.drafts == ["so far"]  # typed while speaking, once (the text did not change)

@@ -407,6 +407,9 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
         "segments_from_partials": call.stats.segments_from_partials,
         "final_decode_wait_ms_p50": percentile(call.stats.final_wait_ms, 50),
         "final_decode_wait_ms_p90": percentile(call.stats.final_wait_ms, 90),
+        # The end of speech -> the pause heard by the VAD: transcript ready minus this is
+        # the recognizer's own share.
+        "pause_heard_after_speech_ms_p50": percentile(call.stats.pause_heard_ms, 50),
         "recognizer": recognizer_kind,
         "barge_in_onset_to_flushed_ms_p50": percentile(call.stats.stop_ms, 50),
     }

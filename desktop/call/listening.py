@@ -108,6 +108,9 @@ class ListeningStats:
     # pause closed (or the wait for the partial that holds it), and a partial on the asr
     # thread's recognizer.
     final_wait_ms: list[float] = field(default_factory=list)
+    # The end of speech -> the pause heard (the VAD window after the last word, read every
+    # 16 ms): the part of "transcript ready" no recognizer can save.
+    pause_heard_ms: list[float] = field(default_factory=list)
     # Segments closed by a pause whose words a partial still decoding held (not decoded
     # again beside it).
     segments_from_partials: int = 0
@@ -372,9 +375,14 @@ class HandsFreeCall(DeviceRecovery, Recognition):
             self.on_cut(piece, (start - self._utterance_start) / RATE)
         return piece
 
-    def _feed(self) -> None:
-        """A streaming recognizer's audio since the last feed, while an utterance is heard."""
-        if self.turns.state in ("speaking", "paused") and self._position > self._fed:
+    def _feed(self, pausing: bool = False) -> None:
+        """A streaming recognizer's audio since the last feed, while the user speaks (and,
+        ``pausing``, up to their pause). The silence of a pause is held back: the reply
+        starts during it and needs the cores (the stream decoding it beside piper's first
+        chunk put the first words ~35 ms later); it is fed when the user goes on."""
+        state = self.turns.state
+        if (state == "speaking" or (pausing and state == "paused")) and (
+                self._position > self._fed):
             self._jobs.put(AsrJob("feed", self._utterance, self._version,
                                   self._audio_between(self._fed), 0.0, self.clock()))
             self._fed = self._position
@@ -385,7 +393,7 @@ class HandsFreeCall(DeviceRecovery, Recognition):
         a streaming recognizer a final carries none either: the stream has it all."""
         if self.streaming:
             if kind != "partial":
-                self._feed()  # the audio up to this window first, in order
+                self._feed(pausing=True)  # the audio up to this window first, in order
                 self._jobs.put(AsrJob(kind, self._utterance, self._version,
                                       np.zeros(0, np.float32), speech_ended, self.clock()))
             return

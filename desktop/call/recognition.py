@@ -125,6 +125,7 @@ class Recognition:
             return
         if job.kind == "final":
             self.stats.final_wait_ms.append((self.clock() - job.posted) * 1000.0)
+            self.stats.pause_heard_ms.append((job.posted - job.speech_ended) * 1000.0)
             transcript = self._transcribe(job)
             self._final = (job.version, transcript, self.clock())
             if job.version != self._version:
