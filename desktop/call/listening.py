@@ -18,6 +18,11 @@ Worker threads, so that decoding never delays the decisions that must be fast:
             beside the asr thread, so that the decodes the reply waits for never queue
             behind one (desktop.call.recognition).
 
+With a streaming recognizer (desktop.voice.streaming_asr) there are no segments, tails or
+partials: the listen thread feeds the asr thread every read of the user's speech, the
+stream's text is the caption and the draft, and the final is the stream settled at the
+pause (one chunk's decode).
+
 Overlap that hides latency: partial transcripts and decoded segments prefill the LLM while
 the user is still talking (``Conversation.typing``); the moment they pause, the final
 transcript is decoded and the reply is started as a held turn (``say(held=True)``):
