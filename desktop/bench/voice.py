@@ -50,6 +50,8 @@ from desktop.call.listening import PREROLL_S
 from desktop.fixtures.pulse import window_rms
 from desktop.machine import OtherLoad
 from desktop.paths import DataDirs
+from desktop.voice.asr import SAMPLE_RATE
+from desktop.voice.streaming_asr import FRAME_SHIFT
 
 RATE = 48000
 WINDOW = RATE // 100  # 10 ms
@@ -216,12 +218,12 @@ class _ScriptedStream:
 
     def accept(self, samples: np.ndarray):
         heard = self.stream.accept(samples)
-        decoded = self.stream.chunks * self.stream.recognizer.chunk_frames * 160
-        return self._heard(heard, min(decoded, self.stream.speech_samples) / 16000)
+        decoded = self.stream.chunks * self.stream.recognizer.chunk_frames * FRAME_SHIFT
+        return self._heard(heard, min(decoded, self.stream.speech_samples) / SAMPLE_RATE)
 
     def settle(self):
         heard = self.stream.settle()
-        return self._heard(heard, self.stream.speech_samples / 16000)
+        return self._heard(heard, self.stream.speech_samples / SAMPLE_RATE)
 
 
 def _bench_recognizer(listening: Path, kind: str, budget: CpuBudget):

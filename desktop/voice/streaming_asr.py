@@ -75,6 +75,11 @@ def check_streaming_folder(folder: Path) -> dict[str, Path]:
     """Cheap checks sherpa-onnx would otherwise answer by exiting: the three parts exist
     and are ONNX, the tokens file parses, the encoder declares its kind and shapes, and the
     decoder's vocabulary is the tokens file's. Returns the parts' files."""
+    return _checked_parts(folder)[0]
+
+
+def _checked_parts(folder: Path) -> tuple[dict[str, Path], dict[str, str]]:
+    """check_streaming_folder, and the encoder's metadata it read."""
     folder = Path(folder)
     files = {part: part_file(folder, part) for part in PARTS}
     absent = [part for part, path in files.items() if path is None]
@@ -109,7 +114,7 @@ def check_streaming_folder(folder: Path) -> dict[str, Path]:
             f"decoder says {decoder.get('vocab_size', 'nothing')}).",
             "The files come from different models: download the recognizer again.")
     read_onnx(files["joiner"])
-    return files
+    return files, encoder
 
 
 def language_of(text: str) -> str | None:
@@ -131,11 +136,10 @@ class StreamingRecognizer:
         """Checks the folder, then hands it to sherpa-onnx in this process (a folder Hearth
         did not download itself must first pass ``trial_load_once("asr", folder)``)."""
         recognizer = cls(folder, threads)
-        recognizer._open(check_streaming_folder(recognizer.folder))
+        recognizer._open(*_checked_parts(recognizer.folder))
         return recognizer
 
-    def _open(self, files: dict[str, Path]) -> None:
-        encoder = {p.key: p.value for p in read_onnx(files["encoder"]).metadata_props}
+    def _open(self, files: dict[str, Path], encoder: dict[str, str]) -> None:
         self.chunk_frames = int(encoder["decode_chunk_len"])
         self.window_frames = int(encoder["T"])
         sherpa = require("sherpa_onnx", "sherpa-onnx", "Speech recognition")
