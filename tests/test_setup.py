@@ -40,7 +40,7 @@ def test_tiers_bundle_a_brain_a_voice_per_language_and_the_listening_models() ->
     streaming = {e.file for e in asr if e.folder == "streaming-zipformer-bilingual-zh-en"}
     assert {name.split("-")[0].split(".")[0] for name in streaming} == {
         "encoder", "decoder", "joiner", "tokens"}
-    assert tiers[1].download_mb() == 1117 + 63 + 63 + 239 + 1 + (69 + 14 + 7 + 1) + 3 + 1
+    assert tiers[1].download_mb() == 1117 + 63 + 63 + 239 + 1 + (182 + 14 + 4 + 1) + 3 + 1
     # A persona who speaks Japanese gets SenseVoice alone: the streaming one does not know it.
     japanese = tiers_for(load_catalog(), ["en", "ja"])[1]
     assert {e.folder for e in japanese.entries if e.kind == "asr"} == {
