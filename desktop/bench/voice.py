@@ -57,6 +57,7 @@ RATE = 48000
 WINDOW = RATE // 100  # 10 ms
 VOICED = 0.004  # RMS of a 10 ms window that counts as sound (-48 dBFS)
 QUIET_AFTER_STOP_S = 0.4
+REPLY_SEED = 14
 
 
 def _load_48k(path: Path) -> np.ndarray:
@@ -280,7 +281,10 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
     events: list = []
     conversation = Conversation(persona, None, llm, events.append, tts=tts, output=output,
                                 cache_dir=dirs.cache, budget=budget,
-                                sampling=Sampling(max_tokens=24,
+                                # One seed for every reply: the same prompt then draws the
+                                # same first clause, whichever recognizer heard it (unseeded,
+                                # a clause one token longer moved a p50 by a decode step).
+                                sampling=Sampling(max_tokens=24, seed=REPLY_SEED,
                                                   logit_bias=speakable_bias(llm)),
                                 load=OtherLoad())  # as the app re-budgets under load
     conversation.start()

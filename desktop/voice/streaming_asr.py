@@ -10,7 +10,7 @@ Why, beside SenseVoice: SenseVoice decodes a whole piece of speech in one pass, 
 said just before a pause are decoded only after it (~110 ms fixed + ~130 ms per second of
 audio on a slow 2-core CPU). A streaming transducer has decoded everything up to the last
 chunk (320 ms of audio) by the time the user stops; ``settle`` pads that chunk with silence
-and decodes it: one chunk's cost (~30 ms on one core), whatever the length of the turn.
+and decodes it: one chunk's cost (~30-55 ms on one core), whatever the length of the turn.
 Partial captions are free: they are what the stream has decoded so far.
 
 It knows two languages and does not report which one it heard: a transcript with Chinese
