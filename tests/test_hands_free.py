@@ -321,5 +321,10 @@ def test_with_a_streaming_recognizer_the_call_hears_as_the_user_speaks(
     assert stats.chunks_fed > 10 and stats.segments == 0 and stats.partials >= 1
     assert stats.speculative_hits >= 1  # the reply started at the pause, as with SenseVoice
     assert reply.times.first_audio_played > reply.times.speech_ended
+    # The final is timed on its own, for the bench's account of "transcript ready": one
+    # decode per pause, each shorter than the whole wait from the pause to the transcript.
+    assert len(stats.final_decode_ms) == len(stats.pause_heard_ms) >= 1
+    assert 0 < stats.final_decode_ms[-1] < (reply.times.transcribed
+                                           - reply.times.speech_ended) * 1000.0
     # Decoded in 320 ms chunks as the audio came: at least one per 0.32 s heard.
     assert stream.chunks >= stream.speech_samples / (0.32 * 16000)

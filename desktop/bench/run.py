@@ -21,7 +21,7 @@ VOICE_FIGURES = ("voice_to_first_words_ms_p50", "voice_to_first_words_ms_p90",
                  "transcript_ready_after_speech_ms_p50", "transcript_ready_after_speech_ms_p90",
                  "backchannel_share", "barge_in_stop_ms_p90", "voice_meter_ms_p50")
 RECOGNIZER_FIGURES = ("questions_heard_whole", "final_decode_wait_ms_p50",
-                      "pause_heard_after_speech_ms_p50", "recognizer")
+                      "pause_heard_after_speech_ms_p50", "final_decode_ms_p50", "recognizer")
 
 
 @contextmanager

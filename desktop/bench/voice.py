@@ -419,6 +419,8 @@ def measure_voice(dirs: DataDirs, llm_path: Path, voice_path: Path, budget: CpuB
         # The end of speech -> the pause heard by the VAD: transcript ready minus this is
         # the recognizer's own share.
         "pause_heard_after_speech_ms_p50": percentile(call.stats.pause_heard_ms, 50),
+        "final_decode_ms_p50": percentile(call.stats.final_decode_ms, 50),
+        "final_decode_ms_p90": percentile(call.stats.final_decode_ms, 90),
         "recognizer": recognizer_kind,
         "barge_in_onset_to_flushed_ms_p50": percentile(call.stats.stop_ms, 50),
     }

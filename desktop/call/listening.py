@@ -116,6 +116,9 @@ class ListeningStats:
     # The end of speech -> the pause heard (the VAD window after the last word, read every
     # 16 ms): the part of "transcript ready" no recognizer can save.
     pause_heard_ms: list[float] = field(default_factory=list)
+    # The final decode itself (a streaming recognizer: the padded last chunk; SenseVoice:
+    # the tail since the last segment): with the two above, the whole of "transcript ready".
+    final_decode_ms: list[float] = field(default_factory=list)
     # Segments closed by a pause whose words a partial still decoding held (not decoded
     # again beside it).
     segments_from_partials: int = 0

@@ -126,7 +126,9 @@ class Recognition:
         if job.kind == "final":
             self.stats.final_wait_ms.append((self.clock() - job.posted) * 1000.0)
             self.stats.pause_heard_ms.append((job.posted - job.speech_ended) * 1000.0)
+            started = self.clock()
             transcript = self._transcribe(job)
+            self.stats.final_decode_ms.append((self.clock() - started) * 1000.0)
             self._final = (job.version, transcript, self.clock())
             if job.version != self._version:
                 # The user went on after a short pause: what they said before it is the
