@@ -215,9 +215,12 @@ def test_the_chat_opens_with_the_greeting_and_the_controls_say_what_can_be_done(
     greeting = window.persona.greeting("en")
     qtbot.waitUntil(lambda: greeting in window.chat.transcript.toPlainText(), timeout=5000)
     assert not window.chat.stop.isEnabled() and not window.call.hangup.isEnabled()
+    # The fixture model writes hundreds of tokens a second: a reply that cannot end on its
+    # own before the context is full leaves seconds for Stop, even on a busy machine (200
+    # tokens were once all written between the check below and the click).
     window.conversation.sampling = type(window.conversation.sampling)(
-        max_tokens=200, seed=3, logit_bias={window.conversation.llm.token_id("<|im_end|>"):
-                                            -100.0})
+        max_tokens=3000, seed=3, logit_bias={window.conversation.llm.token_id("<|im_end|>"):
+                                             -100.0})
     window.chat.input.setText("Tell me a long story.")
     window.chat.send.click()
     qtbot.waitUntil(window.chat.stop.isEnabled, timeout=30000)
