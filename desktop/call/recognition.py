@@ -124,12 +124,13 @@ class Recognition:
             self._decode_partial(job, self.recognizer)
             return
         if job.kind == "final":
-            self.stats.final_wait_ms.append((self.clock() - job.posted) * 1000.0)
-            self.stats.pause_heard_ms.append((job.posted - job.speech_ended) * 1000.0)
             started = self.clock()
+            self.stats.final_wait_ms.append((started - job.posted) * 1000.0)
+            self.stats.pause_heard_ms.append((job.posted - job.speech_ended) * 1000.0)
             transcript = self._transcribe(job)
-            self.stats.final_decode_ms.append((self.clock() - started) * 1000.0)
-            self._final = (job.version, transcript, self.clock())
+            transcribed = self.clock()
+            self.stats.final_decode_ms.append((transcribed - started) * 1000.0)
+            self._final = (job.version, transcript, transcribed)
             if job.version != self._version:
                 # The user went on after a short pause: what they said before it is the
                 # start of their turn, for the LLM to read now (a short question with
